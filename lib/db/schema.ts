@@ -1,0 +1,67 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type Role = 'user' | 'admin';
+export type DocumentStatus = 'pending' | 'uploaded' | 'classified' | 'failed';
+export type TopicSource = 'ai' | 'user';
+
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  role: Role;
+  ai_provider: string | null;
+  ai_model: string | null;
+  created_at: Generated<Date>;
+}
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+
+export interface QuotasTable {
+  user_id: string;
+  limit_bytes: number;
+  used_bytes: Generated<number>;
+}
+export type QuotaRow = Selectable<QuotasTable>;
+
+export interface DocumentsTable {
+  id: string;
+  user_id: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number | null;
+  storage_key: string;
+  status: Generated<DocumentStatus>;
+  error: string | null;
+  created_at: Generated<Date>;
+  confirmed_at: NullableTimestamp;
+  classified_at: NullableTimestamp;
+}
+export type DocumentRow = Selectable<DocumentsTable>;
+export type NewDocument = Insertable<DocumentsTable>;
+
+export interface TopicsTable {
+  id: Generated<string>;
+  user_id: string | null;
+  name: string;
+  description: string | null;
+  created_at: Timestamp;
+}
+export type TopicRow = Selectable<TopicsTable>;
+export type NewTopic = Insertable<TopicsTable>;
+
+export interface DocumentTopicsTable {
+  document_id: string;
+  topic_id: string;
+  source: TopicSource;
+}
+
+export interface Database {
+  users: UsersTable;
+  quotas: QuotasTable;
+  documents: DocumentsTable;
+  topics: TopicsTable;
+  document_topics: DocumentTopicsTable;
+}

@@ -1,0 +1,80 @@
+/** Typed HTTP errors; `lib/http.ts` is the only place that turns them (and everything else) into a response. */
+export class HttpError extends Error {
+  readonly expose: boolean;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.expose = status < 500;
+  }
+}
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends HttpError {
+  constructor(message: string, details?: ValidationIssue[]) {
+    super(400, 'validation_error', message, details);
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(message = 'A valid bearer token is required') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(message = 'You are not allowed to do this') {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message = 'Not found') {
+    super(404, 'not_found', message);
+  }
+}
+
+export class ConflictError extends HttpError {
+  constructor(message: string, code = 'conflict') {
+    super(409, code, message);
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  constructor(code: 'quota_exceeded' | 'file_too_large', message: string) {
+    super(413, code, message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+/** A dependency (S3, SQS, the database) is down; the client may retry. */
+export class UnavailableError extends HttpError {
+  constructor(message = 'A dependency is unavailable; retry later', options?: { cause?: unknown }) {
+    super(503, 'unavailable', message);
+    if (options?.cause) this.cause = options.cause;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorBody(error: HttpError): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.details !== undefined) body.error.details = error.details;
+  return body;
+}

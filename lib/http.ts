@@ -1,0 +1,155 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { authenticate, type Caller } from './auth.js';
+import { config } from './config.js';
+import { db } from './db/client.js';
+import { ensureUser } from './db/users.js';
+import {
+  errorBody,
+  ForbiddenError,
+  HttpError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js';
+import { logger } from './logger.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface RouteContext<Body> {
+  event: HttpEvent;
+  caller: Caller;
+  body: Body;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+}
+
+interface RouteOptions<Schema extends z.ZodType | undefined> {
+  /** zod schema for the JSON body; without it the body is ignored. */
+  body?: Schema;
+  /** Only callers with the admin claim may call this route. */
+  admin?: boolean;
+}
+
+type BodyOf<Schema> = Schema extends z.ZodType ? z.infer<Schema> : undefined;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204, headers: {}, body: '' };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id that is not a UUID cannot name anything: it is a 404, not a database error. */
+export function uuidParam(params: Record<string, string>, name = 'id'): string {
+  const value = params[name];
+  if (!value || !UUID.test(value)) throw new NotFoundError();
+  return value.toLowerCase();
+}
+
+export function zodIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+function parseBody<Schema extends z.ZodType>(event: HttpEvent, schema: Schema): z.infer<Schema> {
+  let raw = event.body ?? '';
+  if (event.isBase64Encoded) raw = Buffer.from(raw, 'base64').toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ValidationError('The request body must be valid JSON');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) throw new ValidationError('The request body is invalid', zodIssues(result.error));
+  return result.data;
+}
+
+// Users known to exist with this email/role in this instance: skips the upsert round trip on warm requests.
+const ensuredUsers = new Set<string>();
+
+async function ensureCaller(caller: Caller): Promise<void> {
+  const role = caller.isAdmin ? 'admin' : 'user';
+  const key = `${caller.userId}\u0000${caller.email ?? ''}\u0000${role}`;
+  if (ensuredUsers.has(key)) return;
+  await ensureUser(db(), { id: caller.userId, email: caller.email, role }, config().DEFAULT_QUOTA_BYTES);
+  ensuredUsers.add(key);
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+// Postgres: connection failures, admin shutdown, too many connections, serialization/deadlock under load.
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+/** Errors that mean a dependency (database, S3, SQS) is down or overloaded, so a retry may succeed. */
+export function isDependencyFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.code && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.has(e.code))) return true;
+  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (
+    e.name === 'TimeoutError' ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message)
+  ) {
+    return true;
+  }
+  return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
+}
+
+/** The one place an error becomes a response: exposed HttpErrors as they are, everything else without internals. */
+export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof HttpError) {
+    if (error.status >= 500) logger.error(error.message, { error });
+    return json(error.status, errorBody(error));
+  }
+  if (isDependencyFailure(error)) {
+    logger.error('dependency unavailable', { error: error as Error });
+    return json(503, errorBody(new UnavailableError()));
+  }
+  logger.error('unhandled error', { error: error as Error });
+  return json(500, errorBody(new HttpError(500, 'internal', 'Internal server error')));
+}
+
+/**
+ * The middy stack every HTTP handler uses: logger context, normalised headers, authentication (and the JIT user
+ * row), the zod-validated JSON body, and the error mapper last.
+ */
+export function route<Schema extends z.ZodType | undefined = undefined>(
+  options: RouteOptions<Schema>,
+  fn: (ctx: RouteContext<BodyOf<Schema>>) => Promise<HttpResult>,
+) {
+  return middy<HttpEvent, HttpResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(httpHeaderNormalizer())
+    .use({
+      onError: async (request) => {
+        request.response = errorResponse(request.error);
+      },
+    })
+    .handler(async (event) => {
+      const caller = await authenticate(event.headers?.authorization);
+      logger.appendKeys({ userId: caller.userId });
+      if (options.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
+      await ensureCaller(caller);
+      const body = (options.body ? parseBody(event, options.body) : undefined) as BodyOf<Schema>;
+      const query = { ...(event.queryStringParameters ?? {}) };
+      return fn({
+        event,
+        caller,
+        body,
+        params: { ...(event.pathParameters ?? {}) } as Record<string, string>,
+        query,
+      });
+    });
+}

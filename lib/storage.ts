@@ -1,0 +1,146 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type Config, config, s3Endpoint } from './config.js';
+import { stripControlChars } from './names.js';
+
+export function createS3Client(cfg: Config): S3Client {
+  const endpoint = s3Endpoint(cfg);
+  return new S3Client({
+    region: cfg.AWS_REGION,
+    ...(endpoint
+      ? {
+          endpoint,
+          forcePathStyle: true,
+          // Without these the SDK signs a CRC32 of an empty body into presigned URLs and corrupts streamed bodies
+          // on emulators.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : {}),
+  });
+}
+
+let shared: S3Client | undefined;
+function s3(): S3Client {
+  shared ??= createS3Client(config());
+  return shared;
+}
+
+/**
+ * The object key for a document: `users/<userId>/<documentId>/<name>`, where the name keeps only a safe subset of
+ * the filename's last path segment, so no filename can climb out of its prefix or smuggle a control character.
+ */
+export function storageKey(userId: string, documentId: string, filename: string): string {
+  const base = stripControlChars(filename).split(/[/\\]/).pop() ?? '';
+  const safe = base
+    .normalize('NFKC')
+    .replace(/[^\w.\- ]+/g, '_')
+    .replace(/\s+/g, '_')
+    .replace(/^\.+/, '')
+    .slice(-200);
+  return `users/${encodeURIComponent(userId)}/${documentId}/${safe || 'file'}`;
+}
+
+export interface PresignedPut {
+  url: string;
+  headers: { 'Content-Type': string; 'Content-Length': string };
+  expiresAt: Date;
+}
+
+/** A PUT URL that only accepts this exact Content-Type and Content-Length. */
+export async function presignPut(key: string, contentType: string, size: number): Promise<PresignedPut> {
+  const cfg = config();
+  const ttl = cfg.UPLOAD_URL_TTL_SECONDS;
+  const url = await getSignedUrl(
+    s3(),
+    new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: key, ContentType: contentType, ContentLength: size }),
+    { expiresIn: ttl, signableHeaders: new Set(['content-type', 'content-length']) },
+  );
+  return {
+    url,
+    headers: { 'Content-Type': contentType, 'Content-Length': String(size) },
+    expiresAt: new Date(Date.now() + ttl * 1000),
+  };
+}
+
+export async function presignGet(key: string, downloadName: string): Promise<string> {
+  const cfg = config();
+  return getSignedUrl(
+    s3(),
+    new GetObjectCommand({
+      Bucket: cfg.S3_BUCKET,
+      Key: key,
+      ResponseContentDisposition: contentDisposition(downloadName),
+    }),
+    { expiresIn: cfg.DOWNLOAD_URL_TTL_SECONDS },
+  );
+}
+
+/** RFC 6266 attachment header: an ASCII fallback plus the UTF-8 name (RFC 5987). */
+export function contentDisposition(filename: string): string {
+  const clean = stripControlChars(filename);
+  const ascii = clean.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(clean).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)
+  );
+}
+
+/** The object's real size, or undefined when there is no object. */
+export async function headObjectSize(key: string): Promise<number | undefined> {
+  try {
+    const head = await s3().send(new HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
+    return head.ContentLength ?? 0;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The object's bytes, or undefined when there is no object. */
+export async function getObjectBytes(key: string): Promise<Uint8Array | undefined> {
+  try {
+    const object = await s3().send(new GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
+    return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+const DELETE_BATCH = 1000;
+
+/** Deletes keys with DeleteObjects, 1000 per call; a missing key is fine. Throws if any key could not be deleted. */
+export async function deleteObjects(keys: readonly string[]): Promise<void> {
+  const bucket = config().S3_BUCKET;
+  for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+    const batch = keys.slice(start, start + DELETE_BATCH);
+    const result = await s3().send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+    if (failed.length > 0) {
+      throw new Error(
+        `S3 could not delete ${failed.length} object(s), first: ${failed[0]?.Key}: ${failed[0]?.Code}`,
+      );
+    }
+  }
+}

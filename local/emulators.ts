@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { createSqsServer } from 'local-aws-sqs';
+import S3rver from 's3rver';
+
+/** s3rver only accepts these credentials on signed requests; they are emulator-only and not secret. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The CORS rules browsers need to PUT (with the signed headers) and GET straight against the bucket. */
+export function corsXml(origins: readonly string[]): string {
+  const rules = origins.map(
+    (origin) => `<CORSRule>
+    <AllowedOrigin>${origin}</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>`,
+  );
+  return `<CORSConfiguration>${rules.join('')}</CORSConfiguration>`;
+}
+
+export async function startS3Emulator(options: {
+  port?: number;
+  directory: string;
+  bucket: string;
+  allowedOrigins?: readonly string[];
+}): Promise<Running> {
+  mkdirSync(options.directory, { recursive: true });
+  const server = new S3rver({
+    port: options.port ?? 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: options.directory,
+    configureBuckets: [{ name: options.bucket, configs: [corsXml(options.allowedOrigins ?? ['*'])] }],
+  });
+  const address = (await server.run()) as AddressInfo;
+  return { url: `http://127.0.0.1:${address.port}`, stop: () => server.close() as Promise<void> };
+}
+
+export async function startSqsEmulator(options: { port?: number }): Promise<Running> {
+  const server = await createSqsServer({
+    port: options.port ?? 0,
+    hostname: '127.0.0.1',
+    emulateQueueCreationLifecycle: false,
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface ClassifyQueues {
+  queueUrl: string;
+  dlqUrl: string;
+}
+
+/** The classify queue and its dead-letter queue (redrive after `maxReceiveCount` receives); idempotent. */
+export async function createClassifyQueues(options: {
+  endpoint: string;
+  region: string;
+  name: string;
+  maxReceiveCount: number;
+  visibilityTimeoutSeconds: number;
+}): Promise<ClassifyQueues> {
+  const sqs = new SQSClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials: EMULATOR_CREDENTIALS,
+  });
+  try {
+    const dlqUrl = await ensureQueue(sqs, `${options.name}-dlq`, { MessageRetentionPeriod: '1209600' });
+    const dlq = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queueUrl = await ensureQueue(sqs, options.name, {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.Attributes?.QueueArn,
+        maxReceiveCount: options.maxReceiveCount,
+      }),
+    });
+    return { queueUrl, dlqUrl };
+  } finally {
+    sqs.destroy();
+  }
+}
+
+async function ensureQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
+  try {
+    const existing = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (existing.QueueUrl) return existing.QueueUrl;
+  } catch {
+    // not there yet
+  }
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  if (!created.QueueUrl) throw new Error(`could not create queue ${name}`);
+  return created.QueueUrl;
+}

@@ -1,0 +1,28 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrate } from './migrator.js';
+
+// `npm run migrate`: apply pending migrations to DATABASE_URL.
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error('DATABASE_URL is not set');
+  process.exit(1);
+}
+async function main(connectionString: string): Promise<void> {
+  const db = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 1 }) }),
+  });
+  try {
+    const { results = [] } = await migrate(db);
+    for (const r of results)
+      console.log(`${r.status === 'Success' ? 'applied' : r.status}: ${r.migrationName}`);
+    if (results.length === 0) console.log('database is up to date');
+  } catch (error) {
+    console.error('migration failed:', error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  } finally {
+    await db.destroy();
+  }
+}
+
+void main(url);

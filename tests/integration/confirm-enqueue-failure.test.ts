@@ -1,0 +1,29 @@
+import { afterAll, expect, it } from 'vitest';
+import { closeDb, db } from '../../lib/db/client.js';
+import { newUserId, tokenFor } from '../helpers/api.js';
+import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
+
+// This file's worker sends to a queue that does not exist, so every SendMessage fails.
+process.env.CLASSIFY_QUEUE_URL = `${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/no-such-queue`;
+
+afterAll(closeDb);
+
+it('a confirm whose SendMessage fails still answers 200 and the document stays uploaded', async () => {
+  const userId = newUserId();
+  const token = await tokenFor(userId);
+  const ticket = await requestUpload(token, { size: 6 });
+  await putBytes(ticket, 'abcdef');
+
+  const result = await confirm(token, ticket.document.id);
+
+  expect(result.status).toBe(200);
+  expect(result.body.document.status).toBe('uploaded');
+  const row = await db()
+    .selectFrom('documents')
+    .selectAll()
+    .where('id', '=', ticket.document.id)
+    .executeTakeFirst();
+  expect(row?.status).toBe('uploaded');
+  const quota = await db().selectFrom('quotas').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  expect(quota?.used_bytes).toBe(6);
+});
