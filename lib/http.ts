@@ -153,3 +153,33 @@ export function route<Schema extends z.ZodType | undefined = undefined>(
       });
     });
 }
+
+type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/**
+ * One Lambda serving several routes of a group: dispatch on "METHOD /path/{param}" templates (the httpApi routes of
+ * serverless.yml). Path parameters are taken from the template when the event does not carry them.
+ */
+export function router(routes: Record<string, HttpHandler>): HttpHandler {
+  const table = Object.entries(routes).map(([key, handler]) => {
+    const [method, template = ''] = key.split(' ');
+    const names: string[] = [];
+    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    return { method, regex: new RegExp(`^${pattern}/?$`), names, handler };
+  });
+  return async (event, context) => {
+    const method = event.requestContext?.http?.method ?? '';
+    const path = event.rawPath ?? event.requestContext?.http?.path ?? '';
+    for (const entry of table) {
+      if (entry.method !== method) continue;
+      const match = entry.regex.exec(path);
+      if (!match) continue;
+      const fromPath = Object.fromEntries(entry.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      return entry.handler({ ...event, pathParameters: { ...fromPath, ...event.pathParameters } }, context);
+    }
+    return errorResponse(new NotFoundError(`No route for ${method} ${path}`));
+  };
+}

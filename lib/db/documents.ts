@@ -137,3 +137,24 @@ export async function topicsOfDocuments(
   }
   return grouped;
 }
+
+export type ReprocessOutcome = { kind: 'queued'; document: DocumentRow } | { kind: 'pending' } | { kind: 'missing' };
+
+/** Puts a confirmed document (uploaded, classified or failed) back to `uploaded` so it is classified again. */
+export async function markForReclassification(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+): Promise<ReprocessOutcome> {
+  const updated = await db
+    .updateTable('documents')
+    .set({ status: 'uploaded', error: null, classified_at: null })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['uploaded', 'classified', 'failed'])
+    .returningAll()
+    .executeTakeFirst();
+  if (updated) return { kind: 'queued', document: updated };
+  const existing = await findDocumentForOwner(db, userId, id);
+  return existing ? { kind: 'pending' } : { kind: 'missing' };
+}
