@@ -4,4 +4,8 @@ import { errorResponse } from '../lib/http.js';
 
 /** Any /api path no other function serves (e.g. the retired /api/settings): the contract's 404, no auth needed. */
 export const handler = async (event: APIGatewayProxyEventV2) =>
-  errorResponse(new NotFoundError(`No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`.trim()));
+  errorResponse(
+    new NotFoundError(
+      `No route for ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`.trim(),
+    ),
+  );

@@ -164,10 +164,12 @@ export function router(routes: Record<string, HttpHandler>): HttpHandler {
   const table = Object.entries(routes).map(([key, handler]) => {
     const [method, template = ''] = key.split(' ');
     const names: string[] = [];
-    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
+    const pattern = template
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      });
     return { method, regex: new RegExp(`^${pattern}/?$`), names, handler };
   });
   return async (event, context) => {
@@ -177,7 +179,14 @@ export function router(routes: Record<string, HttpHandler>): HttpHandler {
       if (entry.method !== method) continue;
       const match = entry.regex.exec(path);
       if (!match) continue;
-      const fromPath = Object.fromEntries(entry.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]));
+      let fromPath: Record<string, string>;
+      try {
+        fromPath = Object.fromEntries(
+          entry.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
+        );
+      } catch {
+        break; // a malformed %-escape names nothing
+      }
       return entry.handler({ ...event, pathParameters: { ...fromPath, ...event.pathParameters } }, context);
     }
     return errorResponse(new NotFoundError(`No route for ${method} ${path}`));

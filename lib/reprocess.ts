@@ -15,7 +15,9 @@ export async function reprocessDocument(userId: string, documentId: string): Pro
   try {
     await enqueueClassification(documentId);
   } catch (error) {
-    throw new UnavailableError('Could not queue the document for classification; retry later', { cause: error });
+    throw new UnavailableError('Could not queue the document for classification; retry later', {
+      cause: error,
+    });
   }
   const topics = await topicsOfDocuments(db(), [documentId]);
   return documentView(outcome.document, topics.get(documentId) ?? []);

@@ -138,7 +138,10 @@ export async function topicsOfDocuments(
   return grouped;
 }
 
-export type ReprocessOutcome = { kind: 'queued'; document: DocumentRow } | { kind: 'pending' } | { kind: 'missing' };
+export type ReprocessOutcome =
+  | { kind: 'queued'; document: DocumentRow }
+  | { kind: 'pending' }
+  | { kind: 'missing' };
 
 /** Puts a confirmed document (uploaded, classified or failed) back to `uploaded` so it is classified again. */
 export async function markForReclassification(
