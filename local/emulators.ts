@@ -74,11 +74,12 @@ export async function createClassifyQueues(options: {
   name: string;
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }): Promise<ClassifyQueues> {
   const sqs = new SQSClient({
     region: options.region,
     endpoint: options.endpoint,
-    credentials: EMULATOR_CREDENTIALS,
+    credentials: options.credentials ?? EMULATOR_CREDENTIALS,
   });
   try {
     const dlqUrl = await ensureQueue(sqs, `${options.name}-dlq`, { MessageRetentionPeriod: '1209600' });

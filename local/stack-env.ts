@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where `npm start` writes the environment of the stack it started, for `npm run purge` and friends. */
-export const STACK_ENV_FILE = join(process.cwd(), '.kite', 'local.env');
+export const STACK_ENV_FILE = join(process.env.KITE_DATA_DIR ?? join(process.cwd(), '.kite'), 'local.env');
 
 /**
  * Fills unset variables from the running `npm start` stack (KEY=VALUE lines), so one-off commands reach the same

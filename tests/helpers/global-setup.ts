@@ -23,6 +23,7 @@ declare module 'vitest' {
 
 /** Starts what the suite needs once: PostgreSQL, the S3 and SQS emulators, a migrated database. */
 export default async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const postgres = await startTestPostgres();
   const databaseName = `kite_test_${process.pid}`;
   const databaseUrl = await createDatabase(postgres.serverUrl, databaseName);

@@ -1,0 +1,211 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrate } from '../migrations/migrator.js';
+import { ensureBucket } from './bucket.js';
+import { createClassifyQueues, EMULATOR_CREDENTIALS, type Running, startS3Emulator, startSqsEmulator } from './emulators.js';
+import { startEmbeddedPostgres } from './pglite.js';
+import { STACK_ENV_FILE } from './stack-env.js';
+import { DEV_ONLY_JWT_SECRET } from './token.js';
+
+/**
+ * `npm start`: the whole stack on one machine without Docker. Embedded Postgres (PGlite) unless DATABASE_URL is
+ * set, s3rver + local-aws-sqs unless AWS_ENDPOINT_URL is set, then migrations, then serverless offline (which also
+ * consumes the classify queue and runs the purge schedule). Prints one line containing `ready` once the API answers.
+ * `npm run dev:docker` runs the same against docker compose's Postgres + LocalStack + Ollama.
+ */
+
+// The SDK's notes about Node 20 are noise for a local stack.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+
+const STAGE = 'local';
+const DATA_DIR = process.env.KITE_DATA_DIR ?? join(process.cwd(), '.kite');
+const port = Number(process.env.PORT ?? 3000);
+const region = process.env.AWS_REGION ?? 'us-east-1';
+const bucket = process.env.S3_BUCKET ?? `kite-${STAGE}-documents`;
+const queueName = process.env.CLASSIFY_QUEUE_NAME ?? `kite-${STAGE}-classify`;
+const maxAttempts = Number(process.env.CLASSIFY_MAX_ATTEMPTS ?? 3);
+
+const stops: (() => Promise<void>)[] = [];
+let offline: ChildProcess | undefined;
+let stopping = false;
+
+function log(message: string): void {
+  console.log(`[kite] ${message}`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const env: Record<string, string> = {
+    AWS_REGION: region,
+    S3_BUCKET: bucket,
+    CLASSIFY_QUEUE_NAME: queueName,
+    CLASSIFY_MAX_ATTEMPTS: String(maxAttempts),
+    JWT_SECRET: process.env.JWT_SECRET || (process.env.JWKS_URL ? '' : DEV_ONLY_JWT_SECRET),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+
+  if (process.env.DATABASE_URL) {
+    env.DATABASE_URL = process.env.DATABASE_URL;
+    log(`database: ${redact(env.DATABASE_URL)} (DATABASE_URL)`);
+  } else {
+    const postgres = await startEmbeddedPostgres({
+      directory: join(DATA_DIR, 'pgdata'),
+      port: Number(process.env.KITE_PG_PORT ?? 5433),
+    });
+    stops.push(postgres.stop);
+    env.DATABASE_URL = postgres.url;
+    log(`database: ${postgres.url} (embedded PGlite, data in ${join(DATA_DIR, 'pgdata')})`);
+  }
+
+  if (process.env.AWS_ENDPOINT_URL) {
+    env.AWS_ENDPOINT_URL = process.env.AWS_ENDPOINT_URL;
+    env.AWS_ENDPOINT_URL_S3 = process.env.AWS_ENDPOINT_URL;
+    env.AWS_ENDPOINT_URL_SQS = process.env.AWS_ENDPOINT_URL;
+    env.AWS_ACCESS_KEY_ID = process.env.AWS_ACCESS_KEY_ID ?? 'test';
+    env.AWS_SECRET_ACCESS_KEY = process.env.AWS_SECRET_ACCESS_KEY ?? 'test';
+    log(`S3 and SQS: ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL)`);
+  } else {
+    const s3: Running = await startS3Emulator({
+      port: Number(process.env.KITE_S3_PORT ?? 4569),
+      directory: join(DATA_DIR, 's3'),
+      bucket,
+      allowedOrigins: ['*'],
+    });
+    stops.push(s3.stop);
+    const sqs = await startSqsEmulator({ port: Number(process.env.KITE_SQS_PORT ?? 9324) });
+    stops.push(sqs.stop);
+    env.AWS_ENDPOINT_URL_S3 = s3.url;
+    env.AWS_ENDPOINT_URL_SQS = sqs.url;
+    env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+    log(`S3: ${s3.url} (s3rver, data in ${join(DATA_DIR, 's3')})  SQS: ${sqs.url} (local-aws-sqs, in memory)`);
+  }
+
+  await ensureBucket({
+    endpoint: env.AWS_ENDPOINT_URL_S3 ?? '',
+    region,
+    bucket,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+    allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '*').split(','),
+  });
+  const queues = await createClassifyQueues({
+    endpoint: env.AWS_ENDPOINT_URL_SQS ?? '',
+    region,
+    name: queueName,
+    maxReceiveCount: maxAttempts,
+    visibilityTimeoutSeconds: 720,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+  });
+  env.CLASSIFY_QUEUE_URL = queues.queueUrl;
+
+  const migrations = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: env.DATABASE_URL, max: 1 }) }),
+  });
+  try {
+    const { results = [] } = await migrate(migrations);
+    log(results.length ? `migrations applied: ${results.map((r) => r.migrationName).join(', ')}` : 'database up to date');
+  } finally {
+    await migrations.destroy();
+  }
+
+  writeStackEnv(env);
+  offline = spawn(
+    process.execPath,
+    [
+      require.resolve('osls/bin/serverless.js'),
+      'offline',
+      'start',
+      '--stage',
+      STAGE,
+      ...(process.env.KITE_SLS_CONFIG ? ['--config', process.env.KITE_SLS_CONFIG] : []),
+    ],
+    { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  offline.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+  offline.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  offline.on('exit', (code) => {
+    offline = undefined;
+    if (!stopping) {
+      log(`serverless offline exited (${code}); stopping`);
+      void shutdown(1);
+    }
+  });
+
+  const api = `http://127.0.0.1:${port}`;
+  await waitForApi(`${api}/api/me`);
+  log(`ready: API on ${api}  (token: npm run token -- <user> [--admin])`);
+}
+
+function prefix(chunk: Buffer): string {
+  return chunk
+    .toString()
+    .split('\n')
+    .map((line) => (line ? `[offline] ${line}` : line))
+    .join('\n');
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/** `npm run purge`, `npm run migrate` and friends read this to reach the same stack. */
+function writeStackEnv(env: Record<string, string>): void {
+  mkdirSync(dirname(STACK_ENV_FILE), { recursive: true });
+  const lines = Object.entries(env).map(([key, value]) => `${key}=${value}`);
+  writeFileSync(STACK_ENV_FILE, `# written by npm start; removed when it stops\n${lines.join('\n')}\n`);
+}
+
+async function waitForApi(url: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (!offline) throw new Error('serverless offline stopped before the API answered');
+    try {
+      const response = await fetch(url);
+      // 401 without a token: the API answers and the auth stack runs.
+      if (response.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the API did not answer on ${url} within 180 s`);
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log('stopping');
+  const child = offline;
+  if (child?.pid) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      process.kill(-child.pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+  for (const stop of stops.reverse()) await stop().catch((error) => log(`stop failed: ${error}`));
+  rmSync(STACK_ENV_FILE, { force: true });
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+main().catch(async (error) => {
+  console.error(`[kite] failed to start: ${error instanceof Error ? error.message : error}`);
+  await shutdown(1);
+});

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../lib/config.js';
+import { createS3Client, headObjectSize } from '../../lib/storage.js';
+import { migrate } from '../../migrations/migrator.js';
+import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+
+const serverUrl = inject('postgresServerUrl');
+const created: string[] = [];
+const open: Kysely<any>[] = [];
+
+afterAll(async () => {
+  await Promise.all(open.map((db) => db.destroy()));
+  for (const name of created) await dropDatabase(serverUrl, name);
+});
+
+async function freshDatabase(): Promise<Kysely<any>> {
+  const name = `kite_migration_${randomUUID().replaceAll('-', '')}`;
+  created.push(name);
+  const url = await createDatabase(serverUrl, name);
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
+  open.push(db);
+  return db;
+}
+
+const s3 = createS3Client(loadConfig());
+
+async function putObject(key: string, body: string) {
+  await s3.send(new PutObjectCommand({ Bucket: process.env.S3_BUCKET, Key: key, Body: body }));
+}
+
+describe('the multi-user isolation migration', () => {
+  it('removes ownerless documents and their objects, reconciles quotas and resets topics', async () => {
+    const db = await freshDatabase();
+    await migrate(db, '20240101000000-baseline');
+    const run = randomUUID();
+    const key = (name: string) => `migration-test/${run}/${name}`;
+
+    await sql`insert into users (id) values ('alice'), ('bob')`.execute(db);
+    // Drifted usage: alice's counter says 999, bob's says 0.
+    await sql`insert into quotas (user_id, limit_bytes, used_bytes) values ('alice', 10000, 999), ('bob', 10000, 0)`.execute(db);
+    const docs = [
+      { owner: 'alice', status: 'uploaded', size: 100, name: 'a1' },
+      { owner: 'alice', status: 'classified', size: 50, name: 'a2' },
+      { owner: 'alice', status: 'pending', size: null, name: 'a3' },
+      { owner: 'bob', status: 'failed', size: 30, name: 'b1' },
+      { owner: null, status: 'classified', size: 70, name: 'orphan1' },
+      { owner: null, status: 'pending', size: null, name: 'orphan2' },
+    ];
+    for (const doc of docs) {
+      await sql`
+        insert into documents (user_id, filename, content_type, size_bytes, storage_key, status)
+        values (${doc.owner}, ${doc.name}, 'text/plain', ${doc.size}, ${key(doc.name)}, ${doc.status})`.execute(db);
+      await putObject(key(doc.name), `bytes of ${doc.name}`);
+    }
+    await sql`insert into topics (name) values ('Finance'), ('Travel')`.execute(db);
+    await sql`
+      insert into document_topics (document_id, topic_id, source)
+      select d.id, t.id, 'ai' from documents d cross join topics t`.execute(db);
+
+    const result = await migrate(db);
+
+    expect(result.results?.map((r) => r.migrationName)).toContain('20250601000000-multi-user-isolation');
+    const remaining = await sql<{ filename: string }>`select filename from documents order by filename`.execute(db);
+    expect(remaining.rows.map((r) => r.filename)).toEqual(['a1', 'a2', 'a3', 'b1']);
+    expect(await headObjectSize(key('orphan1'))).toBeUndefined();
+    expect(await headObjectSize(key('orphan2'))).toBeUndefined();
+    for (const name of ['a1', 'a2', 'a3', 'b1']) expect(await headObjectSize(key(name))).toBeGreaterThan(0);
+
+    const quotas = await sql<{ user_id: string; used_bytes: string }>`
+      select user_id, used_bytes from quotas order by user_id`.execute(db);
+    expect(quotas.rows.map((q) => [q.user_id, Number(q.used_bytes)])).toEqual([
+      ['alice', 150],
+      ['bob', 30],
+    ]);
+    expect((await sql`select * from topics`.execute(db)).rows).toHaveLength(0);
+    expect((await sql`select * from document_topics`.execute(db)).rows).toHaveLength(0);
+
+    await expect(
+      sql`insert into documents (user_id, filename, content_type, storage_key) values (null, 'x', 'text/plain', ${key('x')})`.execute(db),
+    ).rejects.toThrow(/null value/);
+
+    // Topic names are unique per namespace, case-insensitively; NULL is the system namespace.
+    await sql`insert into topics (user_id, name) values (null, 'Finance'), ('alice', 'finance'), ('bob', 'FINANCE')`.execute(db);
+    await expect(sql`insert into topics (user_id, name) values ('alice', 'FiNaNcE')`.execute(db)).rejects.toThrow(/unique/);
+    await expect(sql`insert into topics (user_id, name) values (null, 'FINANCE')`.execute(db)).rejects.toThrow(/unique/);
+  });
+
+  it('is a no-op when run again', async () => {
+    const db = await freshDatabase();
+    await migrate(db);
+    await sql`insert into users (id) values ('carol')`.execute(db);
+    await sql`insert into quotas (user_id, limit_bytes, used_bytes) values ('carol', 100, 42)`.execute(db);
+
+    const again = await migrate(db);
+
+    expect(again.results).toEqual([]);
+    const quota = await sql<{ used_bytes: string }>`select used_bytes from quotas where user_id = 'carol'`.execute(db);
+    expect(Number(quota.rows[0]?.used_bytes)).toBe(42);
+  });
+
+  it('runs on an empty database without touching S3', async () => {
+    const db = await freshDatabase();
+    const saved = process.env.S3_BUCKET;
+    delete process.env.S3_BUCKET; // proves no S3 call is needed when there is nothing to delete
+    try {
+      const result = await migrate(db);
+      expect(result.results?.every((r) => r.status === 'Success')).toBe(true);
+    } finally {
+      process.env.S3_BUCKET = saved;
+    }
+    const tables = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%'
+      order by table_name`.execute(db);
+    expect(tables.rows.map((t) => t.table_name)).toEqual(['document_topics', 'documents', 'quotas', 'topics', 'users']);
+  });
+});
