@@ -12,7 +12,9 @@ export async function startEmbeddedPostgres(options: { directory: string; port: 
   const db = await PGlite.create(options.directory);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port, maxConnections: 100 });
   await server.start();
-  const address = (server as unknown as { server?: { address(): { port: number } | null } }).server?.address();
+  const address = (
+    server as unknown as { server?: { address(): { port: number } | null } }
+  ).server?.address();
   const port = address?.port ?? options.port;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -5,7 +5,13 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrate } from '../migrations/migrator.js';
 import { ensureBucket } from './bucket.js';
-import { createClassifyQueues, EMULATOR_CREDENTIALS, type Running, startS3Emulator, startSqsEmulator } from './emulators.js';
+import {
+  createClassifyQueues,
+  EMULATOR_CREDENTIALS,
+  type Running,
+  startS3Emulator,
+  startSqsEmulator,
+} from './emulators.js';
 import { startEmbeddedPostgres } from './pglite.js';
 import { STACK_ENV_FILE } from './stack-env.js';
 import { DEV_ONLY_JWT_SECRET } from './token.js';
@@ -82,14 +88,19 @@ async function main(): Promise<void> {
     env.AWS_ENDPOINT_URL_SQS = sqs.url;
     env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
     env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-    log(`S3: ${s3.url} (s3rver, data in ${join(DATA_DIR, 's3')})  SQS: ${sqs.url} (local-aws-sqs, in memory)`);
+    log(
+      `S3: ${s3.url} (s3rver, data in ${join(DATA_DIR, 's3')})  SQS: ${sqs.url} (local-aws-sqs, in memory)`,
+    );
   }
 
   await ensureBucket({
     endpoint: env.AWS_ENDPOINT_URL_S3 ?? '',
     region,
     bucket,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '*').split(','),
   });
   const queues = await createClassifyQueues({
@@ -98,7 +109,10 @@ async function main(): Promise<void> {
     name: queueName,
     maxReceiveCount: maxAttempts,
     visibilityTimeoutSeconds: 720,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
   });
   env.CLASSIFY_QUEUE_URL = queues.queueUrl;
 
@@ -107,7 +121,11 @@ async function main(): Promise<void> {
   });
   try {
     const { results = [] } = await migrate(migrations);
-    log(results.length ? `migrations applied: ${results.map((r) => r.migrationName).join(', ')}` : 'database up to date');
+    log(
+      results.length
+        ? `migrations applied: ${results.map((r) => r.migrationName).join(', ')}`
+        : 'database up to date',
+    );
   } finally {
     await migrations.destroy();
   }
@@ -123,7 +141,11 @@ async function main(): Promise<void> {
       STAGE,
       ...(process.env.KITE_SLS_CONFIG ? ['--config', process.env.KITE_SLS_CONFIG] : []),
     ],
-    { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    {
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
   );
   offline.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
   offline.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));

@@ -44,7 +44,10 @@ describe('npm start', () => {
       output += chunk;
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm start not ready after 180 s:\n${output}`)), 180_000);
+      const timer = setTimeout(
+        () => reject(new Error(`npm start not ready after 180 s:\n${output}`)),
+        180_000,
+      );
       const check = setInterval(() => {
         if (/\bready\b/.test(output)) {
           clearInterval(check);
@@ -86,22 +89,37 @@ describe('npm start', () => {
     const ticketResponse = await fetch(`${api}/api/documents/upload-url`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ filename: 'e2e.txt', contentType: 'text/plain', size: Buffer.byteLength(content) }),
+      body: JSON.stringify({
+        filename: 'e2e.txt',
+        contentType: 'text/plain',
+        size: Buffer.byteLength(content),
+      }),
     });
     expect(ticketResponse.status).toBe(201);
     const ticket = (await ticketResponse.json()) as any;
 
-    const put = await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: content });
+    const put = await fetch(ticket.upload.url, {
+      method: 'PUT',
+      headers: ticket.upload.headers,
+      body: content,
+    });
     expect(put.status).toBe(200);
 
-    const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, { method: 'POST', headers: auth });
+    const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+      method: 'POST',
+      headers: auth,
+    });
     expect(confirmed.status).toBe(200);
     const body = (await confirmed.json()) as any;
     expect(body.document).toMatchObject({ status: 'uploaded', sizeBytes: Buffer.byteLength(content) });
     expect(body.quota.usedBytes).toBe(Buffer.byteLength(content));
 
     const me = (await (await fetch(`${api}/api/me`, { headers: auth })).json()) as any;
-    expect(me).toMatchObject({ id: 'e2e-user', email: 'e2e@example.test', quota: { usedBytes: Buffer.byteLength(content) } });
+    expect(me).toMatchObject({
+      id: 'e2e-user',
+      email: 'e2e@example.test',
+      quota: { usedBytes: Buffer.byteLength(content) },
+    });
   });
 
   it('answers unknown and retired routes with the contract 404 and bad tokens with 401', async () => {

@@ -21,7 +21,9 @@ async function freshDatabase(): Promise<Kysely<any>> {
   const name = `kite_migration_${randomUUID().replaceAll('-', '')}`;
   created.push(name);
   const url = await createDatabase(serverUrl, name);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
+  const db = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
   open.push(db);
   return db;
 }
@@ -41,7 +43,9 @@ describe('the multi-user isolation migration', () => {
 
     await sql`insert into users (id) values ('alice'), ('bob')`.execute(db);
     // Drifted usage: alice's counter says 999, bob's says 0.
-    await sql`insert into quotas (user_id, limit_bytes, used_bytes) values ('alice', 10000, 999), ('bob', 10000, 0)`.execute(db);
+    await sql`insert into quotas (user_id, limit_bytes, used_bytes) values ('alice', 10000, 999), ('bob', 10000, 0)`.execute(
+      db,
+    );
     const docs = [
       { owner: 'alice', status: 'uploaded', size: 100, name: 'a1' },
       { owner: 'alice', status: 'classified', size: 50, name: 'a2' },
@@ -53,7 +57,9 @@ describe('the multi-user isolation migration', () => {
     for (const doc of docs) {
       await sql`
         insert into documents (user_id, filename, content_type, size_bytes, storage_key, status)
-        values (${doc.owner}, ${doc.name}, 'text/plain', ${doc.size}, ${key(doc.name)}, ${doc.status})`.execute(db);
+        values (${doc.owner}, ${doc.name}, 'text/plain', ${doc.size}, ${key(doc.name)}, ${doc.status})`.execute(
+        db,
+      );
       await putObject(key(doc.name), `bytes of ${doc.name}`);
     }
     await sql`insert into topics (name) values ('Finance'), ('Travel')`.execute(db);
@@ -64,7 +70,9 @@ describe('the multi-user isolation migration', () => {
     const result = await migrate(db);
 
     expect(result.results?.map((r) => r.migrationName)).toContain('20250601000000-multi-user-isolation');
-    const remaining = await sql<{ filename: string }>`select filename from documents order by filename`.execute(db);
+    const remaining = await sql<{
+      filename: string;
+    }>`select filename from documents order by filename`.execute(db);
     expect(remaining.rows.map((r) => r.filename)).toEqual(['a1', 'a2', 'a3', 'b1']);
     expect(await headObjectSize(key('orphan1'))).toBeUndefined();
     expect(await headObjectSize(key('orphan2'))).toBeUndefined();
@@ -80,13 +88,21 @@ describe('the multi-user isolation migration', () => {
     expect((await sql`select * from document_topics`.execute(db)).rows).toHaveLength(0);
 
     await expect(
-      sql`insert into documents (user_id, filename, content_type, storage_key) values (null, 'x', 'text/plain', ${key('x')})`.execute(db),
+      sql`insert into documents (user_id, filename, content_type, storage_key) values (null, 'x', 'text/plain', ${key('x')})`.execute(
+        db,
+      ),
     ).rejects.toThrow(/null value/);
 
     // Topic names are unique per namespace, case-insensitively; NULL is the system namespace.
-    await sql`insert into topics (user_id, name) values (null, 'Finance'), ('alice', 'finance'), ('bob', 'FINANCE')`.execute(db);
-    await expect(sql`insert into topics (user_id, name) values ('alice', 'FiNaNcE')`.execute(db)).rejects.toThrow(/unique/);
-    await expect(sql`insert into topics (user_id, name) values (null, 'FINANCE')`.execute(db)).rejects.toThrow(/unique/);
+    await sql`insert into topics (user_id, name) values (null, 'Finance'), ('alice', 'finance'), ('bob', 'FINANCE')`.execute(
+      db,
+    );
+    await expect(
+      sql`insert into topics (user_id, name) values ('alice', 'FiNaNcE')`.execute(db),
+    ).rejects.toThrow(/unique/);
+    await expect(
+      sql`insert into topics (user_id, name) values (null, 'FINANCE')`.execute(db),
+    ).rejects.toThrow(/unique/);
   });
 
   it('is a no-op when run again', async () => {
@@ -98,7 +114,9 @@ describe('the multi-user isolation migration', () => {
     const again = await migrate(db);
 
     expect(again.results).toEqual([]);
-    const quota = await sql<{ used_bytes: string }>`select used_bytes from quotas where user_id = 'carol'`.execute(db);
+    const quota = await sql<{
+      used_bytes: string;
+    }>`select used_bytes from quotas where user_id = 'carol'`.execute(db);
     expect(Number(quota.rows[0]?.used_bytes)).toBe(42);
   });
 
@@ -115,6 +133,12 @@ describe('the multi-user isolation migration', () => {
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%'
       order by table_name`.execute(db);
-    expect(tables.rows.map((t) => t.table_name)).toEqual(['document_topics', 'documents', 'quotas', 'topics', 'users']);
+    expect(tables.rows.map((t) => t.table_name)).toEqual([
+      'document_topics',
+      'documents',
+      'quotas',
+      'topics',
+      'users',
+    ]);
   });
 });
