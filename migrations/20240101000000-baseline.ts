@@ -2,7 +2,6 @@ import { type Kysely, sql } from 'kysely';
 
 // Frozen in time: the schema as it stood before multi-user isolation (ownerless documents, global topics).
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`create extension if not exists pgcrypto`.execute(db).catch(() => undefined);
   await sql`
     create table if not exists users (
       id text primary key,
