@@ -1,4 +1,4 @@
-import type { DocumentRow, QuotaRow, TopicSource } from './db/schema.js';
+import type { DocumentRow, QuotaRow, TopicRow, TopicSource, UserRow } from './db/schema.js';
 
 /** How rows are shown to clients (DESIGN.md "Routes"): camelCase, ISO dates. */
 
@@ -41,4 +41,41 @@ export function documentView(row: DocumentRow, topics: DocumentTopicView[] = [])
 
 export function quotaView(quota: Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>) {
   return { usedBytes: quota.used_bytes, limitBytes: quota.limit_bytes };
+}
+
+export interface TopicView {
+  id: string;
+  name: string;
+  description: string | null;
+  scope: 'system' | 'user';
+}
+
+export function topicView(row: Pick<TopicRow, 'id' | 'user_id' | 'name' | 'description'>): TopicView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    scope: row.user_id === null ? 'system' : 'user',
+  };
+}
+
+export interface UserView {
+  id: string;
+  email: string | null;
+  role: UserRow['role'];
+  aiProvider: string | null;
+  aiModel: string | null;
+  quota: { usedBytes: number; limitBytes: number };
+}
+
+/** The shape GET /api/me answers with; the admin user routes answer with the same. */
+export function userView(row: UserRow & Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    aiProvider: row.ai_provider,
+    aiModel: row.ai_model,
+    quota: quotaView(row),
+  };
 }

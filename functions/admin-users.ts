@@ -1,0 +1,21 @@
+import { listUsers, updateUser } from '../lib/admin-users.js';
+import { ValidationError } from '../lib/errors.js';
+import { json, route, router, zodIssues } from '../lib/http.js';
+import { listUsersQuery, updateUserBody } from '../lib/schemas.js';
+
+/** GET /api/admin/users?limit=&cursor= — every user with AI settings and quota, in id order, one page. */
+const list = route({ admin: true }, async ({ query }) => {
+  const parsed = listUsersQuery.safeParse(query);
+  if (!parsed.success) throw new ValidationError('The query string is invalid', zodIssues(parsed.error));
+  return json(200, await listUsers(parsed.data));
+});
+
+/** PATCH /api/admin/users/{id} — assign a user's AI provider/model and quota limit. */
+const update = route({ admin: true, body: updateUserBody }, async ({ params, body }) => {
+  return json(200, { user: await updateUser(params.id ?? '', body) });
+});
+
+export const handler = router({
+  'GET /api/admin/users': list,
+  'PATCH /api/admin/users/{id}': update,
+});
