@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
+type Resource = { Type: string; Properties: any; Condition?: string };
+let dir = '';
+let resources: Record<string, Resource> = {};
+
+const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const FUNCTIONS = {
+  'upload-url': 'UploadDashurl',
+  confirm: 'Confirm',
+  documents: 'Documents',
+  topics: 'Topics',
+  'admin-topics': 'AdminDashtopics',
+  'admin-users': 'AdminDashusers',
+  me: 'Me',
+  'not-found': 'NotDashfound',
+  classify: 'Classify',
+  purge: 'Purge',
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kite-package-'));
+  execFileSync('npx', ['tsx', 'scripts/package-aws.ts', '--stage', 'prod', '--package', dir], {
+    env: { ...process.env, ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' },
+    stdio: 'pipe',
+  });
+  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the prod CloudFormation template', () => {
+  it('has every function on nodejs22.x, bundled separately under 1 MB zipped', () => {
+    for (const [name, id] of Object.entries(FUNCTIONS)) {
+      const fn = resources[`${id}LambdaFunction`];
+      expect(fn?.Type, name).toBe('AWS::Lambda::Function');
+      expect(fn?.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn?.Properties.Handler).toBe(`functions/${name}.handler`);
+      expect(statSync(join(dir, `${name}.zip`)).size, `${name}.zip`).toBeLessThanOrEqual(1024 * 1024);
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith('.zip'))).toHaveLength(Object.keys(FUNCTIONS).length);
+  });
+
+  it('routes exactly the contract routes (plus the /api catch-all 404)', () => {
+    const routes = byType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    expect(routes).toEqual(
+      [
+        'POST /api/documents/upload-url',
+        'POST /api/documents/{id}/confirm',
+        'GET /api/documents',
+        'GET /api/documents/{id}',
+        'DELETE /api/documents/{id}',
+        'POST /api/documents/{id}/classify',
+        'GET /api/topics',
+        'POST /api/topics',
+        'PATCH /api/topics/{id}',
+        'DELETE /api/topics/{id}',
+        'GET /api/admin/topics',
+        'POST /api/admin/topics',
+        'PATCH /api/admin/topics/{id}',
+        'DELETE /api/admin/topics/{id}',
+        'GET /api/admin/users',
+        'PATCH /api/admin/users/{id}',
+        'GET /api/me',
+        'ANY /api/{proxy+}',
+      ].sort(),
+    );
+  });
+
+  it('answers CORS for the configured web origins', () => {
+    const [, api] = byType('AWS::ApiGatewayV2::Api')[0] ?? [];
+    expect(api?.Properties.CorsConfiguration.AllowOrigins).toEqual([
+      'https://app.example.com',
+      'https://admin.example.com',
+    ]);
+    expect(api?.Properties.CorsConfiguration.AllowHeaders).toEqual(
+      expect.arrayContaining(['Authorization', 'Content-Type']),
+    );
+  });
+
+  it('feeds classify from the queue with partial batch responses and bounded concurrency', () => {
+    const [, mapping] = byType('AWS::Lambda::EventSourceMapping')[0] ?? [];
+    expect(mapping?.Properties).toMatchObject({
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+      EventSourceArn: { 'Fn::GetAtt': ['ClassifyQueue', 'Arn'] },
+    });
+    const queue = resources.ClassifyQueue?.Properties;
+    const timeout = resources.ClassifyLambdaFunction?.Properties.Timeout;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': ['ClassifyDeadLetterQueue', 'Arn'],
+    });
+    expect(Number(queue.RedrivePolicy.maxReceiveCount)).toBe(3); // = CLASSIFY_MAX_ATTEMPTS
+    expect(resources.ClassifyDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('runs the purge on its schedule', () => {
+    const rules = byType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(JSON.stringify(rules[0]?.Targets)).toContain('PurgeLambdaFunction');
+  });
+
+  it('keeps the bucket private, encrypted, TLS-only, with browser CORS and multipart cleanup', () => {
+    const bucket = resources.DocumentsBucket?.Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(
+      bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('AES256');
+    expect(bucket.CorsConfiguration.CorsRules[0]).toMatchObject({
+      AllowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
+      AllowedMethods: expect.arrayContaining(['PUT', 'GET']),
+      AllowedHeaders: expect.arrayContaining(['content-type']),
+    });
+    expect(bucket.LifecycleConfiguration.Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation).toBe(1);
+    const policy = resources.DocumentsBucketPolicy?.Properties.PolicyDocument.Statement[0];
+    expect(policy).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('takes secrets from Secrets Manager at deploy time, never from the repository', () => {
+    for (const id of Object.values(FUNCTIONS)) {
+      const env = resources[`${id}LambdaFunction`]?.Properties.Environment.Variables;
+      expect(env.DATABASE_URL).toBe('{{resolve:secretsmanager:kite/prod:SecretString:DATABASE_URL}}');
+      expect(env.OPENAI_API_KEY).toBe('{{resolve:secretsmanager:kite/prod:SecretString:OPENAI_API_KEY}}');
+      expect(env.JWT_SECRET).toBe('');
+      expect(env.S3_BUCKET).toEqual({ Ref: 'DocumentsBucket' });
+      expect(env.CLASSIFY_QUEUE_URL).toEqual({ Ref: 'ClassifyQueue' });
+      expect(env.AWS_ENDPOINT_URL).toBe('');
+    }
+  });
+
+  it('grants each function only what it uses, with no wildcard action or resource', () => {
+    const roles = byType('AWS::IAM::Role');
+    const grants: Record<string, string[]> = {};
+    for (const [id, role] of roles) {
+      for (const policy of role.Properties.Policies ?? []) {
+        for (const statement of policy.PolicyDocument.Statement) {
+          const actions: string[] = [statement.Action].flat();
+          for (const action of actions) expect(action, `${id} ${action}`).not.toMatch(/\*/);
+          for (const resource of [statement.Resource].flat()) {
+            const text = JSON.stringify(resource);
+            expect(text, `${id} resource`).not.toBe('"*"');
+            if (actions.some((a) => a.startsWith('s3:')))
+              expect(text).toMatch(/DocumentsBucket.*\/users\/\*/);
+            if (actions.some((a) => a.startsWith('sqs:'))) expect(text).toContain('ClassifyQueue');
+            if (actions.some((a) => a.startsWith('logs:')))
+              expect(text).toMatch(/log-group:\/aws\/lambda\/kite-prod/);
+          }
+          if (statement.Effect === 'Allow') {
+            grants[id] = [...(grants[id] ?? []), ...actions.filter((a) => !a.startsWith('logs:'))];
+          }
+        }
+      }
+    }
+    const roleOf = (fn: string) => {
+      const role = resources[`${FUNCTIONS[fn as keyof typeof FUNCTIONS]}LambdaFunction`]?.Properties.Role;
+      return role['Fn::GetAtt'][0] as string;
+    };
+    const actionsOf = (fn: string) => [...new Set(grants[roleOf(fn)] ?? [])].sort();
+    expect(actionsOf('upload-url')).toEqual(['s3:PutObject']);
+    expect(actionsOf('confirm')).toEqual(['s3:DeleteObject', 's3:GetObject', 'sqs:SendMessage']);
+    expect(actionsOf('documents')).toEqual(['s3:DeleteObject', 's3:GetObject', 'sqs:SendMessage']);
+    expect(actionsOf('classify')).toEqual(
+      ['s3:GetObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
+    );
+    expect(actionsOf('purge')).toEqual(['s3:DeleteObject', 'sqs:SendMessage']);
+    for (const fn of ['topics', 'admin-topics', 'admin-users', 'me', 'not-found']) {
+      expect(
+        actionsOf(fn).filter((a) => /^(s3|sqs):/.test(a)),
+        fn,
+      ).toEqual([]);
+    }
+  });
+});
