@@ -2,18 +2,11 @@ import { db } from '../lib/db/client.js';
 import { findUserWithQuota } from '../lib/db/users.js';
 import { NotFoundError } from '../lib/errors.js';
 import { json, route } from '../lib/http.js';
-import { quotaView } from '../lib/views.js';
+import { userView } from '../lib/views.js';
 
 /** GET /api/me — who the caller is, their AI settings and their quota. */
 export const handler = route({}, async ({ caller }) => {
   const user = await findUserWithQuota(db(), caller.userId);
   if (!user) throw new NotFoundError('User not found');
-  return json(200, {
-    id: user.id,
-    email: user.email,
-    role: user.role,
-    aiProvider: user.ai_provider,
-    aiModel: user.ai_model,
-    quota: quotaView(user),
-  });
+  return json(200, userView(user));
 });
