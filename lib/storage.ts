@@ -112,10 +112,11 @@ export async function headObjectSize(key: string): Promise<number | undefined> {
   }
 }
 
-/** The object's bytes, or undefined when there is no object. */
-export async function getObjectBytes(key: string): Promise<Uint8Array | undefined> {
+/** The object's bytes (only the first `maxBytes` when given: a ranged GET), or undefined when there is no object. */
+export async function getObjectBytes(key: string, maxBytes?: number): Promise<Uint8Array | undefined> {
   try {
-    const object = await s3().send(new GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
+    const range = maxBytes === undefined ? {} : { Range: `bytes=0-${Math.max(maxBytes, 1) - 1}` };
+    const object = await s3().send(new GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key, ...range }));
     return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
   } catch (error) {
     if (isNotFound(error)) return undefined;

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { AiError } from './ai/errors.js';
+import { extractText, textBytesNeeded, textSource } from './ai/extract.js';
+import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';
+import { resolveProvider } from './ai/provider.js';
+import { config } from './config.js';
+import {
+  type ClassificationInput,
+  loadClassificationInput,
+  recordClassificationFailure,
+  saveClassification,
+  type VisibleTopic,
+} from './db/classification.js';
+import { db } from './db/client.js';
+import { logger } from './logger.js';
+import { normaliseTopicName, topicNameKey } from './names.js';
+import { getObjectBytes } from './storage.js';
+
+/** The classify queue's message body (lib/queue.ts sends it). */
+const classifyMessageSchema = z.object({ documentId: z.uuid() });
+
+/** The document id of a message body, or undefined when the body is not `{"documentId": "<uuid>"}`. */
+export function parseClassifyMessage(body: string): string | undefined {
+  try {
+    return classifyMessageSchema.parse(JSON.parse(body)).documentId;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ClassifyAttempt {
+  documentId: string;
+  /** 1-based: the record's ApproximateReceiveCount. */
+  attempt: number;
+  /** How long the model may take before the attempt counts as failed. */
+  timeoutMs: number;
+}
+
+export type ClassifyOutcome =
+  | { kind: 'classified'; topicIds: string[]; createdTopics: string[] }
+  | { kind: 'skipped'; reason: 'missing' | 'not_uploaded' }
+  /** Permanently failed (retrying cannot help): the document is `failed` and the message is done. */
+  | { kind: 'failed'; error: string };
+
+/** A failed attempt: the record must be reported as failed so SQS delivers it again (or dead-letters it). */
+export class ClassifyAttemptError extends Error {
+  override name = 'ClassifyAttemptError';
+}
+
+/**
+ * Classifies one document: read (one query) → S3 → extract → LLM → one write statement that re-checks the document
+ * is still `uploaded`. No transaction is open across a network call. A failed attempt records its error and throws;
+ * on the last attempt (CLASSIFY_MAX_ATTEMPTS) the document becomes `failed` first.
+ */
+export async function classifyDocument({
+  documentId,
+  attempt,
+  timeoutMs,
+}: ClassifyAttempt): Promise<ClassifyOutcome> {
+  const cfg = config();
+  const input = await loadClassificationInput(db(), documentId);
+  if (!input) return { kind: 'skipped', reason: 'missing' };
+  if (input.status !== 'uploaded') return { kind: 'skipped', reason: 'not_uploaded' };
+
+  try {
+    const answer = await askModel(input, AbortSignal.timeout(timeoutMs));
+    const plan = planTopics(answer, input.topics, cfg.CLASSIFY_MAX_NEW_TOPICS);
+    const saved = await saveClassification(db(), {
+      documentId,
+      topicIds: plan.topicIds,
+      newTopicNames: plan.newTopicNames,
+    });
+    if (!saved) return { kind: 'skipped', reason: 'not_uploaded' };
+    return { kind: 'classified', topicIds: plan.topicIds, createdTopics: plan.newTopicNames };
+  } catch (error) {
+    const permanent = error instanceof AiError && error.permanent;
+    const final = permanent || attempt >= cfg.CLASSIFY_MAX_ATTEMPTS;
+    const message = readableError(error);
+    logger.warn('classification attempt failed', {
+      documentId,
+      attempt,
+      final,
+      reason: message,
+      error: error as Error,
+    });
+    await recordClassificationFailure(db(), documentId, message, final);
+    if (permanent) return { kind: 'failed', error: message };
+    throw new ClassifyAttemptError(message, { cause: error });
+  }
+}
+
+async function askModel(input: ClassificationInput, signal: AbortSignal): Promise<ClassificationAnswer> {
+  const cfg = config();
+  const providerName = input.aiProvider || cfg.DEFAULT_AI_PROVIDER;
+  const model = input.aiModel || cfg.DEFAULT_AI_MODEL;
+  // Resolved before any read: an unknown provider fails the document without touching S3.
+  const provider = resolveProvider(providerName, cfg);
+  const text = await documentText(input, cfg.CLASSIFY_MAX_CHARS);
+  const content = await provider.complete({
+    model,
+    messages: classificationMessages({
+      systemPrompt: cfg.SYSTEM_PROMPT,
+      topics: input.topics,
+      filename: input.filename,
+      text,
+      maxNewTopics: cfg.CLASSIFY_MAX_NEW_TOPICS,
+    }),
+    schema: answerSchema(input.topics.map((topic) => topic.name)),
+    signal,
+  });
+  return readAnswer(content);
+}
+
+/** Only what the extractor can use is read: a text prefix by ranged GET, a whole PDF, nothing for other types. */
+async function documentText(input: ClassificationInput, maxChars: number): Promise<string> {
+  const source = textSource(input.contentType);
+  if (source === 'none') return '';
+  const needed = source === 'text' ? textBytesNeeded(maxChars) : undefined;
+  const ranged = needed !== undefined && (input.sizeBytes ?? Number.POSITIVE_INFINITY) > needed;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await getObjectBytes(input.storageKey, ranged ? needed : undefined);
+  } catch (error) {
+    throw new AiError('Could not read the file from storage', { cause: error });
+  }
+  if (!bytes) throw new AiError('The uploaded file is missing from storage', { permanent: true });
+  return extractText(bytes, source, maxChars);
+}
+
+export interface TopicPlan {
+  topicIds: string[];
+  newTopicNames: string[];
+}
+
+/**
+ * What an answer may do, whatever the document said: link topics the owner sees (matched case-insensitively after
+ * normalisation) and create at most `maxNew` new names in the owner's namespace. A suggested name that matches a
+ * visible topic links that topic; a name that normalises to nothing is dropped and does not use up the cap.
+ */
+export function planTopics(
+  answer: ClassificationAnswer,
+  visible: readonly Pick<VisibleTopic, 'id' | 'name'>[],
+  maxNew: number,
+): TopicPlan {
+  const byKey = new Map(visible.map((topic) => [topicNameKey(topic.name), topic.id]));
+  const topicIds = new Set<string>();
+  const newNames = new Map<string, string>();
+  for (const name of answer.topics) {
+    const id = byKey.get(topicNameKey(name));
+    if (id) topicIds.add(id);
+  }
+  for (const suggestion of answer.newTopics) {
+    const name = normaliseTopicName(suggestion);
+    if (name === undefined) continue;
+    const key = topicNameKey(name);
+    const existing = byKey.get(key);
+    if (existing) topicIds.add(existing);
+    else if (newNames.size < maxNew && !newNames.has(key)) newNames.set(key, name);
+  }
+  // Sorted by key: concurrent classifications of one owner insert names in the same order, so they cannot deadlock.
+  const newTopicNames = [...newNames.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, name]) => name);
+  return { topicIds: [...topicIds], newTopicNames };
+}
+
+/** What the owner reads in `error`: an AiError's own message; anything else is an internal error (logged). */
+function readableError(error: unknown): string {
+  if (error instanceof AiError) return error.message;
+  return 'Internal error while classifying';
+}

@@ -1,0 +1,122 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, DocumentStatus } from './schema.js';
+
+export interface VisibleTopic {
+  id: string;
+  name: string;
+  description: string | null;
+  scope: 'system' | 'user';
+}
+
+export interface ClassificationInput {
+  id: string;
+  userId: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number | null;
+  storageKey: string;
+  status: DocumentStatus;
+  aiProvider: string | null;
+  aiModel: string | null;
+  /** What the owner sees (GET /api/topics): system topics and their own, an own topic hiding a system namesake. */
+  topics: VisibleTopic[];
+}
+
+/**
+ * Everything one classification reads, in one round trip: the document, its owner's AI settings and the owner's
+ * visible topics. Each half of the union is an index scan on topics (coalesce(user_id, ''), lower(name)); topic
+ * names are stored normalised, so lower(name) is the case-insensitive match.
+ */
+export async function loadClassificationInput(
+  db: Kysely<Database>,
+  documentId: string,
+): Promise<ClassificationInput | undefined> {
+  const result = await sql<ClassificationInput>`
+    select d.id, d.user_id as "userId", d.filename, d.content_type as "contentType", d.size_bytes as "sizeBytes",
+      d.storage_key as "storageKey", d.status, u.ai_provider as "aiProvider", u.ai_model as "aiModel",
+      coalesce((
+        select json_agg(v order by lower(v.name), v.name, v.id) from (
+          select t.id, t.name, t.description, 'user' as scope from topics t
+          where coalesce(t.user_id, '') = d.user_id
+          union all
+          select t.id, t.name, t.description, 'system' as scope from topics t
+          where coalesce(t.user_id, '') = '' and not exists (
+            select 1 from topics own where coalesce(own.user_id, '') = d.user_id and lower(own.name) = lower(t.name)
+          )
+        ) v
+      ), '[]'::json) as topics
+    from documents d join users u on u.id = d.user_id
+    where d.id = ${documentId}
+  `.execute(db);
+  return result.rows[0];
+}
+
+export interface ClassificationResult {
+  documentId: string;
+  /** Visible topics the model chose; only system topics or the owner's are ever linked. */
+  topicIds: readonly string[];
+  /** New names for the owner's namespace, normalised, none equal to a visible name. */
+  newTopicNames: readonly string[];
+}
+
+/**
+ * Writes a classification in one statement (so one short transaction, after every network call): the document is
+ * flipped uploaded → classified, and only if that happened are the new topics created and the links replaced.
+ * A concurrent or repeated classification finds the document no longer `uploaded` and writes nothing.
+ *
+ * New topics: `on conflict … do update` (a no-op update) returns the existing row when the owner or a concurrent
+ * classification created the same name first, so a race links that topic instead of failing. Links: previous
+ * `ai` links not chosen again go; `user` links stay, and a topic the user already linked keeps source `user`.
+ * Returns false when the document was not `uploaded` (gone, already classified, or failed meanwhile).
+ */
+export async function saveClassification(
+  db: Kysely<Database>,
+  result: ClassificationResult,
+): Promise<boolean> {
+  const names = [...result.newTopicNames];
+  const outcome = await sql<{ classified: number }>`
+    with doc as (
+      update documents set status = 'classified', classified_at = now(), error = null
+      where id = ${result.documentId} and status = 'uploaded'
+      returning id, user_id
+    ), created as (
+      insert into topics (user_id, name)
+      select doc.user_id, n.name from doc, unnest(${names}::text[]) with ordinality as n(name, position)
+      order by n.position
+      on conflict (coalesce(user_id, ''), lower(name)) do update set name = topics.name
+      returning id
+    ), chosen as (
+      select t.id from topics t join doc on t.user_id is null or t.user_id = doc.user_id
+      where t.id = any(${[...result.topicIds]}::uuid[])
+      union
+      select id from created
+    ), unlinked as (
+      delete from document_topics dt using doc
+      where dt.document_id = doc.id and dt.source = 'ai' and dt.topic_id not in (select id from chosen)
+    ), linked as (
+      insert into document_topics (document_id, topic_id, source)
+      select doc.id, chosen.id, 'ai' from doc, chosen
+      on conflict (document_id, topic_id) do nothing
+    )
+    select count(*)::int as classified from doc
+  `.execute(db);
+  return (outcome.rows[0]?.classified ?? 0) > 0;
+}
+
+/**
+ * Records a failed attempt on a document still `uploaded`: the error only (it will be retried), or, on the last
+ * attempt or a permanent failure, status `failed` too.
+ */
+export async function recordClassificationFailure(
+  db: Kysely<Database>,
+  documentId: string,
+  error: string,
+  final: boolean,
+): Promise<void> {
+  await db
+    .updateTable('documents')
+    .set(final ? { status: 'failed', error } : { error })
+    .where('id', '=', documentId)
+    .where('status', '=', 'uploaded')
+    .execute();
+}
