@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// Namespace import: lets esbuild drop what is unused (zod's locales alone are ~300 KB).
+import * as z from 'zod';
 import { AiError } from './ai/errors.js';
 import { extractText, textBytesNeeded, textSource } from './ai/extract.js';
 import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';

@@ -108,7 +108,9 @@ async function main(): Promise<void> {
     region,
     name: queueName,
     maxReceiveCount: maxAttempts,
-    visibilityTimeoutSeconds: 720,
+    // The retry delay of a failed classification: above classify's 120 s timeout, far below AWS's 720 s so a
+    // developer without an LLM sees `failed` within minutes.
+    visibilityTimeoutSeconds: 150,
     credentials: {
       accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+// Namespace import: lets esbuild drop what is unused (zod's locales alone are ~300 KB).
+import * as z from 'zod';
 import { AiError } from './errors.js';
 import type { ChatMessage } from './provider.js';
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/token.js';
+import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { freePort } from '../helpers/postgres.js';
 
 /** Boots `npm start` as a user would (embedded Postgres, emulators, serverless offline) and walks the API. */
@@ -13,8 +14,12 @@ describe('npm start', () => {
   let api = '';
   let dataDir = '';
   let readyAfterMs = 0;
+  let llm: FakeLlm;
 
   beforeAll(async () => {
+    // The only stand-in: an LLM server speaking Ollama's API, reached by the real client inside offline.
+    llm = await startFakeLlm();
+    llm.respondWith(() => JSON.stringify({ topics: ['Finance'], newTopics: ['Receipts'] }));
     dataDir = mkdtempSync(join(tmpdir(), 'kite-e2e-'));
     const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all([
       freePort(),
@@ -34,9 +39,11 @@ describe('npm start', () => {
       KITE_SQS_PORT: String(sqsPort),
       KITE_LAMBDA_PORT: String(lambdaPort),
       KITE_DATA_DIR: dataDir,
+      OLLAMA_HOST: llm.ollamaHost,
     };
     const started = Date.now();
-    child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so the test can send Ctrl-C's SIGINT to the whole group as a terminal does.
+    child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout?.on('data', (chunk) => {
       output += chunk;
     });
@@ -66,12 +73,13 @@ describe('npm start', () => {
   }, 200_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
+    if (child?.pid && child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
+      process.kill(-child.pid, 'SIGINT');
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
+    await llm?.close();
   }, 30_000);
 
   it('prints the URLs of what it started and one ready line', () => {
@@ -121,6 +129,45 @@ describe('npm start', () => {
       quota: { usedBytes: Buffer.byteLength(content) },
     });
   });
+
+  it('files an upload under topics through the queue, with no manual step', async () => {
+    const admin = { authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`, 'content-type': 'application/json' };
+    const user = { authorization: `Bearer ${await signDevToken('e2e-filer')}`, 'content-type': 'application/json' };
+    const topic = await fetch(`${api}/api/admin/topics`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'Finance', description: 'Money matters' }),
+    });
+    expect(topic.status).toBe(201);
+
+    const content = 'Invoice 2026-001: 3 widgets, total EUR 120.00';
+    const ticket = (await (
+      await fetch(`${api}/api/documents/upload-url`, {
+        method: 'POST',
+        headers: user,
+        body: JSON.stringify({ filename: 'invoice.txt', contentType: 'text/plain', size: Buffer.byteLength(content) }),
+      })
+    ).json()) as any;
+    await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: content });
+    const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, { method: 'POST', headers: user });
+    expect(confirmed.status).toBe(200);
+
+    let document: any;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const response = (await (await fetch(`${api}/api/documents/${ticket.document.id}`, { headers: user })).json()) as any;
+      document = response.document;
+      if (document?.status !== 'uploaded') break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(document.status).toBe('classified');
+    expect(document.topics.map((t: any) => [t.name, t.scope, t.source]).sort()).toEqual([
+      ['Finance', 'system', 'ai'],
+      ['Receipts', 'user', 'ai'],
+    ]);
+    const sent = llm.requests.find((r) => JSON.stringify(r.messages).includes('Invoice 2026-001'));
+    expect(sent?.model).toBe('llama3.2');
+  }, 90_000);
 
   it('answers unknown and retired routes with the contract 404 and bad tokens with 401', async () => {
     const settings = await fetch(`${api}/api/settings`);
