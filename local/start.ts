@@ -165,11 +165,14 @@ async function main(): Promise<void> {
 }
 
 function prefix(chunk: Buffer): string {
-  return chunk
-    .toString()
-    .split('\n')
-    .map((line) => (line ? `[offline] ${line}` : line))
-    .join('\n');
+  return (
+    chunk
+      .toString()
+      .split('\n')
+      // Only our own line may say "ready" (scripts wait for it), so offline's "Server ready" is reworded.
+      .map((line) => (line ? `[offline] ${line.replace(/Server ready/, 'Server listening')}` : line))
+      .join('\n')
+  );
 }
 
 function redact(url: string): string {

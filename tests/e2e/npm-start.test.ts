@@ -86,7 +86,8 @@ describe('npm start', () => {
     expect(output).toMatch(/database: postgres:\/\/\S+ \(embedded PGlite/);
     expect(output).toMatch(/S3: http:\/\/127\.0\.0\.1:\d+/);
     expect(output).toMatch(/SQS: http:\/\/127\.0\.0\.1:\d+/);
-    expect(output.match(/^.*\bready\b.*$/gm)?.filter((line) => line.startsWith('[kite]'))).toHaveLength(1);
+    const readyLines = output.split('\n').filter((line) => /\bready\b/.test(line));
+    expect(readyLines).toEqual([expect.stringMatching(/^\[kite\] ready: API on http:\/\/127\.0\.0\.1:\d+/)]);
   });
 
   it('walks upload-url → PUT → confirm over HTTP', async () => {
@@ -131,8 +132,14 @@ describe('npm start', () => {
   });
 
   it('files an upload under topics through the queue, with no manual step', async () => {
-    const admin = { authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`, 'content-type': 'application/json' };
-    const user = { authorization: `Bearer ${await signDevToken('e2e-filer')}`, 'content-type': 'application/json' };
+    const admin = {
+      authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`,
+      'content-type': 'application/json',
+    };
+    const user = {
+      authorization: `Bearer ${await signDevToken('e2e-filer')}`,
+      'content-type': 'application/json',
+    };
     const topic = await fetch(`${api}/api/admin/topics`, {
       method: 'POST',
       headers: admin,
@@ -145,17 +152,26 @@ describe('npm start', () => {
       await fetch(`${api}/api/documents/upload-url`, {
         method: 'POST',
         headers: user,
-        body: JSON.stringify({ filename: 'invoice.txt', contentType: 'text/plain', size: Buffer.byteLength(content) }),
+        body: JSON.stringify({
+          filename: 'invoice.txt',
+          contentType: 'text/plain',
+          size: Buffer.byteLength(content),
+        }),
       })
     ).json()) as any;
     await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: content });
-    const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, { method: 'POST', headers: user });
+    const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+      method: 'POST',
+      headers: user,
+    });
     expect(confirmed.status).toBe(200);
 
     let document: any;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const response = (await (await fetch(`${api}/api/documents/${ticket.document.id}`, { headers: user })).json()) as any;
+      const response = (await (
+        await fetch(`${api}/api/documents/${ticket.document.id}`, { headers: user })
+      ).json()) as any;
       document = response.document;
       if (document?.status !== 'uploaded') break;
       await new Promise((resolve) => setTimeout(resolve, 250));
