@@ -1,8 +1,10 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { migrate } from './migrator.js';
+import { loadLocalStackEnv } from '../local/stack-env.js';
+import { migrate } from '../migrations/migrator.js';
 
-// `npm run migrate`: apply pending migrations to DATABASE_URL.
+// `npm run migrate`: apply pending migrations to DATABASE_URL (or the running `npm start` stack's database).
+loadLocalStackEnv();
 const url = process.env.DATABASE_URL;
 if (!url) {
   console.error('DATABASE_URL is not set');
