@@ -1,0 +1,176 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import pg from 'pg';
+import { handler as confirmHandler } from '../functions/confirm.js';
+import { handler as uploadUrlHandler } from '../functions/upload-url.js';
+import { config } from '../lib/config.js';
+import { createDb } from '../lib/db/client.js';
+import { confirmPendingDocument } from '../lib/db/documents.js';
+import { ensureUser } from '../lib/db/users.js';
+import { createSqsClient } from '../lib/queue.js';
+import { createS3Client, storageKey } from '../lib/storage.js';
+import { signDevToken } from '../local/token.js';
+import { call } from '../tests/helpers/api.js';
+import type { BenchResult, BenchRow } from './run.js';
+
+/**
+ * Request cost against its floor. The handlers run in-process exactly as Lambda runs them (middy stack, JWT
+ * verification, one pooled connection); the floor is the same unavoidable I/O done bare, with raw `pg` and the SDK,
+ * on the same data. SQL statements per request are counted at the pg driver.
+ */
+
+const N = Number(process.env.BENCH_REQUESTS ?? 2000);
+const WARMUP = 200;
+
+let statements = 0;
+const originalQuery = pg.Client.prototype.query;
+function countStatements(): void {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++;
+    return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+async function timed(n: number, fn: (i: number) => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    await fn(i);
+    samples.push(performance.now() - start);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+function row(name: string, samples: number[], note: string): BenchRow {
+  const total = samples.reduce((sum, s) => sum + s, 0);
+  const p = (q: number) => percentile(samples, q).toFixed(2);
+  return {
+    part: 'requests',
+    case: name,
+    rows: samples.length,
+    seconds: total / 1000,
+    msPerRow: total / samples.length,
+    note: `p50 ${p(50)} ms, p95 ${p(95)} ms, p99 ${p(99)} ms${note ? `; ${note}` : ''}`,
+  };
+}
+
+export async function benchRequests(): Promise<BenchResult> {
+  countStatements();
+  const cfg = config();
+  const userId = `bench-${randomUUID()}`;
+  const token = await signDevToken(userId);
+  const raw = new pg.Client({ connectionString: cfg.DATABASE_URL });
+  await raw.connect();
+  const s3 = createS3Client(cfg);
+  const sqs = createSqsClient(cfg);
+  try {
+    // Warm the handler's pool, clients and JIT user row.
+    await call(uploadUrlHandler, { method: 'POST', token, body: { filename: 'w.txt', contentType: 'text/plain', size: 1 } });
+    await raw.query(`update quotas set limit_bytes = 1e15 where user_id = $1`, [userId]);
+
+    // upload-url: handler vs one INSERT round trip + a presign.
+    const uploadBody = { filename: 'report.txt', contentType: 'text/plain', size: 64 };
+    const invokeUploadUrl = async () => {
+      const result = await call(uploadUrlHandler, { method: 'POST', token, body: uploadBody });
+      if (result.status !== 201) throw new Error(`upload-url answered ${result.status}`);
+    };
+    await timed(WARMUP, invokeUploadUrl);
+    statements = 0;
+    await invokeUploadUrl();
+    const uploadStatements = statements;
+    const uploadSamples = await timed(N, invokeUploadUrl);
+    const floorUpload = async () => {
+      const id = randomUUID();
+      const key = storageKey(userId, id, 'report.txt');
+      await raw.query(
+        `insert into documents (id, user_id, filename, content_type, storage_key, status)
+         values ($1, $2, 'report.txt', 'text/plain', $3, 'pending')`,
+        [id, userId, key],
+      );
+      await getSignedUrl(
+        s3,
+        new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: key, ContentType: 'text/plain', ContentLength: 64 }),
+        { expiresIn: 900, signableHeaders: new Set(['content-type', 'content-length']) },
+      );
+    };
+    await timed(WARMUP, floorUpload);
+    const uploadFloor = await timed(N, floorUpload);
+
+    // confirm: pending documents with real objects, half confirmed by the handler, half by the bare floor.
+    const total = 2 * (N + WARMUP) + 1;
+    const pending = await raw.query<{ id: string; storage_key: string }>(
+      `insert into documents (id, user_id, filename, content_type, storage_key, status)
+       select g.id, $1, 'c.txt', 'text/plain', 'users/' || $1 || '/' || g.id || '/c.txt', 'pending'
+       from (select gen_random_uuid() as id from generate_series(1, $2)) g
+       returning id, storage_key`,
+      [userId, total],
+    );
+    const docs = pending.rows;
+    const body = randomBytes(64);
+    for (let i = 0; i < docs.length; i += 50) {
+      await Promise.all(
+        docs
+          .slice(i, i + 50)
+          .map((d) => s3.send(new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: d.storage_key, Body: body }))),
+      );
+    }
+    let next = 0;
+    const invokeConfirm = async () => {
+      const doc = docs[next++];
+      const result = await call(confirmHandler, { method: 'POST', token, params: { id: doc?.id ?? '' } });
+      if (result.status !== 200) throw new Error(`confirm answered ${result.status}`);
+    };
+    await timed(WARMUP, invokeConfirm);
+    statements = 0;
+    await invokeConfirm();
+    const confirmStatements = statements;
+    const confirmSamples = await timed(N, invokeConfirm);
+    const floorDb = createDb(cfg.DATABASE_URL, 1);
+    const floorConfirm = async () => {
+      const doc = docs[next++];
+      if (!doc) throw new Error('out of documents');
+      const head = await s3.send(new HeadObjectCommand({ Bucket: cfg.S3_BUCKET, Key: doc.storage_key }));
+      await confirmPendingDocument(floorDb, userId, doc.id, head.ContentLength ?? 0);
+      await sqs.send(new SendMessageCommand({ QueueUrl: cfg.CLASSIFY_QUEUE_URL, MessageBody: `{"documentId":"${doc.id}"}` }));
+    };
+    await timed(WARMUP, floorConfirm);
+    const confirmFloor = await timed(N, floorConfirm);
+    await floorDb.destroy();
+
+    const ratio = (a: number[], b: number[]) => percentile(a, 50) / percentile(b, 50);
+    const uploadRatio = ratio(uploadSamples, uploadFloor);
+    const confirmRatio = ratio(confirmSamples, confirmFloor);
+    return {
+      rows: [
+        row('upload-url handler', uploadSamples, `${uploadStatements} SQL statement(s)/request`),
+        row('upload-url floor (INSERT + presign)', uploadFloor, ''),
+        row('confirm handler', confirmSamples, `${confirmStatements} SQL statement(s)/request`),
+        row('confirm floor (HEAD + UPDATE + SendMessage)', confirmFloor, ''),
+      ],
+      summary: {
+        uploadUrlP50Ms: Number(percentile(uploadSamples, 50).toFixed(3)),
+        uploadUrlFloorP50Ms: Number(percentile(uploadFloor, 50).toFixed(3)),
+        uploadUrlRatio: Number(uploadRatio.toFixed(2)),
+        uploadUrlStatements: uploadStatements,
+        confirmP50Ms: Number(percentile(confirmSamples, 50).toFixed(3)),
+        confirmFloorP50Ms: Number(percentile(confirmFloor, 50).toFixed(3)),
+        confirmRatio: Number(confirmRatio.toFixed(2)),
+        confirmStatements,
+        target: 'ratio <= 1.3; confirm <= 1 statement beyond BEGIN/COMMIT',
+      },
+    };
+  } finally {
+    pg.Client.prototype.query = originalQuery;
+    await raw.end();
+    s3.destroy();
+    sqs.destroy();
+  }
+}
