@@ -161,3 +161,155 @@ export async function markForReclassification(
   const existing = await findDocumentForOwner(db, userId, id);
   return existing ? { kind: 'pending' } : { kind: 'missing' };
 }
+
+export interface ListDocumentsFilter {
+  status?: DocumentRow['status'] | undefined;
+  topicId?: string | undefined;
+  /** Keyset position: only documents strictly after it in (created_at desc, id desc) order. */
+  after?: { createdAt: string; id: string } | undefined;
+  limit: number;
+}
+
+/** A listed row plus its created_at as text with microseconds, for the next page's cursor. */
+export type ListedDocumentRow = DocumentRow & { cursor_created_at: string };
+
+/**
+ * The owner's documents, newest first, one keyset page. The row comparison on (created_at, id) walks the
+ * documents(user_id, created_at desc, id desc) index, so a deep page costs the same as the first.
+ */
+export async function listDocumentsForOwner(
+  db: Kysely<Database>,
+  userId: string,
+  filter: ListDocumentsFilter,
+): Promise<ListedDocumentRow[]> {
+  let query = db
+    .selectFrom('documents as d')
+    .selectAll('d')
+    .select(
+      sql<string>`to_char(d.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(
+        'cursor_created_at',
+      ),
+    )
+    .where('d.user_id', '=', userId);
+  if (filter.status) query = query.where('d.status', '=', filter.status);
+  if (filter.topicId) {
+    const topicId = filter.topicId;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('document_topics as dt')
+          .select('dt.document_id')
+          .whereRef('dt.document_id', '=', 'd.id')
+          .where('dt.topic_id', '=', topicId),
+      ),
+    );
+  }
+  if (filter.after) {
+    query = query.where(
+      sql<boolean>`(d.created_at, d.id) < (${filter.after.createdAt}::timestamptz, ${filter.after.id}::uuid)`,
+    );
+  }
+  return query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(filter.limit).execute();
+}
+
+export interface DeleteOutcome {
+  deleted: boolean;
+  refundedBytes: number;
+}
+
+/**
+ * Deletes the owner's document and, when it had been confirmed, gives its bytes back to the quota — one statement,
+ * so one transaction. The DELETE locks the row: of concurrent deletes only one gets it back from RETURNING, so
+ * the refund happens exactly once. `greatest(…, 0)` keeps a drifted counter from blocking deletes forever.
+ */
+export async function deleteDocumentWithRefund(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+): Promise<DeleteOutcome> {
+  const result = await sql<{ deleted: number; refunded: number }>`
+    with gone as (
+      delete from documents where id = ${id} and user_id = ${userId}
+      returning case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
+    ), refund as (
+      update quotas set used_bytes = greatest(used_bytes - (select sum(refund) from gone), 0)
+      where user_id = ${userId} and (select sum(refund) from gone) > 0
+      returning user_id
+    )
+    select
+      (select count(*)::int from gone) as deleted,
+      (select coalesce(sum(refund), 0)::bigint from gone where exists (select 1 from refund)) as refunded
+  `.execute(db);
+  const row = result.rows[0];
+  return { deleted: (row?.deleted ?? 0) > 0, refundedBytes: Number(row?.refunded ?? 0) };
+}
+
+export interface PurgedDocument {
+  storage_key: string;
+  /** The deleted row as JSON text, so it can be put back exactly if its object cannot be deleted. */
+  snapshot: string;
+}
+
+/**
+ * Deletes up to `limit` pending documents created more than `olderThanSeconds` ago and returns their keys. The
+ * rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent purges take disjoint batches and never wait on each
+ * other (or on a confirm that holds a row); a row a confirm flipped to `uploaded` is re-checked and left alone.
+ */
+export async function deleteExpiredPendingDocuments(
+  db: Kysely<Database>,
+  olderThanSeconds: number,
+  limit: number,
+): Promise<PurgedDocument[]> {
+  const result = await sql<PurgedDocument>`
+    with claimed as materialized (
+      select id from documents
+      where status = 'pending' and created_at < now() - make_interval(secs => ${olderThanSeconds})
+      order by created_at
+      limit ${limit}
+      for update skip locked
+    )
+    delete from documents d using claimed
+    where d.id = claimed.id and d.status = 'pending'
+    returning d.storage_key, to_jsonb(d)::text as snapshot
+  `.execute(db);
+  return result.rows;
+}
+
+/**
+ * Puts purged rows back (after their objects could not be deleted), so the next purge retries them. Rows whose
+ * owner has gone meanwhile stay gone; a row that somehow exists again is left as it is.
+ */
+export async function restorePurgedDocuments(
+  db: Kysely<Database>,
+  snapshots: readonly string[],
+): Promise<number> {
+  if (snapshots.length === 0) return 0;
+  const result = await sql`
+    insert into documents
+    select r.* from jsonb_populate_recordset(null::documents, ${`[${snapshots.join(',')}]`}::jsonb) r
+    where exists (select 1 from users u where u.id = r.user_id)
+    on conflict do nothing
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Confirmed documents still waiting for their first (or a requested) classification after `olderThanSeconds`,
+ * oldest first. created_at ≤ confirmed_at, so the created_at bound lets the (status, created_at) index narrow
+ * the scan before confirmed_at is checked.
+ */
+export async function findStrandedUploads(
+  db: Kysely<Database>,
+  olderThanSeconds: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('documents')
+    .select('id')
+    .where('status', '=', 'uploaded')
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .where('confirmed_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,157 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import {
+  createClassifyQueues,
+  EMULATOR_CREDENTIALS,
+  startS3Emulator,
+  startSqsEmulator,
+} from '../local/emulators.js';
+import { DEV_ONLY_JWT_SECRET } from '../local/token.js';
+import { migrate } from '../migrations/migrator.js';
+import { createDatabase, dropDatabase, startTestPostgres } from '../tests/helpers/postgres.js';
+
+/**
+ * `npm run bench [-- part ...]`: runs the named parts (every registered part when none is named) against a
+ * throwaway PostgreSQL and S3/SQS emulators, prints one table and writes bench/results.json (merged by part, so
+ * running one part keeps the others' last results).
+ */
+
+/** One measured line of the table. */
+export interface BenchRow {
+  part: string;
+  case: string;
+  rows: number;
+  seconds: number;
+  msPerRow: number;
+  note?: string;
+}
+
+export interface BenchResult {
+  rows: BenchRow[];
+  /** Headline figures for results.json, e.g. the speed-up over a baseline. */
+  summary: Record<string, number | string>;
+}
+
+type BenchPart = () => Promise<BenchResult>;
+
+// Parts are imported lazily: lib/ must only load once the environment below is in place.
+const parts: Record<string, BenchPart> = {
+  requests: async () => (await import('./requests.js')).benchRequests(),
+  concurrency: async () => (await import('./uploads.js')).benchConcurrency(),
+  'cold-start': async () => (await import('./cold-start.js')).benchColdStart(),
+  purge: async () => (await import('./purge.js')).benchPurge(),
+  'upload-ceiling': async () => (await import('./uploads.js')).benchUploadCeiling(),
+};
+
+// npm runs scripts from the package root.
+const RESULTS_FILE = join(process.cwd(), 'bench', 'results.json');
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2).filter((arg) => arg !== '--');
+  const unknown = requested.filter((name) => !(name in parts));
+  if (unknown.length > 0) {
+    throw new Error(`unknown bench part(s): ${unknown.join(', ')}; known: ${Object.keys(parts).join(', ')}`);
+  }
+  const selected = requested.length > 0 ? requested : Object.keys(parts);
+
+  const stack = await startStack();
+  const results: Record<string, BenchResult & { finishedAt: string }> = {};
+  try {
+    for (const name of selected) {
+      const part = parts[name];
+      if (!part) continue;
+      console.log(`[bench] ${name} …`);
+      results[name] = { ...(await part()), finishedAt: new Date().toISOString() };
+    }
+  } finally {
+    await (await import('../lib/db/client.js')).closeDb();
+    await stack.stop();
+  }
+
+  printTable(Object.values(results).flatMap((result) => result.rows));
+  for (const [name, result] of Object.entries(results)) {
+    console.log(`[bench] ${name}: ${JSON.stringify(result.summary)}`);
+  }
+  const previous = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
+  const merged = { ...previous, ...results, machine: { node: process.version, platform: process.platform } };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(merged, null, 2)}\n`);
+  console.log(`[bench] written to ${RESULTS_FILE}`);
+}
+
+/** The same stack as the tests' global setup: PostgreSQL, s3rver, local-aws-sqs, a migrated database. */
+async function startStack(): Promise<{ stop(): Promise<void> }> {
+  const postgres = await startTestPostgres();
+  const databaseName = `kite_bench_${process.pid}`;
+  const databaseUrl = await createDatabase(postgres.serverUrl, databaseName);
+  const migrator = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl }) }),
+  });
+  await migrate(migrator);
+  await migrator.destroy();
+
+  const s3Dir = mkdtempSync(join(tmpdir(), 'kite-bench-s3-'));
+  const bucket = 'kite-bench-documents';
+  const s3 = await startS3Emulator({ directory: s3Dir, bucket });
+  const sqs = await startSqsEmulator({});
+  const queues = await createClassifyQueues({
+    endpoint: sqs.url,
+    region: 'us-east-1',
+    name: 'kite-bench-classify',
+    maxReceiveCount: 3,
+    visibilityTimeoutSeconds: 30,
+  });
+
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    // One connection, as in a Lambda.
+    DB_POOL_MAX: '1',
+    S3_BUCKET: bucket,
+    CLASSIFY_QUEUE_URL: queues.queueUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_S3: s3.url,
+    AWS_ENDPOINT_URL_SQS: sqs.url,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    JWT_SECRET: DEV_ONLY_JWT_SECRET,
+    // The upload-ceiling part pushes 200 MB through the presigned PUT.
+    MAX_UPLOAD_BYTES: String(512 * 1024 * 1024),
+    LOG_LEVEL: 'WARN',
+  });
+
+  return {
+    stop: async () => {
+      await Promise.allSettled([s3.stop(), sqs.stop()]);
+      rmSync(s3Dir, { recursive: true, force: true });
+      await dropDatabase(postgres.serverUrl, databaseName).catch(() => undefined);
+      await postgres.stop();
+    },
+  };
+}
+
+function printTable(rows: BenchRow[]): void {
+  const header = ['part', 'case', 'rows', 'seconds', 'ms/row', 'note'];
+  const lines = rows.map((row) => [
+    row.part,
+    row.case,
+    String(row.rows),
+    row.seconds.toFixed(2),
+    row.msPerRow.toFixed(4),
+    row.note ?? '',
+  ]);
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)),
+  );
+  const format = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\n${format(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const line of lines) console.log(format(line));
+  console.log('');
+}
+
+main().catch((error: unknown) => {
+  console.error('[bench] failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,52 @@
+import { ValidationError } from './errors.js';
+
+/**
+ * The keyset position of the last document on a page. `createdAt` is Postgres' timestamp as text with all six
+ * fractional digits ("2025-06-01T12:00:00.123456Z"): a JS Date keeps milliseconds only, so it could not round-trip
+ * the ordering value exactly and rows would be skipped or repeated at page boundaries.
+ */
+export interface DocumentCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** Far longer than any cursor we issue (~110 characters); anything longer is not ours. */
+export const MAX_CURSOR_LENGTH = 256;
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Opaque to clients: base64url of a small JSON object. It is not signed; tampering only moves the position. */
+export function encodeCursor(cursor: DocumentCursor): string {
+  return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id }), 'utf8').toString('base64url');
+}
+
+/** Decodes a client's cursor; anything we could not have issued is a 400, never a database error. */
+export function decodeCursor(value: string): DocumentCursor {
+  const invalid = () =>
+    new ValidationError('The cursor is invalid', [{ path: 'cursor', message: 'invalid' }]);
+  if (value.length === 0 || value.length > MAX_CURSOR_LENGTH || !BASE64URL.test(value)) throw invalid();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid();
+  const { c, i } = parsed as Record<string, unknown>;
+  if (typeof c !== 'string' || typeof i !== 'string' || !UUID.test(i) || !isRealTimestamp(c)) throw invalid();
+  return { createdAt: c, id: i };
+}
+
+/** Well-formed and an actual instant (no 30 February, no hour 24), within years Postgres and Date share. */
+function isRealTimestamp(value: string): boolean {
+  const match = TIMESTAMP.exec(value);
+  if (!match) return false;
+  const year = Number(match[1]);
+  if (year < 1) return false;
+  const date = new Date(Date.UTC(year, Number(match[2]) - 1, Number(match[3]), 0, 0, 0));
+  date.setUTCFullYear(year); // Date.UTC maps years 0–99 to 1900–1999
+  date.setUTCHours(Number(match[4]), Number(match[5]), Number(match[6]));
+  return date.toISOString().slice(0, 19) === value.slice(0, 19);
+}

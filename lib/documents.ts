@@ -1,0 +1,101 @@
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { db } from './db/client.js';
+import {
+  deleteDocumentWithRefund,
+  findDocumentForOwner,
+  listDocumentsForOwner,
+  topicsOfDocuments,
+} from './db/documents.js';
+import { NotFoundError, UnavailableError } from './errors.js';
+import { logger } from './logger.js';
+import { reprocessDocument } from './reprocess.js';
+import type { ListDocumentsQuery } from './schemas.js';
+import { deleteObjects, presignGet } from './storage.js';
+import { type DocumentTopicView, type DocumentView, documentView } from './views.js';
+
+/**
+ * Exactly the contract's topic fields: topicsOfDocuments rows also carry document_id, which documentView passes
+ * through as it is.
+ */
+function topicViews(topics: readonly DocumentTopicView[] = []): DocumentTopicView[] {
+  return topics.map(({ id, name, scope, source }) => ({ id, name, scope, source }));
+}
+
+export interface DocumentPage {
+  documents: DocumentView[];
+  nextCursor: string | null;
+}
+
+/**
+ * GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. One row
+ * more than asked for tells whether there is a next page, so the last page never hands out a cursor to nothing.
+ */
+export async function listDocuments(userId: string, query: ListDocumentsQuery): Promise<DocumentPage> {
+  const database = db();
+  const rows = await listDocumentsForOwner(database, userId, {
+    status: query.status,
+    topicId: query.topicId,
+    after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    limit: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const topics = await topicsOfDocuments(
+    database,
+    page.map((row) => row.id),
+  );
+  const last = page.at(-1);
+  return {
+    documents: page.map(({ cursor_created_at: _, ...row }) =>
+      documentView(row, topicViews(topics.get(row.id))),
+    ),
+    nextCursor:
+      rows.length > query.limit && last
+        ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
+        : null,
+  };
+}
+
+export interface DocumentWithDownload {
+  document: DocumentView;
+  downloadUrl: string | null;
+}
+
+/** GET /api/documents/{id}: the document, and a short-lived download link once its bytes are confirmed. */
+export async function getDocument(userId: string, documentId: string): Promise<DocumentWithDownload> {
+  const database = db();
+  const row = await findDocumentForOwner(database, userId, documentId);
+  if (!row) throw new NotFoundError('Document not found');
+  const topics = await topicsOfDocuments(database, [documentId]);
+  // Presigning is local signing, no network call.
+  const downloadUrl = row.status === 'pending' ? null : await presignGet(row.storage_key, row.filename);
+  return { document: documentView(row, topicViews(topics.get(documentId))), downloadUrl };
+}
+
+/**
+ * DELETE /api/documents/{id}: the object first, then the row and the refund in one statement. If S3 fails the
+ * database is untouched and the client may retry (503); if the database fails after S3 succeeded, the row points
+ * at a missing object, which the retry deletes again harmlessly. No transaction is open during the S3 call.
+ */
+export async function deleteDocument(userId: string, documentId: string): Promise<void> {
+  const database = db();
+  const row = await findDocumentForOwner(database, userId, documentId);
+  if (!row) throw new NotFoundError('Document not found');
+  try {
+    await deleteObjects([row.storage_key]);
+  } catch (error) {
+    throw new UnavailableError('Could not delete the stored file; retry later', { cause: error });
+  }
+  const outcome = await deleteDocumentWithRefund(database, userId, documentId);
+  // A concurrent delete may have removed the row after our read: the document is gone either way, so still 204.
+  logger.info('document deleted', {
+    documentId,
+    deleted: outcome.deleted,
+    refundedBytes: outcome.refundedBytes,
+  });
+}
+
+/** POST /api/documents/{id}/classify: reprocessDocument (back to `uploaded`, then enqueue), in the contract shape. */
+export async function requestClassification(userId: string, documentId: string): Promise<DocumentView> {
+  const document = await reprocessDocument(userId, documentId);
+  return { ...document, topics: topicViews(document.topics) };
+}

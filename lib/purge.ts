@@ -1,0 +1,126 @@
+import { config } from './config.js';
+import { db } from './db/client.js';
+import {
+  deleteExpiredPendingDocuments,
+  findStrandedUploads,
+  restorePurgedDocuments,
+} from './db/documents.js';
+import { logger } from './logger.js';
+import { enqueueClassification } from './queue.js';
+import { deleteObjects } from './storage.js';
+
+/** DeleteObjects takes at most 1000 keys: one batch of rows is one S3 call. */
+export const PURGE_BATCH_SIZE = 1000;
+
+export interface PurgeOptions {
+  /** Pending documents older than this are expired; defaults to PENDING_UPLOAD_TTL_SECONDS. */
+  olderThanSeconds?: number;
+  batchSize?: number;
+}
+
+/**
+ * Deletes expired pending documents and their objects, batch by batch, until none is left; returns how many.
+ * Nothing is refunded: pending documents never counted against the quota.
+ *
+ * Order: each batch's rows are deleted first (one statement, rows claimed with SKIP LOCKED, so concurrent purges
+ * take disjoint batches and no row or object is deleted twice), then its objects with one DeleteObjects. If S3
+ * fails, the deleted rows are put back from their snapshots, so the state is as before the batch and the next run
+ * retries it; the error is rethrown so the invocation is seen to fail. Deleting objects first would also be
+ * retryable, but without a lock held across the S3 call two purges would pick, and delete, the same objects.
+ * The one window left is the process dying between the two steps: that batch's objects are orphaned (no row is
+ * ever left pointing at a deleted object, and nobody can reach those objects any more).
+ */
+export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<number> {
+  const olderThan = options.olderThanSeconds ?? config().PENDING_UPLOAD_TTL_SECONDS;
+  const batchSize = Math.min(options.batchSize ?? PURGE_BATCH_SIZE, PURGE_BATCH_SIZE);
+  let purged = 0;
+  for (;;) {
+    const batch = await deleteExpiredPendingDocuments(db(), olderThan, batchSize);
+    if (batch.length === 0) return purged;
+    try {
+      await deleteObjects(batch.map((row) => row.storage_key));
+    } catch (error) {
+      await putBack(
+        batch.map((row) => row.snapshot),
+        batch.map((row) => row.storage_key),
+      );
+      logger.error('purge: could not delete objects; the batch was restored for the next run', {
+        purgedSoFar: purged,
+        batch: batch.length,
+        error: error as Error,
+      });
+      throw error;
+    }
+    purged += batch.length;
+  }
+}
+
+async function putBack(snapshots: string[], keys: string[]): Promise<void> {
+  try {
+    await restorePurgedDocuments(db(), snapshots);
+  } catch (error) {
+    // Rows gone, objects still there: list them so an operator can delete them by hand.
+    logger.error('purge: could not restore rows; these objects are orphaned', {
+      keys,
+      error: error as Error,
+    });
+  }
+}
+
+export interface ReenqueueOptions {
+  /** Uploaded documents confirmed longer ago than this are stranded; defaults to RECLASSIFY_AFTER_SECONDS. */
+  olderThanSeconds?: number;
+  /** At most this many messages per run, so a backlog is fed gradually rather than flooded. */
+  limit?: number;
+}
+
+export const REENQUEUE_LIMIT = 100;
+const SEND_CONCURRENCY = 10;
+
+/**
+ * Sends a classification message for every `uploaded` document confirmed more than RECLASSIFY_AFTER_SECONDS ago
+ * (oldest first, capped per run), so a confirm whose SendMessage failed never strands a document. A document is
+ * sent again on each run while it stays `uploaded`: classification moves it to `classified`, or to `failed` after
+ * CLASSIFY_MAX_ATTEMPTS, and the classify function skips a document already classified, so a duplicate is cheap.
+ * Returns how many messages were sent; a failed send is logged and left for the next run.
+ */
+export async function reenqueueStrandedUploads(options: ReenqueueOptions = {}): Promise<number> {
+  const olderThan = options.olderThanSeconds ?? config().RECLASSIFY_AFTER_SECONDS;
+  const ids = await findStrandedUploads(db(), olderThan, options.limit ?? REENQUEUE_LIMIT);
+  let sent = 0;
+  const failures: { documentId: string; error: Error }[] = [];
+  for (let start = 0; start < ids.length; start += SEND_CONCURRENCY) {
+    const chunk = ids.slice(start, start + SEND_CONCURRENCY);
+    const results = await Promise.allSettled(chunk.map((id) => enqueueClassification(id)));
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') sent += 1;
+      else failures.push({ documentId: chunk[i] ?? '', error: result.reason as Error });
+    });
+  }
+  if (failures.length > 0) {
+    logger.warn('purge: some stranded documents could not be re-enqueued; the next run retries them', {
+      failed: failures.length,
+      first: failures[0],
+    });
+  }
+  return sent;
+}
+
+export interface PurgeCounts {
+  purged: number;
+  reenqueued: number;
+}
+
+/** One scheduled run: both jobs, the second even when the first fails (then the failure is rethrown). */
+export async function runPurge(): Promise<PurgeCounts> {
+  let purged = 0;
+  let failure: unknown;
+  try {
+    purged = await purgeExpiredUploads();
+  } catch (error) {
+    failure = error;
+  }
+  const reenqueued = await reenqueueStrandedUploads();
+  if (failure !== undefined) throw failure;
+  return { purged, reenqueued };
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { handler } from '../../functions/documents.js';
+import { closeDb, db } from '../../lib/db/client.js';
+import { ensureUser } from '../../lib/db/users.js';
+import { purgeExpiredUploads } from '../../lib/purge.js';
+import { migrate } from '../../migrations/migrator.js';
+import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+
+// This file's worker talks to an S3 endpoint where nothing listens, so every S3 call fails. lib/ reads its config
+// on first use, so setting it here (after the hoisted imports, before any test) is enough.
+process.env.AWS_ENDPOINT_URL_S3 = 'http://127.0.0.1:9';
+
+// Its own database: the purge below works on the whole table and must not touch other files' rows.
+const databaseName = `kite_s3down_${process.pid}`;
+
+beforeAll(async () => {
+  process.env.DATABASE_URL = await createDatabase(inject('postgresServerUrl'), databaseName);
+  const admin = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
+  });
+  await migrate(admin);
+  await admin.destroy();
+});
+
+afterAll(async () => {
+  await closeDb();
+  await dropDatabase(inject('postgresServerUrl'), databaseName);
+});
+
+async function seedUser(usedBytes: number): Promise<string> {
+  const userId = newUserId();
+  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 1000);
+  await db().updateTable('quotas').set({ used_bytes: usedBytes }).where('user_id', '=', userId).execute();
+  return userId;
+}
+
+async function seedDocument(userId: string, status: 'pending' | 'uploaded', ageSeconds = 0): Promise<string> {
+  const id = randomUUID();
+  await sql`
+    insert into documents (id, user_id, filename, content_type, size_bytes, storage_key, status, created_at,
+                           confirmed_at)
+    values (${id}, ${userId}, 'f.txt', 'text/plain', ${status === 'pending' ? null : 100},
+            ${`users/${userId}/${id}/f.txt`}, ${status}, now() - make_interval(secs => ${ageSeconds}),
+            ${status === 'pending' ? null : sql`now()`})
+  `.execute(db());
+  return id;
+}
+
+/** The whole row as Postgres stores it (microseconds included), to prove it came back unchanged. */
+async function snapshot(id: string) {
+  const result = await sql<{
+    row: string;
+  }>`select to_jsonb(d)::text as row from documents d where id = ${id}`.execute(db());
+  return result.rows[0]?.row;
+}
+
+async function rowVersions(ids: string[]): Promise<Map<string, string>> {
+  const result = await sql<{ id: string; xmin: string }>`
+    select id, xmin::text from documents where id = any(${ids}::uuid[])
+  `.execute(db());
+  return new Map(result.rows.map((row) => [row.id, row.xmin]));
+}
+
+describe('when S3 is down', () => {
+  it('DELETE answers 503 unavailable and keeps the row and the quota', async () => {
+    const userId = await seedUser(100);
+    const id = await seedDocument(userId, 'uploaded');
+    const before = await snapshot(id);
+
+    const result = await call(handler, {
+      method: 'DELETE',
+      path: `/api/documents/${id}`,
+      token: await tokenFor(userId),
+    });
+
+    expect(result.status).toBe(503);
+    expect(result.body).toEqual({ error: { code: 'unavailable', message: expect.any(String) } });
+    expect(result.body.error.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    expect(await snapshot(id)).toBe(before);
+    const quota = await db()
+      .selectFrom('quotas')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    expect(quota?.used_bytes).toBe(100);
+  });
+
+  it('the purge puts its batch back exactly as it was and fails, so the next run retries it', async () => {
+    const userId = await seedUser(0);
+    const ids = [await seedDocument(userId, 'pending', 7200), await seedDocument(userId, 'pending', 7200)];
+    const before = await Promise.all(ids.map(snapshot));
+    const versionsBefore = await rowVersions(ids);
+
+    await expect(purgeExpiredUploads()).rejects.toThrow();
+
+    expect(await Promise.all(ids.map(snapshot))).toEqual(before);
+    // Same content, new row versions: the rows really were deleted and then restored.
+    const versionsAfter = await rowVersions(ids);
+    for (const id of ids) expect(versionsAfter.get(id)).not.toBe(versionsBefore.get(id));
+  });
+
+  it('GET still answers with a download URL: presigning needs no call to S3', async () => {
+    const userId = await seedUser(100);
+    const id = await seedDocument(userId, 'uploaded');
+
+    const result = await call(handler, {
+      method: 'GET',
+      path: `/api/documents/${id}`,
+      token: await tokenFor(userId),
+    });
+
+    expect(result.status).toBe(200);
+    expect(result.body.downloadUrl).toMatch(/^http:\/\/127\.0\.0\.1:9\//);
+  });
+});

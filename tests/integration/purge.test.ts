@@ -1,0 +1,248 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { handler as purgeHandler } from '../../functions/purge.js';
+import { config } from '../../lib/config.js';
+import { closeDb, db } from '../../lib/db/client.js';
+import { findStrandedUploads } from '../../lib/db/documents.js';
+import { ensureUser } from '../../lib/db/users.js';
+import { purgeExpiredUploads, reenqueueStrandedUploads } from '../../lib/purge.js';
+import { createS3Client, headObjectSize } from '../../lib/storage.js';
+import { migrate } from '../../migrations/migrator.js';
+import { lambdaContext, newUserId } from '../helpers/api.js';
+import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+
+// The purge works on the whole table: this file gets a database of its own, so its counts are exact and it never
+// deletes rows another test file is using. It must be in place before lib/ reads its config on first use.
+const databaseName = `kite_purge_${process.pid}`;
+
+beforeAll(async () => {
+  process.env.DATABASE_URL = await createDatabase(inject('postgresServerUrl'), databaseName);
+  const admin = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
+  });
+  await migrate(admin);
+  await admin.destroy();
+});
+
+afterAll(async () => {
+  await closeDb();
+  await dropDatabase(inject('postgresServerUrl'), databaseName);
+});
+
+type Status = 'pending' | 'uploaded' | 'classified' | 'failed';
+
+interface Seeded {
+  id: string;
+  key: string;
+}
+
+async function newUser(): Promise<string> {
+  const userId = newUserId();
+  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 10 * 1024 * 1024);
+  return userId;
+}
+
+/**
+ * `count` documents with the given status, created (and, unless pending, confirmed) `ageSeconds` ago. An age past
+ * PENDING_UPLOAD_TTL_SECONDS is how a test makes a pending upload expired without touching the configuration.
+ */
+async function seed(userId: string, status: Status, ageSeconds: number, count = 1): Promise<Seeded[]> {
+  const rows = await sql<Seeded>`
+    insert into documents (id, user_id, filename, content_type, size_bytes, storage_key, status, created_at,
+                           confirmed_at, classified_at)
+    select id, ${userId}, 'f.txt', 'text/plain', ${status === 'pending' ? null : 3},
+           'users/' || ${userId} || '/' || id || '/f.txt', ${status}, ts,
+           ${status === 'pending' ? null : sql`ts`}, ${status === 'classified' ? sql`ts` : null}
+    from (
+      select gen_random_uuid() as id, now() - make_interval(secs => ${ageSeconds}) as ts
+      from generate_series(1, ${count})
+    ) seed
+    returning id, storage_key as key
+  `.execute(db());
+  return rows.rows;
+}
+
+async function putObjects(keys: readonly string[]): Promise<void> {
+  const s3 = createS3Client(config());
+  try {
+    for (let start = 0; start < keys.length; start += 50) {
+      await Promise.all(
+        keys
+          .slice(start, start + 50)
+          .map((Key) => s3.send(new PutObjectCommand({ Bucket: config().S3_BUCKET, Key, Body: 'abc' }))),
+      );
+    }
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function existingIds(ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db().selectFrom('documents').select('id').where('id', 'in', ids).execute();
+  return rows.map((row) => row.id);
+}
+
+async function countExpiredPending(): Promise<number> {
+  const result = await sql<{ n: number }>`
+    select count(*)::int as n from documents
+    where status = 'pending' and created_at < now() - make_interval(secs => ${config().PENDING_UPLOAD_TTL_SECONDS})
+  `.execute(db());
+  return result.rows[0]?.n ?? 0;
+}
+
+/** Reads the classify queue until a message for `documentId` shows up (other test files share the queue). */
+async function awaitClassifyMessage(documentId: string): Promise<unknown> {
+  const sqs = new SQSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+  try {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: process.env.CLASSIFY_QUEUE_URL,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      for (const message of received.Messages ?? []) {
+        const body = JSON.parse(message.Body ?? '{}');
+        if (body.documentId === documentId) {
+          await sqs.send(
+            new DeleteMessageCommand({
+              QueueUrl: process.env.CLASSIFY_QUEUE_URL,
+              ReceiptHandle: message.ReceiptHandle,
+            }),
+          );
+          return body;
+        }
+      }
+    }
+    return undefined;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+const HOUR = 3600;
+const TWO_HOURS = 2 * HOUR;
+
+describe('purgeExpiredUploads', () => {
+  it('removes expired pending rows and their objects and leaves fresh pending, uploaded and classified ones', async () => {
+    const userId = await newUser();
+    const expired = await seed(userId, 'pending', TWO_HOURS, 3);
+    const fresh = await seed(userId, 'pending', 60);
+    const uploaded = await seed(userId, 'uploaded', TWO_HOURS);
+    const classified = await seed(userId, 'classified', TWO_HOURS);
+    const failed = await seed(userId, 'failed', TWO_HOURS);
+    const kept = [...fresh, ...uploaded, ...classified, ...failed];
+    await putObjects([...expired, ...kept].map((doc) => doc.key));
+    await db().updateTable('quotas').set({ used_bytes: 9 }).where('user_id', '=', userId).execute();
+
+    const purged = await purgeExpiredUploads();
+
+    expect(purged).toBe(3);
+    expect(await existingIds(expired.map((doc) => doc.id))).toEqual([]);
+    for (const doc of expired) expect(await headObjectSize(doc.key)).toBeUndefined();
+    expect((await existingIds(kept.map((doc) => doc.id))).sort()).toEqual(kept.map((doc) => doc.id).sort());
+    for (const doc of kept) expect(await headObjectSize(doc.key)).toBe(3);
+    const quota = await db()
+      .selectFrom('quotas')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    expect(quota?.used_bytes).toBe(9);
+  });
+
+  it('deletes a row whose object was never uploaded', async () => {
+    const userId = await newUser();
+    const [doc] = await seed(userId, 'pending', TWO_HOURS);
+
+    expect(await purgeExpiredUploads()).toBe(1);
+    expect(await existingIds([doc?.id ?? ''])).toEqual([]);
+  });
+
+  it('works through more rows than one batch', async () => {
+    const userId = await newUser();
+    const docs = await seed(userId, 'pending', TWO_HOURS, 25);
+    await putObjects(docs.slice(0, 5).map((doc) => doc.key));
+
+    const purged = await purgeExpiredUploads({ batchSize: 10 });
+
+    expect(purged).toBe(25);
+    expect(await countExpiredPending()).toBe(0);
+    for (const doc of docs.slice(0, 5)) expect(await headObjectSize(doc.key)).toBeUndefined();
+  });
+
+  it('two purges at once over 5,000 expired rows delete each row exactly once', async () => {
+    const userIds = await Promise.all(Array.from({ length: 10 }, () => newUser()));
+    const docs = (await Promise.all(userIds.map((userId) => seed(userId, 'pending', TWO_HOURS, 500)))).flat();
+    const withObjects = docs.filter((_, i) => i % 25 === 0);
+    await putObjects(withObjects.map((doc) => doc.key));
+    expect(await countExpiredPending()).toBe(5000);
+
+    const [first, second] = await Promise.all([
+      purgeExpiredUploads({ batchSize: 200 }),
+      purgeExpiredUploads({ batchSize: 200 }),
+    ]);
+
+    expect(first + second).toBe(5000);
+    expect(await countExpiredPending()).toBe(0);
+    for (const doc of withObjects) expect(await headObjectSize(doc.key)).toBeUndefined();
+  });
+});
+
+describe('reenqueueStrandedUploads', () => {
+  it('queues an uploaded document left unclassified past RECLASSIFY_AFTER_SECONDS', async () => {
+    const userId = await newUser();
+    const [stranded] = await seed(userId, 'uploaded', HOUR);
+
+    const sent = await reenqueueStrandedUploads();
+
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(await awaitClassifyMessage(stranded?.id ?? '')).toEqual({ documentId: stranded?.id });
+  });
+
+  it('leaves recently confirmed, classified, failed and pending documents alone', async () => {
+    const userId = await newUser();
+    const ignored = [
+      ...(await seed(userId, 'uploaded', 60)),
+      ...(await seed(userId, 'classified', HOUR)),
+      ...(await seed(userId, 'failed', HOUR)),
+      ...(await seed(userId, 'pending', 30 * 60)),
+    ];
+
+    const stranded = await findStrandedUploads(db(), config().RECLASSIFY_AFTER_SECONDS, 10_000);
+
+    for (const doc of ignored) expect(stranded).not.toContain(doc.id);
+  });
+
+  it('sends at most `limit` messages per run, oldest first', async () => {
+    const userId = await newUser();
+    const older = await seed(userId, 'uploaded', 3 * HOUR, 3);
+    await seed(userId, 'uploaded', 2 * HOUR, 3);
+
+    const ids = await findStrandedUploads(db(), config().RECLASSIFY_AFTER_SECONDS, 3);
+    const sent = await reenqueueStrandedUploads({ limit: 3 });
+
+    expect(sent).toBe(3);
+    expect(ids.sort()).toEqual(older.map((doc) => doc.id).sort());
+  });
+});
+
+describe('the scheduled purge function', () => {
+  it('purges and re-enqueues in one run and returns both counts', async () => {
+    const userId = await newUser();
+    const expired = await seed(userId, 'pending', TWO_HOURS, 2);
+    const [stranded] = await seed(userId, 'uploaded', HOUR);
+
+    const counts = await purgeHandler({}, lambdaContext('kite-purge'));
+
+    expect(counts.purged).toBe(2);
+    expect(counts.reenqueued).toBeGreaterThanOrEqual(1);
+    expect(await existingIds(expired.map((doc) => doc.id))).toEqual([]);
+    expect(await awaitClassifyMessage(stranded?.id ?? '')).toEqual({ documentId: stranded?.id });
+  });
+});

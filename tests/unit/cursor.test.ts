@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../lib/cursor.js';
+import { ValidationError } from '../../lib/errors.js';
+
+const id = '0b9f3c1e-6f7a-4d2b-9c8e-1a2b3c4d5e6f';
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+describe('document cursors', () => {
+  it('round-trip the timestamp with all six fractional digits', () => {
+    const cursor = { createdAt: '2025-06-01T12:34:56.123456Z', id };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+  });
+
+  it('are URL-safe and well under the length limit', () => {
+    const encoded = encodeCursor({ createdAt: '2025-06-01T12:34:56.999999Z', id });
+    expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(encoded.length).toBeLessThan(MAX_CURSOR_LENGTH);
+  });
+
+  it('accept leap days and the edges of the day', () => {
+    for (const createdAt of [
+      '2024-02-29T00:00:00.000000Z',
+      '1999-12-31T23:59:59.999999Z',
+      '0001-01-01T00:00:00.000000Z',
+      '9999-12-31T23:59:59.999999Z',
+    ]) {
+      expect(decodeCursor(b64({ c: createdAt, i: id })).createdAt).toBe(createdAt);
+    }
+  });
+
+  const rejected: [string, string][] = [
+    ['an empty string', ''],
+    ['characters outside base64url', 'abc+/='],
+    ['a longer string than we ever issue', 'A'.repeat(MAX_CURSOR_LENGTH + 1)],
+    ['base64 of non-JSON', Buffer.from('{nope').toString('base64url')],
+    ['JSON null', b64(null)],
+    ['a JSON string', b64('2025-06-01T12:34:56.123456Z')],
+    ['a JSON array', b64(['2025-06-01T12:34:56.123456Z', id])],
+    ['a missing id', b64({ c: '2025-06-01T12:34:56.123456Z' })],
+    ['a non-uuid id', b64({ c: '2025-06-01T12:34:56.123456Z', i: 'abc' })],
+    [
+      'an upper-case id (we only issue lower case)',
+      b64({ c: '2025-06-01T12:34:56.123456Z', i: id.toUpperCase() }),
+    ],
+    ['millisecond precision', b64({ c: '2025-06-01T12:34:56.123Z', i: id })],
+    ['an offset instead of Z', b64({ c: '2025-06-01T12:34:56.123456+01:00', i: id })],
+    ['29 February of a common year', b64({ c: '2025-02-29T00:00:00.000000Z', i: id })],
+    ['month 13', b64({ c: '2025-13-01T00:00:00.000000Z', i: id })],
+    ['hour 24', b64({ c: '2025-06-01T24:00:00.000000Z', i: id })],
+    ['second 60', b64({ c: '2025-06-01T23:59:60.000000Z', i: id })],
+    ['year 0', b64({ c: '0000-06-01T00:00:00.000000Z', i: id })],
+    ['a number for a time', b64({ c: 1748781296123, i: id })],
+  ];
+  for (const [name, value] of rejected) {
+    it(`reject ${name} as a validation error`, () => {
+      expect(() => decodeCursor(value)).toThrow(ValidationError);
+    });
+  }
+});
