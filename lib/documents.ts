@@ -11,15 +11,7 @@ import { logger } from './logger.js';
 import { reprocessDocument } from './reprocess.js';
 import type { ListDocumentsQuery } from './schemas.js';
 import { deleteObjects, presignGet } from './storage.js';
-import { type DocumentTopicView, type DocumentView, documentView } from './views.js';
-
-/**
- * Exactly the contract's topic fields: topicsOfDocuments rows also carry document_id, which documentView passes
- * through as it is.
- */
-function topicViews(topics: readonly DocumentTopicView[] = []): DocumentTopicView[] {
-  return topics.map(({ id, name, scope, source }) => ({ id, name, scope, source }));
-}
+import { type DocumentView, documentView } from './views.js';
 
 export interface DocumentPage {
   documents: DocumentView[];
@@ -45,9 +37,7 @@ export async function listDocuments(userId: string, query: ListDocumentsQuery): 
   );
   const last = page.at(-1);
   return {
-    documents: page.map(({ cursor_created_at: _, ...row }) =>
-      documentView(row, topicViews(topics.get(row.id))),
-    ),
+    documents: page.map(({ cursor_created_at: _, ...row }) => documentView(row, topics.get(row.id))),
     nextCursor:
       rows.length > query.limit && last
         ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
@@ -68,7 +58,7 @@ export async function getDocument(userId: string, documentId: string): Promise<D
   const topics = await topicsOfDocuments(database, [documentId]);
   // Presigning is local signing, no network call.
   const downloadUrl = row.status === 'pending' ? null : await presignGet(row.storage_key, row.filename);
-  return { document: documentView(row, topicViews(topics.get(documentId))), downloadUrl };
+  return { document: documentView(row, topics.get(documentId)), downloadUrl };
 }
 
 /**
@@ -94,8 +84,5 @@ export async function deleteDocument(userId: string, documentId: string): Promis
   });
 }
 
-/** POST /api/documents/{id}/classify: reprocessDocument (back to `uploaded`, then enqueue), in the contract shape. */
-export async function requestClassification(userId: string, documentId: string): Promise<DocumentView> {
-  const document = await reprocessDocument(userId, documentId);
-  return { ...document, topics: topicViews(document.topics) };
-}
+/** POST /api/documents/{id}/classify: back to `uploaded`, then enqueued. */
+export const requestClassification = reprocessDocument;

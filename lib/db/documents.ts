@@ -102,8 +102,8 @@ function reviveDocument(json: DocumentRow): DocumentRow {
   };
 }
 
+/** A topic as it hangs on a document. */
 export interface DocumentTopicRow {
-  document_id: string;
   id: string;
   name: string;
   scope: 'system' | 'user';
@@ -130,10 +130,10 @@ export async function topicsOfDocuments(
     .where('document_topics.document_id', 'in', documentIds)
     .orderBy('topics.name')
     .execute();
-  for (const row of rows) {
-    const list = grouped.get(row.document_id) ?? [];
-    list.push(row);
-    grouped.set(row.document_id, list);
+  for (const { document_id, ...topic } of rows) {
+    const list = grouped.get(document_id) ?? [];
+    list.push(topic);
+    grouped.set(document_id, list);
   }
   return grouped;
 }

@@ -1,35 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/documents.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { db } from '../../lib/db/client.js';
 import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredUploads } from '../../lib/purge.js';
-import { migrate } from '../../migrations/migrator.js';
 import { call, newUserId, tokenFor } from '../helpers/api.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+import { useOwnDatabase } from '../helpers/own-database.js';
 
 // This file's worker talks to an S3 endpoint where nothing listens, so every S3 call fails. lib/ reads its config
 // on first use, so setting it here (after the hoisted imports, before any test) is enough.
 process.env.AWS_ENDPOINT_URL_S3 = 'http://127.0.0.1:9';
 
 // Its own database: the purge below works on the whole table and must not touch other files' rows.
-const databaseName = `kite_s3down_${process.pid}`;
-
-beforeAll(async () => {
-  process.env.DATABASE_URL = await createDatabase(inject('postgresServerUrl'), databaseName);
-  const admin = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
-  });
-  await migrate(admin);
-  await admin.destroy();
-});
-
-afterAll(async () => {
-  await closeDb();
-  await dropDatabase(inject('postgresServerUrl'), databaseName);
-});
+useOwnDatabase('kite_s3down');
 
 async function seedUser(usedBytes: number): Promise<string> {
   const userId = newUserId();

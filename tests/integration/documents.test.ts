@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/documents.js';
@@ -7,6 +6,7 @@ import { closeDb, db } from '../../lib/db/client.js';
 import { ensureUser } from '../../lib/db/users.js';
 import { contentDisposition, headObjectSize } from '../../lib/storage.js';
 import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { awaitClassifyMessage } from '../helpers/queue.js';
 import { putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
 
 afterAll(closeDb);
@@ -381,38 +381,6 @@ describe('DELETE /api/documents/{id}', () => {
     expect(await usedBytes(owner.userId)).toBe(4);
   });
 });
-
-/** Reads the classify queue until a message for `documentId` shows up (other tests share the queue). */
-async function awaitClassifyMessage(documentId: string): Promise<unknown> {
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SQS });
-  try {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const received = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: process.env.CLASSIFY_QUEUE_URL,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      for (const message of received.Messages ?? []) {
-        const body = JSON.parse(message.Body ?? '{}');
-        if (body.documentId === documentId) {
-          await sqs.send(
-            new DeleteMessageCommand({
-              QueueUrl: process.env.CLASSIFY_QUEUE_URL,
-              ReceiptHandle: message.ReceiptHandle,
-            }),
-          );
-          return body;
-        }
-      }
-    }
-    return undefined;
-  } finally {
-    sqs.destroy();
-  }
-}
 
 /** A document as classification leaves it, inserted directly, so no confirm message is on the queue for it. */
 async function seedClassified(userId: string): Promise<string> {

@@ -1,36 +1,20 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
 import { handler as purgeHandler } from '../../functions/purge.js';
 import { config } from '../../lib/config.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { db } from '../../lib/db/client.js';
 import { findStrandedUploads } from '../../lib/db/documents.js';
 import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredUploads, reenqueueStrandedUploads } from '../../lib/purge.js';
 import { createS3Client, headObjectSize } from '../../lib/storage.js';
-import { migrate } from '../../migrations/migrator.js';
 import { lambdaContext, newUserId } from '../helpers/api.js';
-import { createDatabase, dropDatabase } from '../helpers/postgres.js';
+import { useOwnDatabase } from '../helpers/own-database.js';
+import { awaitClassifyMessage } from '../helpers/queue.js';
 
 // The purge works on the whole table: this file gets a database of its own, so its counts are exact and it never
 // deletes rows another test file is using. It must be in place before lib/ reads its config on first use.
-const databaseName = `kite_purge_${process.pid}`;
-
-beforeAll(async () => {
-  process.env.DATABASE_URL = await createDatabase(inject('postgresServerUrl'), databaseName);
-  const admin = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
-  });
-  await migrate(admin);
-  await admin.destroy();
-});
-
-afterAll(async () => {
-  await closeDb();
-  await dropDatabase(inject('postgresServerUrl'), databaseName);
-});
+useOwnDatabase('kite_purge');
 
 type Status = 'pending' | 'uploaded' | 'classified' | 'failed';
 
@@ -92,38 +76,6 @@ async function countExpiredPending(): Promise<number> {
     where status = 'pending' and created_at < now() - make_interval(secs => ${config().PENDING_UPLOAD_TTL_SECONDS})
   `.execute(db());
   return result.rows[0]?.n ?? 0;
-}
-
-/** Reads the classify queue until a message for `documentId` shows up (other test files share the queue). */
-async function awaitClassifyMessage(documentId: string): Promise<unknown> {
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SQS });
-  try {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const received = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: process.env.CLASSIFY_QUEUE_URL,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      for (const message of received.Messages ?? []) {
-        const body = JSON.parse(message.Body ?? '{}');
-        if (body.documentId === documentId) {
-          await sqs.send(
-            new DeleteMessageCommand({
-              QueueUrl: process.env.CLASSIFY_QUEUE_URL,
-              ReceiptHandle: message.ReceiptHandle,
-            }),
-          );
-          return body;
-        }
-      }
-    }
-    return undefined;
-  } finally {
-    sqs.destroy();
-  }
 }
 
 const HOUR = 3600;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as meHandler } from '../../functions/me.js';
@@ -7,6 +6,7 @@ import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { headObjectSize } from '../../lib/storage.js';
 import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { awaitClassifyMessage } from '../helpers/queue.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 
 afterAll(closeDb);
@@ -27,38 +27,6 @@ async function newCaller() {
   const userId = newUserId();
   const token = await tokenFor(userId, { email: `${userId}@example.test` });
   return { userId, token };
-}
-
-/** Reads the classify queue until a message for `documentId` shows up (other tests share the queue). */
-async function awaitClassifyMessage(documentId: string): Promise<unknown> {
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SQS });
-  try {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const received = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: process.env.CLASSIFY_QUEUE_URL,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      for (const message of received.Messages ?? []) {
-        const body = JSON.parse(message.Body ?? '{}');
-        if (body.documentId === documentId) {
-          await sqs.send(
-            new DeleteMessageCommand({
-              QueueUrl: process.env.CLASSIFY_QUEUE_URL,
-              ReceiptHandle: message.ReceiptHandle,
-            }),
-          );
-          return body;
-        }
-      }
-    }
-    return undefined;
-  } finally {
-    sqs.destroy();
-  }
 }
 
 describe('upload-url → PUT → confirm', () => {
