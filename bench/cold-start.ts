@@ -51,7 +51,10 @@ function http(method: string, path: string, token: string, body?: string) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body ? { body } : {}),
     isBase64Encoded: false,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: 'cold' },
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'cold',
+    },
   };
 }
 
@@ -76,7 +79,11 @@ export async function benchColdStart(): Promise<BenchResult> {
     const bare: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       bare.push(
-        Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(performance.now()))'], { encoding: 'utf8' })),
+        Number(
+          execFileSync(process.execPath, ['-e', 'process.stdout.write(String(performance.now()))'], {
+            encoding: 'utf8',
+          }),
+        ),
       );
     }
     bare.sort((a, b) => a - b);

@@ -8,7 +8,6 @@ import { handler as uploadUrlHandler } from '../functions/upload-url.js';
 import { config } from '../lib/config.js';
 import { createDb } from '../lib/db/client.js';
 import { confirmPendingDocument } from '../lib/db/documents.js';
-import { ensureUser } from '../lib/db/users.js';
 import { createSqsClient } from '../lib/queue.js';
 import { createS3Client, storageKey } from '../lib/storage.js';
 import { signDevToken } from '../local/token.js';
@@ -73,7 +72,11 @@ export async function benchRequests(): Promise<BenchResult> {
   const sqs = createSqsClient(cfg);
   try {
     // Warm the handler's pool, clients and JIT user row.
-    await call(uploadUrlHandler, { method: 'POST', token, body: { filename: 'w.txt', contentType: 'text/plain', size: 1 } });
+    await call(uploadUrlHandler, {
+      method: 'POST',
+      token,
+      body: { filename: 'w.txt', contentType: 'text/plain', size: 1 },
+    });
     await raw.query(`update quotas set limit_bytes = 1e15 where user_id = $1`, [userId]);
 
     // upload-url: handler vs one INSERT round trip + a presign.
@@ -97,7 +100,12 @@ export async function benchRequests(): Promise<BenchResult> {
       );
       await getSignedUrl(
         s3,
-        new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: key, ContentType: 'text/plain', ContentLength: 64 }),
+        new PutObjectCommand({
+          Bucket: cfg.S3_BUCKET,
+          Key: key,
+          ContentType: 'text/plain',
+          ContentLength: 64,
+        }),
         { expiresIn: 900, signableHeaders: new Set(['content-type', 'content-length']) },
       );
     };
@@ -119,7 +127,9 @@ export async function benchRequests(): Promise<BenchResult> {
       await Promise.all(
         docs
           .slice(i, i + 50)
-          .map((d) => s3.send(new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: d.storage_key, Body: body }))),
+          .map((d) =>
+            s3.send(new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: d.storage_key, Body: body })),
+          ),
       );
     }
     let next = 0;
@@ -139,7 +149,12 @@ export async function benchRequests(): Promise<BenchResult> {
       if (!doc) throw new Error('out of documents');
       const head = await s3.send(new HeadObjectCommand({ Bucket: cfg.S3_BUCKET, Key: doc.storage_key }));
       await confirmPendingDocument(floorDb, userId, doc.id, head.ContentLength ?? 0);
-      await sqs.send(new SendMessageCommand({ QueueUrl: cfg.CLASSIFY_QUEUE_URL, MessageBody: `{"documentId":"${doc.id}"}` }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: cfg.CLASSIFY_QUEUE_URL,
+          MessageBody: `{"documentId":"${doc.id}"}`,
+        }),
+      );
     };
     await timed(WARMUP, floorConfirm);
     const confirmFloor = await timed(N, floorConfirm);

@@ -33,11 +33,23 @@ export async function benchConcurrency(): Promise<BenchResult> {
     });
     await db
       .insertInto('documents')
-      .values(docs.map((d) => ({ id: d.id, user_id: userId, filename: 'c.bin', content_type: 'text/plain', storage_key: d.key })))
+      .values(
+        docs.map((d) => ({
+          id: d.id,
+          user_id: userId,
+          filename: 'c.bin',
+          content_type: 'text/plain',
+          storage_key: d.key,
+        })),
+      )
       .execute();
     for (let i = 0; i < docs.length; i += 50) {
       await Promise.all(
-        docs.slice(i, i + 50).map((d) => s3.send(new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: d.key, Body: randomBytes(d.size) }))),
+        docs
+          .slice(i, i + 50)
+          .map((d) =>
+            s3.send(new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: d.key, Body: randomBytes(d.size) })),
+          ),
       );
     }
 
@@ -52,9 +64,14 @@ export async function benchConcurrency(): Promise<BenchResult> {
 
     const accepted = outcomes.filter((o) => o.outcome.kind === 'confirmed');
     const acceptedBytes = accepted.reduce((sum, o) => sum + o.size, 0);
-    const quota = await db.selectFrom('quotas').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const quota = await db
+      .selectFrom('quotas')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     const consistent = quota.used_bytes === acceptedBytes && quota.used_bytes <= limit;
-    if (!consistent) throw new Error(`quota drifted: used ${quota.used_bytes}, accepted ${acceptedBytes}, limit ${limit}`);
+    if (!consistent)
+      throw new Error(`quota drifted: used ${quota.used_bytes}, accepted ${acceptedBytes}, limit ${limit}`);
     return {
       rows: [
         {
@@ -66,7 +83,13 @@ export async function benchConcurrency(): Promise<BenchResult> {
           note: `${accepted.length} accepted, ${count - accepted.length} quota_exceeded; used ${quota.used_bytes} = accepted sum, limit ${limit}`,
         },
       ],
-      summary: { seconds: Number(seconds.toFixed(3)), accepted: accepted.length, usedBytes: quota.used_bytes, limitBytes: limit, consistent: 'yes' },
+      summary: {
+        seconds: Number(seconds.toFixed(3)),
+        accepted: accepted.length,
+        usedBytes: quota.used_bytes,
+        limitBytes: limit,
+        consistent: 'yes',
+      },
     };
   } finally {
     await db.destroy();
@@ -88,14 +111,23 @@ export async function benchUploadCeiling(): Promise<BenchResult> {
       token,
       body: { filename: 'big.bin', contentType: 'application/pdf', size },
     });
-    if (ticket.status !== 201) throw new Error(`upload-url answered ${ticket.status}: ${JSON.stringify(ticket.body)}`);
+    if (ticket.status !== 201)
+      throw new Error(`upload-url answered ${ticket.status}: ${JSON.stringify(ticket.body)}`);
     const bytes = Buffer.alloc(size, 7);
     const start = performance.now();
-    const put = await fetch(ticket.body.upload.url, { method: 'PUT', headers: ticket.body.upload.headers, body: bytes });
+    const put = await fetch(ticket.body.upload.url, {
+      method: 'PUT',
+      headers: ticket.body.upload.headers,
+      body: bytes,
+    });
     const putSeconds = (performance.now() - start) / 1000;
     if (!put.ok) throw new Error(`PUT answered ${put.status}`);
     const confirmStart = performance.now();
-    const confirmed = await call(confirmHandler, { method: 'POST', token, params: { id: ticket.body.document.id } });
+    const confirmed = await call(confirmHandler, {
+      method: 'POST',
+      token,
+      params: { id: ticket.body.document.id },
+    });
     const confirmMs = performance.now() - confirmStart;
     if (confirmed.status !== 200 || confirmed.body.document.sizeBytes !== size) {
       throw new Error(`confirm answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);

@@ -7,7 +7,9 @@ module.exports.list = async ({ options, resolveVariable }) => {
     .map((origin) => origin.trim())
     .filter(Boolean);
   if (origins.length === 0) {
-    throw new Error(`ALLOWED_ORIGINS must name the web app origin(s) for stage ${options.stage ?? '(default)'}`);
+    throw new Error(
+      `ALLOWED_ORIGINS must name the web app origin(s) for stage ${options.stage ?? '(default)'}`,
+    );
   }
   return origins;
 };
