@@ -48,6 +48,28 @@ async function timed(n: number, fn: (i: number) => Promise<void>): Promise<numbe
   return samples.sort((a, b) => a - b);
 }
 
+/**
+ * A handler and its floor, one sample of each in turn: background load that comes and goes then weighs on both
+ * alike, instead of on whichever happened to run while it lasted.
+ */
+async function timedPair(
+  n: number,
+  handler: (i: number) => Promise<void>,
+  floor: (i: number) => Promise<void>,
+): Promise<[number[], number[]]> {
+  const handlerSamples: number[] = [];
+  const floorSamples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let start = performance.now();
+    await handler(i);
+    handlerSamples.push(performance.now() - start);
+    start = performance.now();
+    await floor(i);
+    floorSamples.push(performance.now() - start);
+  }
+  return [handlerSamples.sort((a, b) => a - b), floorSamples.sort((a, b) => a - b)];
+}
+
 function row(name: string, samples: number[], note: string): BenchRow {
   const total = samples.reduce((sum, s) => sum + s, 0);
   const p = (q: number) => percentile(samples, q).toFixed(2);
@@ -89,7 +111,6 @@ export async function benchRequests(): Promise<BenchResult> {
     statements = 0;
     await invokeUploadUrl();
     const uploadStatements = statements;
-    const uploadSamples = await timed(N, invokeUploadUrl);
     const floorUpload = async () => {
       const id = randomUUID();
       const key = storageKey(userId, id, 'report.txt');
@@ -110,7 +131,7 @@ export async function benchRequests(): Promise<BenchResult> {
       );
     };
     await timed(WARMUP, floorUpload);
-    const uploadFloor = await timed(N, floorUpload);
+    const [uploadSamples, uploadFloor] = await timedPair(N, invokeUploadUrl, floorUpload);
 
     // confirm: pending documents with real objects, half confirmed by the handler, half by the bare floor.
     const total = 2 * (N + WARMUP) + 1;
@@ -142,7 +163,6 @@ export async function benchRequests(): Promise<BenchResult> {
     statements = 0;
     await invokeConfirm();
     const confirmStatements = statements;
-    const confirmSamples = await timed(N, invokeConfirm);
     const floorDb = createDb(cfg.DATABASE_URL, 1);
     const floorConfirm = async () => {
       const doc = docs[next++];
@@ -157,7 +177,7 @@ export async function benchRequests(): Promise<BenchResult> {
       );
     };
     await timed(WARMUP, floorConfirm);
-    const confirmFloor = await timed(N, floorConfirm);
+    const [confirmSamples, confirmFloor] = await timedPair(N, invokeConfirm, floorConfirm);
     await floorDb.destroy();
 
     const ratio = (a: number[], b: number[]) => percentile(a, 50) / percentile(b, 50);

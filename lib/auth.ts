@@ -14,7 +14,7 @@ export interface Caller {
   isAdmin: boolean;
 }
 
-type Verifier = (token: string) => Promise<JWTPayload>;
+export type Verifier = (token: string) => Promise<JWTPayload>;
 
 export function createVerifier(cfg: Config): Verifier {
   const options = {
@@ -23,28 +23,34 @@ export function createVerifier(cfg: Config): Verifier {
   };
   if (cfg.JWKS_URL) {
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(cfg.JWKS_URL));
-    return async (token) =>
-      (await jwtVerify(token, jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
+    const jwksOptions = { ...options, algorithms: ['RS256', 'ES256'] };
+    return async (token) => (await jwtVerify(token, jwks, jwksOptions)).payload;
   }
-  const secret = new TextEncoder().encode(cfg.JWT_SECRET);
-  return async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+  // Imported once: given the raw bytes, jose would import the key again on every verification.
+  const secret = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(cfg.JWT_SECRET),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
+  const hmacOptions = { ...options, algorithms: ['HS256'] };
+  return async (token) => (await jwtVerify(token, await secret, hmacOptions)).payload;
 }
-
-let shared: Verifier | undefined;
 
 export function isAdminClaims(payload: JWTPayload): boolean {
   const groups = payload['cognito:groups'];
   return payload.role === 'admin' || (Array.isArray(groups) && groups.includes('admin'));
 }
 
-/** Verifies `Authorization: Bearer <jwt>`; every failure is a 401 without detail a forger could use. */
-export async function authenticate(authorization: string | undefined): Promise<Caller> {
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!match?.[1]) throw new UnauthorizedError('Missing bearer token');
-  shared ??= createVerifier(config());
+/** The caller a token names, and when it expires; every failure is a 401 without detail a forger could use. */
+async function verifiedCaller(
+  verify: Verifier,
+  token: string,
+): Promise<{ caller: Caller; exp: number | undefined }> {
   let payload: JWTPayload;
   try {
-    payload = await shared(match[1]);
+    payload = await verify(token);
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired');
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError)
@@ -55,5 +61,54 @@ export async function authenticate(authorization: string | undefined): Promise<C
     throw new UnauthorizedError('Token has no subject');
   }
   const email = typeof payload.email === 'string' ? payload.email : null;
-  return { userId: payload.sub, email, isAdmin: isAdminClaims(payload) };
+  return { caller: { userId: payload.sub, email, isAdmin: isAdminClaims(payload) }, exp: payload.exp };
+}
+
+export type Authenticator = (token: string) => Promise<Caller>;
+
+export interface TokenCacheOptions {
+  /** Most tokens remembered; the oldest is forgotten first. */
+  maxEntries?: number;
+  /** A token is verified again after this long even if it has not expired, so a rotated JWKS key is noticed. */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Turns tokens into callers, remembering the ones that passed every check (keyed by the exact token string) so a
+ * warm instance skips the signature check for a caller it has just seen. `exp` is checked on every use; failures
+ * are never remembered.
+ */
+export function createAuthenticator(
+  verify: Verifier,
+  { maxEntries = 1000, maxAgeMs = 60_000, now = Date.now }: TokenCacheOptions = {},
+): Authenticator {
+  const accepted = new Map<string, { caller: Caller; exp: number | undefined; until: number }>();
+  return async (token) => {
+    const at = now();
+    const hit = accepted.get(token);
+    // `exp` in whole seconds, as jose compares it: expired once the current second reaches it.
+    if (hit && at < hit.until && (hit.exp === undefined || Math.floor(at / 1000) < hit.exp))
+      return hit.caller;
+    accepted.delete(token); // stale or expired: jose decides again, and names an expiry as such
+    const { caller, exp } = await verifiedCaller(verify, token);
+    if (accepted.size >= maxEntries) {
+      const oldest = accepted.keys().next();
+      if (!oldest.done) accepted.delete(oldest.value);
+    }
+    accepted.set(token, { caller: Object.freeze(caller), exp, until: at + maxAgeMs });
+    return caller;
+  };
+}
+
+let shared: Authenticator | undefined;
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** Verifies `Authorization: Bearer <jwt>`; every failure is a 401 without detail a forger could use. */
+export async function authenticate(authorization: string | undefined): Promise<Caller> {
+  const match = BEARER.exec(authorization ?? '');
+  if (!match?.[1]) throw new UnauthorizedError('Missing bearer token');
+  shared ??= createAuthenticator(createVerifier(config()));
+  return shared(match[1]);
 }

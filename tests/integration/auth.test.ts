@@ -1,9 +1,10 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as meHandler } from '../../functions/me.js';
-import { createVerifier } from '../../lib/auth.js';
+import { createAuthenticator, createVerifier, type Verifier } from '../../lib/auth.js';
 import { loadConfig } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
+import { UnauthorizedError } from '../../lib/errors.js';
 import { signDevToken } from '../../local/token.js';
 import { call, newUserId } from '../helpers/api.js';
 
@@ -129,5 +130,129 @@ describe('JWKS (RS256/ES256)', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('verified tokens are remembered per instance', () => {
+  /** The real HS256 verifier, counting how often a signature is actually checked. */
+  function countingVerifier() {
+    const real = createVerifier(loadConfig(process.env));
+    const counter: { calls: number; verify: Verifier } = {
+      calls: 0,
+      verify: (token) => {
+        counter.calls++;
+        return real(token);
+      },
+    };
+    return counter;
+  }
+
+  it('a token is checked once while it stays valid', async () => {
+    const counter = countingVerifier();
+    const authenticate = createAuthenticator(counter.verify);
+    const token = await signDevToken('u-cached', { email: 'u@example.test' });
+
+    const first = await authenticate(token);
+    const second = await authenticate(token);
+
+    expect(second).toEqual({ userId: 'u-cached', email: 'u@example.test', isAdmin: false });
+    expect(second).toEqual(first);
+    expect(counter.calls).toBe(1);
+  });
+
+  it('an expired token is rejected even if it was remembered while valid', async () => {
+    const counter = countingVerifier();
+    const authenticate = createAuthenticator(counter.verify);
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await signDevToken('u-expiring', { expiresIn: exp });
+    await authenticate(token);
+    await authenticate(token);
+    expect(counter.calls).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 10));
+
+    await expect(authenticate(token)).rejects.toThrow(new UnauthorizedError('Token expired'));
+  });
+
+  it('an expired token is a 401 from a route that served it a moment ago', async () => {
+    const sub = newUserId();
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await signDevToken(sub, { expiresIn: exp });
+    expect((await call(meHandler, { token })).status).toBe(200);
+
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 10));
+
+    const result = await call(meHandler, { token });
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual({ error: { code: 'unauthorized', message: 'Token expired' } });
+  });
+
+  it('a different token is verified on its own, even one that differs only in its signature', async () => {
+    const counter = countingVerifier();
+    const authenticate = createAuthenticator(counter.verify);
+    const token = await signDevToken('u-one');
+    await authenticate(token);
+
+    const other = await signDevToken('u-two', { admin: true });
+    expect(await authenticate(other)).toEqual({ userId: 'u-two', email: null, isAdmin: true });
+    const [header, payload, signature = ''] = token.split('.');
+    const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expect(authenticate(forged)).rejects.toThrow(UnauthorizedError);
+    expect(counter.calls).toBe(3);
+  });
+
+  it('a failed check is not remembered', async () => {
+    let calls = 0;
+    const authenticate = createAuthenticator(async () => {
+      calls++;
+      throw new TypeError('bad token');
+    });
+
+    await expect(authenticate('a.b.c')).rejects.toThrow(UnauthorizedError);
+    await expect(authenticate('a.b.c')).rejects.toThrow(UnauthorizedError);
+    expect(calls).toBe(2);
+  });
+
+  it('a token without a subject is not remembered', async () => {
+    const counter = countingVerifier();
+    const authenticate = createAuthenticator(counter.verify);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(secret());
+
+    await expect(authenticate(token)).rejects.toThrow(new UnauthorizedError('Token has no subject'));
+    await expect(authenticate(token)).rejects.toThrow(new UnauthorizedError('Token has no subject'));
+    expect(counter.calls).toBe(2);
+  });
+
+  it('remembers at most maxEntries tokens, forgetting the oldest', async () => {
+    const counter = countingVerifier();
+    const authenticate = createAuthenticator(counter.verify, { maxEntries: 2 });
+    const [a, b, c] = await Promise.all(['u-a', 'u-b', 'u-c'].map((sub) => signDevToken(sub)));
+    if (!a || !b || !c) throw new Error('unreachable');
+
+    for (const token of [a, b, c]) await authenticate(token);
+    expect(counter.calls).toBe(3);
+    await authenticate(b);
+    await authenticate(c);
+    expect(counter.calls).toBe(3);
+    expect(await authenticate(a)).toMatchObject({ userId: 'u-a' });
+    expect(counter.calls).toBe(4);
+  });
+
+  it('verifies a remembered token again once maxAgeMs has passed', async () => {
+    const counter = countingVerifier();
+    let now = Date.now();
+    const authenticate = createAuthenticator(counter.verify, { maxAgeMs: 1000, now: () => now });
+    const token = await signDevToken('u-aged');
+    await authenticate(token);
+
+    now += 999;
+    await authenticate(token);
+    expect(counter.calls).toBe(1);
+    now += 1;
+    await authenticate(token);
+    expect(counter.calls).toBe(2);
   });
 });
