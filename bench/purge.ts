@@ -13,12 +13,18 @@ export interface BenchPurgeOptions {
   /** Expired pending uploads for the naive loop (it is slow, so a smaller set; compared per row). */
   naiveRows?: number;
   /**
-   * Owners the rows are spread over. s3rver re-reads a key's parent directory after each delete, so 100,000 keys
-   * under one user would measure the emulator's O(n²) directory scans rather than the purge.
+   * Expired uploads per owner, the same for both runs: s3rver re-reads a key's parent directories after each
+   * delete, so its cost per key depends on how many keys share a user prefix. (All 100,000 under one user would
+   * measure the emulator's O(n²) directory scans rather than the purge.)
    */
-  users?: number;
+  rowsPerUser?: number;
   /** Recent and confirmed rows the purge query has to step over. */
   noiseRows?: number;
+  /**
+   * Expired uploads purged again without objects: what the purge costs when the emulator has no files to remove,
+   * i.e. the purge's own work (claim, delete, one DeleteObjects request per 1000 keys).
+   */
+  rowsWithoutObjects?: number;
   /** PutObject calls in flight while seeding. */
   seedConcurrency?: number;
 }
@@ -33,22 +39,25 @@ const EXPIRED_AGE_SECONDS = 2 * 3600;
 export async function benchPurge(options: BenchPurgeOptions = {}): Promise<BenchResult> {
   const rows = options.rows ?? 100_000;
   const naiveRows = options.naiveRows ?? 2_000;
-  const users = options.users ?? 1_000;
+  const rowsPerUser = options.rowsPerUser ?? 100;
+  const users = Math.ceil(rows / rowsPerUser);
+  const naiveUsers = Math.ceil(naiveRows / rowsPerUser);
   const noiseRows = options.noiseRows ?? 50_000;
   const concurrency = options.seedConcurrency ?? 64;
   const table: BenchRow[] = [];
 
-  await seedUsers(users);
+  await seedUsers('bench-user', users);
+  await seedUsers('bench-naive', naiveUsers);
   await seedNoise(noiseRows, users);
 
   // Naive first, on its own smaller set, so the two runs never see each other's rows.
-  const naiveKeys = await seedExpired(naiveRows, users, 'naive');
+  const naiveKeys = await seedExpired(naiveRows, 'bench-naive', naiveUsers);
   await seedObjects(naiveKeys, concurrency);
   const naive = await timed(() => naivePurge());
   if (naive.value !== naiveRows) throw new Error(`naive loop purged ${naive.value} of ${naiveRows}`);
   table.push(row('naive loop (DeleteObject + DELETE per row)', naiveRows, naive.seconds));
 
-  const keys = await seedExpired(rows, users, 'batched');
+  const keys = await seedExpired(rows, 'bench-user', users);
   const seeding = await timed(() => seedObjects(keys, concurrency));
   table.push({ ...row('seed: PutObject per row (setup, not timed)', rows, seeding.seconds), note: 'setup' });
   const batched = await timed(() => purgeExpiredUploads());
@@ -57,11 +66,34 @@ export async function benchPurge(options: BenchPurgeOptions = {}): Promise<Bench
 
   await verify(keys, noiseRows);
 
+  // The same two strategies again with no objects behind the rows: s3rver's per-key file work (stat, three unlinks,
+  // directory scans, on this machine's disk) is the floor of the run above; without it, what is left is each
+  // strategy's own cost — round trips per row versus two statements and one request per 1000 rows.
+  const bare = options.rowsWithoutObjects ?? 100_000;
+  await seedExpired(naiveRows, 'bench-naive', naiveUsers);
+  const naiveBare = await timed(() => naivePurge());
+  if (naiveBare.value !== naiveRows) throw new Error(`naive loop purged ${naiveBare.value} of ${naiveRows}`);
+  table.push(row('naive loop, rows without objects', naiveRows, naiveBare.seconds));
+  await seedExpired(bare, 'bench-user', users);
+  const bareRun = await timed(() => purgeExpiredUploads());
+  if (bareRun.value !== bare) throw new Error(`purge purged ${bareRun.value} of ${bare}`);
+  table.push(row('purgeExpiredUploads, rows without objects', bare, bareRun.seconds));
+
   const naivePerRow = (naive.seconds * 1000) / naiveRows;
   const batchedPerRow = (batched.seconds * 1000) / rows;
   const speedup = naivePerRow / batchedPerRow;
-  const last = table.at(-1);
-  if (last) last.note = `${speedup.toFixed(1)}× faster per row than the naive loop`;
+  const naiveBarePerRow = (naiveBare.seconds * 1000) / naiveRows;
+  const barePerRow = (bareRun.seconds * 1000) / bare;
+  const bareSpeedup = naiveBarePerRow / barePerRow;
+  const note = (name: string, text: string) => {
+    const line = table.find((candidate) => candidate.case === name);
+    if (line) line.note = text;
+  };
+  note('purgeExpiredUploads (batches of 1000)', `${speedup.toFixed(1)}× faster per row than the naive loop`);
+  note(
+    'purgeExpiredUploads, rows without objects',
+    `${bareSpeedup.toFixed(1)}× faster per row than the naive loop`,
+  );
   return {
     rows: table,
     summary: {
@@ -73,8 +105,12 @@ export async function benchPurge(options: BenchPurgeOptions = {}): Promise<Bench
       naiveSeconds: round(naive.seconds),
       naiveMsPerRow: round(naivePerRow, 4),
       speedupPerRow: round(speedup, 1),
+      rowsWithoutObjects: bare,
+      msPerRowWithoutObjects: round(barePerRow, 4),
+      naiveMsPerRowWithoutObjects: round(naiveBarePerRow, 4),
+      speedupPerRowWithoutObjects: round(bareSpeedup, 1),
       noiseRows,
-      users,
+      rowsPerUser,
     },
   };
 }
@@ -91,14 +127,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: numb
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-async function seedUsers(users: number): Promise<void> {
+async function seedUsers(prefix: string, users: number): Promise<void> {
   await sql`
-    insert into users (id, role) select 'bench-user-' || g, 'user' from generate_series(0, ${users - 1}) g
+    insert into users (id, role) select ${prefix} || '-' || g, 'user' from generate_series(0, ${users - 1}) g
     on conflict do nothing
   `.execute(db());
   await sql`
     insert into quotas (user_id, limit_bytes, used_bytes)
-    select 'bench-user-' || g, 1073741824, 0 from generate_series(0, ${users - 1}) g
+    select ${prefix} || '-' || g, 1073741824, 0 from generate_series(0, ${users - 1}) g
     on conflict do nothing
   `.execute(db());
 }
@@ -121,11 +157,11 @@ async function seedNoise(count: number, users: number): Promise<void> {
 }
 
 /** `count` pending uploads created two hours ago, spread over the users; returns their storage keys. */
-async function seedExpired(count: number, users: number, label: string): Promise<string[]> {
+async function seedExpired(count: number, prefix: string, users: number): Promise<string[]> {
   const result = await sql<{ storage_key: string }>`
     insert into documents (id, user_id, filename, content_type, storage_key, status, created_at)
-    select id, 'bench-user-' || (g % ${users}), ${`${label}.bin`}, 'application/octet-stream',
-           'users/bench-user-' || (g % ${users}) || '/' || id || '/' || ${`${label}.bin`}, 'pending',
+    select id, ${prefix} || '-' || (g % ${users}), 'upload.bin', 'application/octet-stream',
+           'users/' || ${prefix} || '-' || (g % ${users}) || '/' || id || '/upload.bin', 'pending',
            now() - make_interval(secs => ${EXPIRED_AGE_SECONDS}) - g * interval '1 microsecond'
     from (select g, gen_random_uuid() as id from generate_series(1, ${count}) g) seed
     returning storage_key

@@ -5,7 +5,11 @@ import { type PurgeCounts, runPurge } from '../lib/purge.js';
 /** Scheduled (PURGE_SCHEDULE): expired pending uploads go, stranded confirmed uploads are queued again. */
 export const handler = async (_event: unknown, context?: Context): Promise<PurgeCounts> => {
   if (context) logger.addContext(context);
-  const counts = await runPurge();
+  // Leave time for the batch in flight when the deadline passes and for the re-enqueue: 30 s of the 300 s timeout.
+  const remaining = context?.getRemainingTimeInMillis();
+  const deadline =
+    remaining === undefined ? undefined : Date.now() + remaining - Math.min(30_000, remaining / 4);
+  const counts = await runPurge({ deadline });
   logger.info('purge finished', { ...counts });
   return counts;
 };

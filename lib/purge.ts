@@ -16,6 +16,11 @@ export interface PurgeOptions {
   /** Pending documents older than this are expired; defaults to PENDING_UPLOAD_TTL_SECONDS. */
   olderThanSeconds?: number;
   batchSize?: number;
+  /**
+   * Epoch ms after which no new batch is started: a run cut off by the Lambda timeout between a batch's two steps
+   * would orphan that batch's objects, so it stops cleanly instead and the next run carries on.
+   */
+  deadline?: number;
 }
 
 /**
@@ -35,6 +40,10 @@ export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<n
   const batchSize = Math.min(options.batchSize ?? PURGE_BATCH_SIZE, PURGE_BATCH_SIZE);
   let purged = 0;
   for (;;) {
+    if (options.deadline !== undefined && Date.now() >= options.deadline) {
+      logger.warn('purge: stopping at the deadline; the next run continues', { purged });
+      return purged;
+    }
     const batch = await deleteExpiredPendingDocuments(db(), olderThan, batchSize);
     if (batch.length === 0) return purged;
     try {
@@ -112,11 +121,11 @@ export interface PurgeCounts {
 }
 
 /** One scheduled run: both jobs, the second even when the first fails (then the failure is rethrown). */
-export async function runPurge(): Promise<PurgeCounts> {
+export async function runPurge(options: Pick<PurgeOptions, 'deadline'> = {}): Promise<PurgeCounts> {
   let purged = 0;
   let failure: unknown;
   try {
-    purged = await purgeExpiredUploads();
+    purged = await purgeExpiredUploads(options);
   } catch (error) {
     failure = error;
   }

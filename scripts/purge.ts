@@ -2,7 +2,7 @@ import { loadLocalStackEnv } from '../local/stack-env.js';
 
 // `npm run purge`: one purge run against the configured stack (a running `npm start` when DATABASE_URL is unset).
 // The environment must be complete before lib/ is imported: its logger reads LOG_LEVEL at import.
-loadLocalStackEnv();
+const foundStack = loadLocalStackEnv();
 
 async function main(): Promise<void> {
   const { runPurge } = await import('../lib/purge.js');
@@ -17,5 +17,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error('purge failed:', error instanceof Error ? error.message : error);
+  if (!foundStack && !process.env.DATABASE_URL) {
+    console.error('no running `npm start` stack found (.kite/local.env): start one, or set DATABASE_URL and friends');
+  }
   process.exitCode = 1;
 });

@@ -128,6 +128,15 @@ describe('purgeExpiredUploads', () => {
     for (const doc of docs.slice(0, 5)) expect(await headObjectSize(doc.key)).toBeUndefined();
   });
 
+  it('starts no batch once its deadline has passed', async () => {
+    const userId = await newUser();
+    const docs = await seed(userId, 'pending', TWO_HOURS, 2);
+
+    expect(await purgeExpiredUploads({ deadline: Date.now() - 1 })).toBe(0);
+    expect((await existingIds(docs.map((doc) => doc.id))).length).toBe(2);
+    expect(await purgeExpiredUploads()).toBe(2);
+  });
+
   it('two purges at once over 5,000 expired rows delete each row exactly once', async () => {
     const userIds = await Promise.all(Array.from({ length: 10 }, () => newUser()));
     const docs = (await Promise.all(userIds.map((userId) => seed(userId, 'pending', TWO_HOURS, 500)))).flat();
