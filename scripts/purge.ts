@@ -18,7 +18,9 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   console.error('purge failed:', error instanceof Error ? error.message : error);
   if (!foundStack && !process.env.DATABASE_URL) {
-    console.error('no running `npm start` stack found (.kite/local.env): start one, or set DATABASE_URL and friends');
+    console.error(
+      'no running `npm start` stack found (.kite/local.env): start one, or set DATABASE_URL and friends',
+    );
   }
   process.exitCode = 1;
 });
