@@ -1,17 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import {
-  createClassifyQueues,
-  EMULATOR_CREDENTIALS,
-  startS3Emulator,
-  startSqsEmulator,
-} from '../local/emulators.js';
-import { DEV_ONLY_JWT_SECRET } from '../local/token.js';
-import { migrate } from '../migrations/migrator.js';
-import { createDatabase, dropDatabase, startTestPostgres } from '../tests/helpers/postgres.js';
+import { startTestStack } from '../tests/helpers/stack.js';
 
 /**
  * `npm run bench [-- part ...]`: runs the named parts (every registered part when none is named) against a
@@ -81,55 +70,18 @@ async function main(): Promise<void> {
   console.log(`[bench] written to ${RESULTS_FILE}`);
 }
 
-/** The same stack as the tests' global setup: PostgreSQL, s3rver, local-aws-sqs, a migrated database. */
+/** The tests' stack (PostgreSQL, s3rver, local-aws-sqs, a migrated database), configured as a Lambda would be. */
 async function startStack(): Promise<{ stop(): Promise<void> }> {
-  const postgres = await startTestPostgres();
-  const databaseName = `kite_bench_${process.pid}`;
-  const databaseUrl = await createDatabase(postgres.serverUrl, databaseName);
-  const migrator = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl }) }),
-  });
-  await migrate(migrator);
-  await migrator.destroy();
-
-  const s3Dir = mkdtempSync(join(tmpdir(), 'kite-bench-s3-'));
-  const bucket = 'kite-bench-documents';
-  const s3 = await startS3Emulator({ directory: s3Dir, bucket });
-  const sqs = await startSqsEmulator({});
-  const queues = await createClassifyQueues({
-    endpoint: sqs.url,
-    region: 'us-east-1',
-    name: 'kite-bench-classify',
-    maxReceiveCount: 3,
-    visibilityTimeoutSeconds: 30,
-  });
-
+  const stack = await startTestStack({ name: 'kite-bench', visibilityTimeoutSeconds: 30 });
   Object.assign(process.env, {
-    DATABASE_URL: databaseUrl,
+    ...stack.env,
     // One connection, as in a Lambda.
     DB_POOL_MAX: '1',
-    S3_BUCKET: bucket,
-    CLASSIFY_QUEUE_URL: queues.queueUrl,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.url,
-    AWS_ENDPOINT_URL_SQS: sqs.url,
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    JWT_SECRET: DEV_ONLY_JWT_SECRET,
     // The upload-ceiling part pushes 200 MB through the presigned PUT.
     MAX_UPLOAD_BYTES: String(512 * 1024 * 1024),
     LOG_LEVEL: 'WARN',
   });
-
-  return {
-    stop: async () => {
-      await Promise.allSettled([s3.stop(), sqs.stop()]);
-      rmSync(s3Dir, { recursive: true, force: true });
-      await dropDatabase(postgres.serverUrl, databaseName).catch(() => undefined);
-      await postgres.stop();
-    },
-  };
+  return stack;
 }
 
 function printTable(rows: BenchRow[]): void {
