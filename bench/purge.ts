@@ -171,7 +171,7 @@ async function seedExpired(count: number, prefix: string, users: number): Promis
 }
 
 async function seedObjects(keys: readonly string[], concurrency: number): Promise<void> {
-  const s3 = createS3Client(config());
+  const s3 = await createS3Client(config());
   const bucket = config().S3_BUCKET;
   let next = 0;
   const worker = async () => {
@@ -189,7 +189,7 @@ async function seedObjects(keys: readonly string[], concurrency: number): Promis
 
 /** What a first version would write: find the expired rows, then per row one DeleteObject and one DELETE. */
 async function naivePurge(): Promise<number> {
-  const s3 = createS3Client(config());
+  const s3 = await createS3Client(config());
   const bucket = config().S3_BUCKET;
   const ttl = config().PENDING_UPLOAD_TTL_SECONDS;
   let purged = 0;

@@ -90,8 +90,8 @@ export async function benchRequests(): Promise<BenchResult> {
   const token = await signDevToken(userId);
   const raw = new pg.Client({ connectionString: cfg.DATABASE_URL });
   await raw.connect();
-  const s3 = createS3Client(cfg);
-  const sqs = createSqsClient(cfg);
+  const s3 = await createS3Client(cfg);
+  const sqs = await createSqsClient(cfg);
   try {
     // Warm the handler's pool, clients and JIT user row.
     await call(uploadUrlHandler, {

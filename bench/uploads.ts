@@ -19,7 +19,7 @@ import type { BenchResult } from './run.js';
 export async function benchConcurrency(): Promise<BenchResult> {
   const cfg = config();
   const db = createDb(cfg.DATABASE_URL, 20);
-  const s3 = createS3Client(cfg);
+  const s3 = await createS3Client(cfg);
   const userId = `bench-conc-${randomUUID()}`;
   const count = 200;
   try {

@@ -36,4 +36,50 @@ const ownCodeSourceMaps = {
   },
 };
 
-module.exports = [ownCodeSourceMaps];
+/**
+ * pg picks its socket implementation at load time, and on a Node without a global `navigator` (Node 20) it probes
+ * for Cloudflare Workers by constructing a `Response`, which loads undici: ~50 ms of every cold start on this
+ * machine for a branch kite can never take. The bundles only run on Node, so the probe is compiled out. (On
+ * nodejs22.x `navigator` exists and the probe is cheap; the patch changes nothing there.) If pg rewrites the file,
+ * the build fails here rather than silently losing the patch.
+ */
+const PG_PROBE = 'if (isCloudflareRuntime())';
+const pgNodeOnly = {
+  name: 'pg-node-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(PG_PROBE)) {
+        throw new Error(
+          `pg-node-only: "${PG_PROBE}" not found in ${args.path}; update deploy/esbuild-plugins.cjs`,
+        );
+      }
+      return { contents: source.replace(PG_PROBE, 'if (false)'), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Lambda hands every function its role's credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN), and `npm start` / `npm run dev:docker` set the emulators' there too. The SDK's default chain
+ * (SSO, INI profiles, STS web identity, IMDS, login…) is ~100 KB of every bundle that a function never uses, so the
+ * bundles resolve credentials from the environment only. Scripts run with tsx (migrate, purge) keep the full chain.
+ */
+const lambdaEnvCredentials = {
+  name: 'lambda-env-credentials',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: 'lambda-env-credentials',
+      namespace: 'kite',
+    }));
+    build.onLoad({ filter: /^lambda-env-credentials$/, namespace: 'kite' }, () => ({
+      contents:
+        "import { fromEnv } from '@aws-sdk/credential-provider-env';\n" +
+        'export const defaultProvider = (init = {}) => fromEnv(init);\n',
+      resolveDir: join(__dirname, '..'),
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [pgNodeOnly, lambdaEnvCredentials, ownCodeSourceMaps];

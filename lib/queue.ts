@@ -1,13 +1,22 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type Config, config, sqsEndpoint } from './config.js';
 
-export function createSqsClient(cfg: Config): SQSClient {
+// Loaded on first send, like the S3 SDK in storage.ts: only confirm, reprocess and purge's re-enqueue send.
+type SqsSdk = typeof import('@aws-sdk/client-sqs');
+let sdkLoading: Promise<SqsSdk> | undefined;
+function sqsSdk(): Promise<SqsSdk> {
+  sdkLoading ??= import('@aws-sdk/client-sqs');
+  return sdkLoading;
+}
+
+export async function createSqsClient(cfg: Config): Promise<SQSClient> {
+  const { SQSClient } = await sqsSdk();
   const endpoint = sqsEndpoint(cfg);
   return new SQSClient({ region: cfg.AWS_REGION, ...(endpoint ? { endpoint } : {}) });
 }
 
-let shared: SQSClient | undefined;
-function sqs(): SQSClient {
+let shared: Promise<SQSClient> | undefined;
+function sqs(): Promise<SQSClient> {
   shared ??= createSqsClient(config());
   return shared;
 }
@@ -18,7 +27,8 @@ export interface ClassifyMessage {
 
 export async function enqueueClassification(documentId: string): Promise<void> {
   const body: ClassifyMessage = { documentId };
-  await sqs().send(
+  const [{ SendMessageCommand }, client] = await Promise.all([sqsSdk(), sqs()]);
+  await client.send(
     new SendMessageCommand({ QueueUrl: config().CLASSIFY_QUEUE_URL, MessageBody: JSON.stringify(body) }),
   );
 }

@@ -1,16 +1,21 @@
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, config, s3Endpoint } from './config.js';
 import { stripControlChars } from './names.js';
 
-export function createS3Client(cfg: Config): S3Client {
+/*
+ * The S3 SDK is loaded on first use, not at module load: its initialisation is most of a cold start (~80 ms of
+ * ~100 ms for the client alone on the benchmark machine, see README "Performance"), and routes such as the
+ * document list, or a purge run with nothing to purge, never touch S3.
+ */
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdkLoading: Promise<S3Sdk> | undefined;
+function s3Sdk(): Promise<S3Sdk> {
+  sdkLoading ??= import('@aws-sdk/client-s3');
+  return sdkLoading;
+}
+
+export async function createS3Client(cfg: Config): Promise<S3Client> {
+  const { S3Client } = await s3Sdk();
   const endpoint = s3Endpoint(cfg);
   return new S3Client({
     region: cfg.AWS_REGION,
@@ -27,8 +32,8 @@ export function createS3Client(cfg: Config): S3Client {
   });
 }
 
-let shared: S3Client | undefined;
-function s3(): S3Client {
+let shared: Promise<S3Client> | undefined;
+function s3(): Promise<S3Client> {
   shared ??= createS3Client(config());
   return shared;
 }
@@ -58,8 +63,13 @@ export interface PresignedPut {
 export async function presignPut(key: string, contentType: string, size: number): Promise<PresignedPut> {
   const cfg = config();
   const ttl = cfg.UPLOAD_URL_TTL_SECONDS;
-  const url = await getSignedUrl(
+  const [{ PutObjectCommand }, { getSignedUrl }, client] = await Promise.all([
+    s3Sdk(),
+    import('@aws-sdk/s3-request-presigner'),
     s3(),
+  ]);
+  const url = await getSignedUrl(
+    client,
     new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: key, ContentType: contentType, ContentLength: size }),
     { expiresIn: ttl, signableHeaders: new Set(['content-type', 'content-length']) },
   );
@@ -72,8 +82,13 @@ export async function presignPut(key: string, contentType: string, size: number)
 
 export async function presignGet(key: string, downloadName: string): Promise<string> {
   const cfg = config();
-  return getSignedUrl(
+  const [{ GetObjectCommand }, { getSignedUrl }, client] = await Promise.all([
+    s3Sdk(),
+    import('@aws-sdk/s3-request-presigner'),
     s3(),
+  ]);
+  return getSignedUrl(
+    client,
     new GetObjectCommand({
       Bucket: cfg.S3_BUCKET,
       Key: key,
@@ -94,7 +109,7 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-function isNotFound(error: unknown): boolean {
+function isNotFound({ S3ServiceException }: S3Sdk, error: unknown): boolean {
   return (
     error instanceof S3ServiceException &&
     (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)
@@ -103,23 +118,27 @@ function isNotFound(error: unknown): boolean {
 
 /** The object's real size, or undefined when there is no object. */
 export async function headObjectSize(key: string): Promise<number | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
   try {
-    const head = await s3().send(new HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
     return head.ContentLength ?? 0;
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (isNotFound(sdk, error)) return undefined;
     throw error;
   }
 }
 
 /** The object's bytes (only the first `maxBytes` when given: a ranged GET), or undefined when there is no object. */
 export async function getObjectBytes(key: string, maxBytes?: number): Promise<Uint8Array | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
   try {
     const range = maxBytes === undefined ? {} : { Range: `bytes=0-${Math.max(maxBytes, 1) - 1}` };
-    const object = await s3().send(new GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key, ...range }));
+    const object = await client.send(
+      new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key, ...range }),
+    );
     return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
   } catch (error) {
-    if (isNotFound(error)) return undefined;
+    if (isNotFound(sdk, error)) return undefined;
     throw error;
   }
 }
@@ -128,10 +147,12 @@ const DELETE_BATCH = 1000;
 
 /** Deletes keys with DeleteObjects, 1000 per call; a missing key is fine. Throws if any key could not be deleted. */
 export async function deleteObjects(keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
   const bucket = config().S3_BUCKET;
+  const [{ DeleteObjectsCommand }, client] = await Promise.all([s3Sdk(), s3()]);
   for (let start = 0; start < keys.length; start += DELETE_BATCH) {
     const batch = keys.slice(start, start + DELETE_BATCH);
-    const result = await s3().send(
+    const result = await client.send(
       new DeleteObjectsCommand({
         Bucket: bucket,
         Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },

@@ -31,7 +31,7 @@ async function freshDatabase(): Promise<Kysely<any>> {
 const s3 = createS3Client(loadConfig());
 
 async function putObject(key: string, body: string) {
-  await s3.send(new PutObjectCommand({ Bucket: process.env.S3_BUCKET, Key: key, Body: body }));
+  await (await s3).send(new PutObjectCommand({ Bucket: process.env.S3_BUCKET, Key: key, Body: body }));
 }
 
 describe('the multi-user isolation migration', () => {

@@ -50,7 +50,7 @@ async function seed(userId: string, status: Status, ageSeconds: number, count = 
 }
 
 async function putObjects(keys: readonly string[]): Promise<void> {
-  const s3 = createS3Client(config());
+  const s3 = await createS3Client(config());
   try {
     for (let start = 0; start < keys.length; start += 50) {
       await Promise.all(
