@@ -82,4 +82,50 @@ const lambdaEnvCredentials = {
   },
 };
 
-module.exports = [pgNodeOnly, lambdaEnvCredentials, ownCodeSourceMaps];
+/**
+ * Packages a function loads only on some invocations, with `await import(…)`, ship as separate files next to its
+ * bundle instead of inside it: PDF.js (unpdf, 1.6 MB minified: only for PDFs) and the OpenAI SDK (only for users
+ * whose provider is `openai`). A cold start then neither parses nor initialises them. Each is written as
+ * `<function>.<chunk>.mjs` beside `<function>.js`; serverless-esbuild treats files named `<bundle>.*` as part of
+ * that function, so only its zip carries them. Static imports of these packages stay bundled as usual.
+ */
+const LAZY_CHUNKS = { unpdf: 'pdf', openai: 'openai' };
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(build) {
+    const { dirname, basename, extname } = require('node:path');
+    const entry = [build.initialOptions.entryPoints ?? []].flat()[0];
+    const stem = typeof entry === 'string' ? basename(entry, extname(entry)) : 'bundle';
+    const used = new Set();
+    build.onStart(() => used.clear());
+    build.onResolve({ filter: /^(unpdf|openai)$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      used.add(args.path);
+      return { path: `./${stem}.${LAZY_CHUNKS[args.path]}.mjs`, external: true };
+    });
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0 || used.size === 0) return;
+      const { outdir, outfile, minify, target } = build.initialOptions;
+      const dir = outdir ?? dirname(outfile);
+      for (const name of used) {
+        await build.esbuild.build({
+          stdin: { contents: `export * from '${name}';`, resolveDir: join(__dirname, '..'), loader: 'js' },
+          bundle: true,
+          minify,
+          target,
+          // Dependency code only: no source map, as for node_modules in the bundles (ownCodeSourceMaps).
+          platform: 'node',
+          format: 'esm',
+          // CommonJS dependencies inside an ES module still need `require` for Node's built-ins.
+          banner: {
+            js: "import { createRequire as __kiteRequire } from 'node:module'; const require = __kiteRequire(import.meta.url);",
+          },
+          outfile: join(dir, `${stem}.${LAZY_CHUNKS[name]}.mjs`),
+          logLevel: 'warning',
+        });
+      }
+    });
+  },
+};
+
+module.exports = [pgNodeOnly, lambdaEnvCredentials, lazyChunks, ownCodeSourceMaps];

@@ -1,4 +1,3 @@
-import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { AiError, networkErrorCode, shorten } from './errors.js';
 import type { AiProvider, CompletionRequest } from './provider.js';
 
@@ -7,11 +6,22 @@ import type { AiProvider, CompletionRequest } from './provider.js';
  * client, asking for a strict `json_schema` response. SQS retries the record, so the client does not retry.
  */
 export function createOpenAiProvider(baseURL: string, apiKey: string | undefined): AiProvider {
-  // Local endpoints need no key, but the client refuses to start without one.
-  const client = new OpenAI({ baseURL, apiKey: apiKey ?? 'not-set', maxRetries: 0 });
+  // The SDK is loaded on the first request: most instances only ever talk to Ollama (see deploy/esbuild-plugins.cjs).
+  let loading: ReturnType<typeof connect> | undefined;
+  const connect = async () => {
+    const sdk = await import('openai');
+    // Local endpoints need no key, but the client refuses to start without one.
+    return { sdk, client: new sdk.OpenAI({ baseURL, apiKey: apiKey ?? 'not-set', maxRetries: 0 }) };
+  };
+  const load = () => {
+    loading ??= connect();
+    return loading;
+  };
   return {
     name: 'openai',
     async complete({ model, messages, schema, signal }: CompletionRequest): Promise<string> {
+      const { sdk, client } = await load();
+      const { APIConnectionError, APIError } = sdk;
       try {
         const completion = await client.chat.completions.create(
           {

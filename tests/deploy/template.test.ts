@@ -35,6 +35,23 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The file names in a zip, from its central directory (APPNOTE 4.3.12/4.3.16), sorted. */
+function zipEntries(file: string): string[] {
+  const zip = readFileSync(file);
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(end + 10);
+  let offset = zip.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return names.sort();
+}
+
 describe('the prod CloudFormation template', () => {
   it('has every function on nodejs22.x, bundled separately under 1 MB zipped', () => {
     for (const [name, id] of Object.entries(FUNCTIONS)) {
@@ -45,6 +62,17 @@ describe('the prod CloudFormation template', () => {
       expect(statSync(join(dir, `${name}.zip`)).size, `${name}.zip`).toBeLessThanOrEqual(1024 * 1024);
     }
     expect(readdirSync(dir).filter((f) => f.endsWith('.zip'))).toHaveLength(Object.keys(FUNCTIONS).length);
+  });
+
+  it('ships the lazily loaded chunks (PDF.js, OpenAI SDK) in the classify zip only', () => {
+    for (const name of Object.keys(FUNCTIONS)) {
+      const files = zipEntries(join(dir, `${name}.zip`));
+      expect(files, name).toContain(`functions/${name}.js`);
+      const chunks = files.filter((file) => file.endsWith('.mjs'));
+      expect(chunks, name).toEqual(
+        name === 'classify' ? ['functions/classify.openai.mjs', 'functions/classify.pdf.mjs'] : [],
+      );
+    }
   });
 
   it('routes exactly the contract routes (plus the /api catch-all 404)', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/token.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import { buildPdf } from '../helpers/pdf.js';
 import { freePort } from '../helpers/postgres.js';
 
 /** Boots `npm start` as a user would (embedded Postgres, emulators, serverless offline) and walks the API. */
@@ -40,6 +41,7 @@ describe('npm start', () => {
       KITE_LAMBDA_PORT: String(lambdaPort),
       KITE_DATA_DIR: dataDir,
       OLLAMA_HOST: llm.ollamaHost,
+      OPENAI_BASE_URL: llm.openaiBaseUrl,
     };
     const started = Date.now();
     // Its own process group, so the test can send Ctrl-C's SIGINT to the whole group as a terminal does.
@@ -183,6 +185,57 @@ describe('npm start', () => {
     ]);
     const sent = llm.requests.find((r) => JSON.stringify(r.messages).includes('Invoice 2026-001'));
     expect(sent?.model).toBe('llama3.2');
+  }, 90_000);
+
+  // PDF.js and the OpenAI SDK ship beside the classify bundle and load on first use (deploy/esbuild-plugins.cjs):
+  // this walks both through the bundle serverless offline built, as Lambda would run it.
+  it("reads a PDF and asks an OpenAI-compatible endpoint through the bundle's lazily loaded chunks", async () => {
+    const admin = {
+      authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`,
+      'content-type': 'application/json',
+    };
+    const user = {
+      authorization: `Bearer ${await signDevToken('e2e-openai-user')}`,
+      'content-type': 'application/json',
+    };
+    expect((await fetch(`${api}/api/me`, { headers: user })).status).toBe(200);
+    const patched = await fetch(`${api}/api/admin/users/e2e-openai-user`, {
+      method: 'PATCH',
+      headers: admin,
+      body: JSON.stringify({ aiProvider: 'openai', aiModel: 'gpt-e2e' }),
+    });
+    expect(patched.status).toBe(200);
+
+    const pdf = buildPdf([['Quarterly tax return 2026', 'Payable to the revenue office']]);
+    const ticket = (await (
+      await fetch(`${api}/api/documents/upload-url`, {
+        method: 'POST',
+        headers: user,
+        body: JSON.stringify({ filename: 'tax.pdf', contentType: 'application/pdf', size: pdf.byteLength }),
+      })
+    ).json()) as any;
+    await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: pdf });
+    const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+      method: 'POST',
+      headers: user,
+    });
+    expect(confirmed.status).toBe(200);
+
+    let document: any;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const response = (await (
+        await fetch(`${api}/api/documents/${ticket.document.id}`, { headers: user })
+      ).json()) as any;
+      document = response.document;
+      if (document?.status !== 'uploaded') break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(document.status, JSON.stringify(document)).toBe('classified');
+    const sent = llm.requests.find((r) => JSON.stringify(r.messages).includes('Quarterly tax return 2026'));
+    expect(sent, 'the PDF text reached the LLM').toBeDefined();
+    expect(sent?.api).toBe('openai');
+    expect(sent?.model).toBe('gpt-e2e');
   }, 90_000);
 
   it('answers unknown and retired routes with the contract 404 and bad tokens with 401', async () => {
