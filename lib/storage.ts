@@ -13,6 +13,12 @@ function s3Sdk(): Promise<S3Sdk> {
   sdkLoading ??= import('@aws-sdk/client-s3');
   return sdkLoading;
 }
+type Presigner = typeof import('@aws-sdk/s3-request-presigner');
+let presignerLoading: Promise<Presigner> | undefined;
+function presigner(): Promise<Presigner> {
+  presignerLoading ??= import('@aws-sdk/s3-request-presigner');
+  return presignerLoading;
+}
 
 export async function createS3Client(cfg: Config): Promise<S3Client> {
   const { S3Client } = await s3Sdk();
@@ -63,11 +69,7 @@ export interface PresignedPut {
 export async function presignPut(key: string, contentType: string, size: number): Promise<PresignedPut> {
   const cfg = config();
   const ttl = cfg.UPLOAD_URL_TTL_SECONDS;
-  const [{ PutObjectCommand }, { getSignedUrl }, client] = await Promise.all([
-    s3Sdk(),
-    import('@aws-sdk/s3-request-presigner'),
-    s3(),
-  ]);
+  const [{ PutObjectCommand }, { getSignedUrl }, client] = await Promise.all([s3Sdk(), presigner(), s3()]);
   const url = await getSignedUrl(
     client,
     new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: key, ContentType: contentType, ContentLength: size }),
@@ -82,11 +84,7 @@ export async function presignPut(key: string, contentType: string, size: number)
 
 export async function presignGet(key: string, downloadName: string): Promise<string> {
   const cfg = config();
-  const [{ GetObjectCommand }, { getSignedUrl }, client] = await Promise.all([
-    s3Sdk(),
-    import('@aws-sdk/s3-request-presigner'),
-    s3(),
-  ]);
+  const [{ GetObjectCommand }, { getSignedUrl }, client] = await Promise.all([s3Sdk(), presigner(), s3()]);
   return getSignedUrl(
     client,
     new GetObjectCommand({
