@@ -75,6 +75,12 @@ const schema = z
       .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']))
       .default('INFO'),
   })
+  // A pending upload purged while its URL still works could be written again with no row to find it by.
+  .refine((env) => env.PENDING_UPLOAD_TTL_SECONDS >= env.UPLOAD_URL_TTL_SECONDS, {
+    message:
+      'PENDING_UPLOAD_TTL_SECONDS must be at least UPLOAD_URL_TTL_SECONDS (a pending upload may not expire before its upload URL)',
+    path: ['PENDING_UPLOAD_TTL_SECONDS'],
+  })
   .refine((env) => env.JWT_SECRET || env.JWKS_URL, {
     message: 'set JWT_SECRET (HS256) or JWKS_URL (RS256/ES256)',
     path: ['JWT_SECRET'],

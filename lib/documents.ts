@@ -1,3 +1,4 @@
+import { config } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { db } from './db/client.js';
 import {
@@ -75,7 +76,12 @@ export async function deleteDocument(userId: string, documentId: string): Promis
   } catch (error) {
     throw new UnavailableError('Could not delete the stored file; retry later', { cause: error });
   }
-  const outcome = await deleteDocumentWithRefund(database, userId, documentId);
+  const outcome = await deleteDocumentWithRefund(
+    database,
+    userId,
+    documentId,
+    config().UPLOAD_URL_TTL_SECONDS,
+  );
   // A concurrent delete may have removed the row after our read: the document is gone either way, so still 204.
   logger.info('document deleted', {
     documentId,

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as baseline from './20240101000000-baseline.js';
 import * as multiUserIsolation from './20250601000000-multi-user-isolation.js';
 import * as documentIndexes from './20250602000000-document-indexes.js';
+import * as uploadTombstones from './20251127000000-upload-tombstones.js';
 
 /** A static list: bundlers break file-system migration discovery. Names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
   '20240101000000-baseline': baseline,
   '20250601000000-multi-user-isolation': multiUserIsolation,
   '20250602000000-document-indexes': documentIndexes,
+  '20251127000000-upload-tombstones': uploadTombstones,
 };

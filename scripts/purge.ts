@@ -9,7 +9,9 @@ async function main(): Promise<void> {
   const { closeDb } = await import('../lib/db/client.js');
   try {
     const counts = await runPurge();
-    console.log(`purged ${counts.purged} expired pending upload(s), re-enqueued ${counts.reenqueued}`);
+    console.log(
+      `purged ${counts.purged} expired pending upload(s), swept ${counts.tombstones} tombstoned key(s), re-enqueued ${counts.reenqueued}`,
+    );
   } finally {
     await closeDb();
   }

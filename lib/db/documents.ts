@@ -225,11 +225,21 @@ export async function deleteDocumentWithRefund(
   db: Kysely<Database>,
   userId: string,
   id: string,
+  uploadUrlTtlSeconds: number,
 ): Promise<DeleteOutcome> {
+  // While the document's upload URL may still be valid (issued at created_at), its key is tombstoned in the same
+  // statement, so an object written after the delete is still found and removed by the purge (one minute of slack
+  // for clock skew between S3 and the database).
   const result = await sql<{ deleted: number; refunded: number }>`
     with gone as (
       delete from documents where id = ${id} and user_id = ${userId}
-      returning case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
+      returning storage_key, created_at,
+        case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
+    ), tombstone as (
+      insert into upload_tombstones (storage_key, delete_after)
+      select storage_key, created_at + make_interval(secs => ${uploadUrlTtlSeconds + 60}) from gone
+      where created_at + make_interval(secs => ${uploadUrlTtlSeconds + 60}) > now()
+      on conflict (storage_key) do nothing
     ), refund as (
       update quotas set used_bytes = greatest(used_bytes - (select sum(refund) from gone), 0)
       where user_id = ${userId} and (select sum(refund) from gone) > 0
@@ -241,6 +251,41 @@ export async function deleteDocumentWithRefund(
   `.execute(db);
   const row = result.rows[0];
   return { deleted: (row?.deleted ?? 0) > 0, refundedBytes: Number(row?.refunded ?? 0) };
+}
+
+export interface DueTombstone {
+  storage_key: string;
+  delete_after: Date;
+}
+
+/** Takes up to `limit` tombstones whose upload URL has expired (SKIP LOCKED: concurrent purges take disjoint sets). */
+export async function takeDueTombstones(db: Kysely<Database>, limit: number): Promise<DueTombstone[]> {
+  const result = await sql<DueTombstone>`
+    with claimed as materialized (
+      select storage_key from upload_tombstones
+      where delete_after <= now()
+      order by delete_after
+      limit ${limit}
+      for update skip locked
+    )
+    delete from upload_tombstones t using claimed
+    where t.storage_key = claimed.storage_key
+    returning t.storage_key, t.delete_after
+  `.execute(db);
+  return result.rows;
+}
+
+/** Puts tombstones back after their objects could not be deleted, so the next purge retries them. */
+export async function restoreTombstones(
+  db: Kysely<Database>,
+  tombstones: readonly DueTombstone[],
+): Promise<void> {
+  if (tombstones.length === 0) return;
+  await db
+    .insertInto('upload_tombstones')
+    .values(tombstones.map((t) => ({ storage_key: t.storage_key, delete_after: t.delete_after })))
+    .onConflict((oc) => oc.column('storage_key').doNothing())
+    .execute();
 }
 
 export interface PurgedDocument {

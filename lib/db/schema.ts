@@ -58,10 +58,17 @@ export interface DocumentTopicsTable {
   source: TopicSource;
 }
 
+/** Keys of deleted documents whose upload URL was still valid; the purge deletes them after `delete_after`. */
+export interface UploadTombstonesTable {
+  storage_key: string;
+  delete_after: Date;
+}
+
 export interface Database {
   users: UsersTable;
   quotas: QuotasTable;
   documents: DocumentsTable;
   topics: TopicsTable;
   document_topics: DocumentTopicsTable;
+  upload_tombstones: UploadTombstonesTable;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/documents.js';
 import { db } from '../../lib/db/client.js';
 import { ensureUser } from '../../lib/db/users.js';
-import { purgeExpiredUploads } from '../../lib/purge.js';
+import { purgeExpiredUploads, sweepTombstones } from '../../lib/purge.js';
 import { call, newUserId, tokenFor } from '../helpers/api.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
 
@@ -85,6 +85,30 @@ describe('when S3 is down', () => {
     // Same content, new row versions: the rows really were deleted and then restored.
     const versionsAfter = await rowVersions(ids);
     for (const id of ids) expect(versionsAfter.get(id)).not.toBe(versionsBefore.get(id));
+  });
+
+  it('the tombstone sweep puts its tombstones back and fails, so the next run retries them', async () => {
+    const keys = [`users/${newUserId()}/a/f.txt`, `users/${newUserId()}/b/f.txt`];
+    await sql`
+      insert into upload_tombstones (storage_key, delete_after)
+      select key, now() - interval '1 minute' from unnest(${keys}::text[]) key
+    `.execute(db());
+    const before = await db()
+      .selectFrom('upload_tombstones')
+      .selectAll()
+      .where('storage_key', 'in', keys)
+      .execute();
+
+    await expect(sweepTombstones()).rejects.toThrow();
+
+    const after = await db()
+      .selectFrom('upload_tombstones')
+      .selectAll()
+      .where('storage_key', 'in', keys)
+      .execute();
+    expect(after.sort((x, y) => x.storage_key.localeCompare(y.storage_key))).toEqual(
+      before.sort((x, y) => x.storage_key.localeCompare(y.storage_key)),
+    );
   });
 
   it('GET still answers with a download URL: presigning needs no call to S3', async () => {

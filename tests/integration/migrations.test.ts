@@ -138,6 +138,7 @@ describe('the multi-user isolation migration', () => {
       'documents',
       'quotas',
       'topics',
+      'upload_tombstones',
       'users',
     ]);
   });

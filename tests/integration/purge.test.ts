@@ -1,16 +1,18 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as purgeHandler } from '../../functions/purge.js';
 import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
 import { findStrandedUploads } from '../../lib/db/documents.js';
 import { ensureUser } from '../../lib/db/users.js';
-import { purgeExpiredUploads, reenqueueStrandedUploads } from '../../lib/purge.js';
-import { createS3Client, headObjectSize } from '../../lib/storage.js';
-import { lambdaContext, newUserId } from '../helpers/api.js';
+import { purgeExpiredUploads, reenqueueStrandedUploads, sweepTombstones } from '../../lib/purge.js';
+import { createS3Client, headObjectSize, storageKey } from '../../lib/storage.js';
+import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
 import { awaitClassifyMessage } from '../helpers/queue.js';
+import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 
 // The purge works on the whole table: this file gets a database of its own, so its counts are exact and it never
 // deletes rows another test file is using. It must be in place before lib/ reads its config on first use.
@@ -193,15 +195,112 @@ describe('reenqueueStrandedUploads', () => {
   });
 });
 
+async function tombstones(keys: readonly string[]) {
+  if (keys.length === 0) return [];
+  return db().selectFrom('upload_tombstones').selectAll().where('storage_key', 'in', keys).execute();
+}
+
+/** What happens once the upload URL has expired, without waiting for it. */
+async function expireTombstones(keys: readonly string[]): Promise<void> {
+  await sql`
+    update upload_tombstones set delete_after = now() - interval '1 second' where storage_key = any(${keys}::text[])
+  `.execute(db());
+}
+
+async function deleteThroughApi(token: string, id: string): Promise<void> {
+  const result = await call(documentsHandler, {
+    method: 'DELETE',
+    path: `/api/documents/${id}`,
+    params: { id },
+    token,
+  });
+  expect(result.status).toBe(204);
+}
+
+// A presigned PUT cannot be revoked. Without tombstones, upload-url → DELETE → PUT leaves an object nobody owns and
+// no quota counts: unlimited storage for anyone who repeats it.
+describe('tombstones: objects written after their document was deleted', () => {
+  it('an object PUT to a deleted pending document is swept once its upload URL has expired', async () => {
+    const userId = await newUser();
+    const token = await tokenFor(userId);
+    const ticket = await requestUpload(token, { filename: 'late.txt', size: 5 });
+    const key = storageKey(userId, ticket.document.id, 'late.txt');
+    await deleteThroughApi(token, ticket.document.id);
+    await putBytes(ticket, 'hello');
+    expect(await headObjectSize(key)).toBe(5);
+
+    const [tombstone] = await tombstones([key]);
+    const ttl = config().UPLOAD_URL_TTL_SECONDS;
+    expect(tombstone?.delete_after.getTime()).toBeGreaterThan(Date.now() + (ttl - 60) * 1000);
+    expect(tombstone?.delete_after.getTime()).toBeLessThanOrEqual(Date.now() + (ttl + 60) * 1000);
+
+    // While the URL works, deleting would be pointless: the client could PUT again.
+    expect(await sweepTombstones()).toBe(0);
+    expect(await headObjectSize(key)).toBe(5);
+
+    await expireTombstones([key]);
+    expect(await sweepTombstones()).toBe(1);
+    expect(await headObjectSize(key)).toBeUndefined();
+    expect(await tombstones([key])).toEqual([]);
+  });
+
+  it('a confirmed document deleted within its URL lifetime is tombstoned too, after its refund', async () => {
+    const userId = await newUser();
+    const token = await tokenFor(userId);
+    const ticket = await requestUpload(token, { filename: 'again.txt', size: 5 });
+    await putBytes(ticket, 'hello');
+    expect((await confirm(token, ticket.document.id)).status).toBe(200);
+    await deleteThroughApi(token, ticket.document.id);
+    const key = storageKey(userId, ticket.document.id, 'again.txt');
+    const quota = await db()
+      .selectFrom('quotas')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    expect(quota?.used_bytes).toBe(0);
+
+    await putBytes(ticket, 'hello');
+    await expireTombstones([key]);
+    expect(await sweepTombstones()).toBe(1);
+    expect(await headObjectSize(key)).toBeUndefined();
+  });
+
+  it('a document whose upload URL expired long ago leaves no tombstone', async () => {
+    const userId = await newUser();
+    const token = await tokenFor(userId);
+    const [old] = await seed(userId, 'uploaded', TWO_HOURS);
+    await deleteThroughApi(token, old?.id ?? '');
+    expect(await tombstones([old?.key ?? ''])).toEqual([]);
+  });
+
+  it('two sweeps at once take each tombstone exactly once', async () => {
+    const keys = Array.from({ length: 2500 }, (_, i) => `users/sweep/${i}/f.txt`);
+    await sql`
+      insert into upload_tombstones (storage_key, delete_after)
+      select key, now() - interval '1 minute' from unnest(${keys}::text[]) key
+    `.execute(db());
+
+    const [a, b] = await Promise.all([sweepTombstones(), sweepTombstones()]);
+
+    expect(a + b).toBe(keys.length);
+    expect(await tombstones(keys)).toEqual([]);
+  });
+});
+
 describe('the scheduled purge function', () => {
-  it('purges and re-enqueues in one run and returns both counts', async () => {
+  it('purges, sweeps tombstones and re-enqueues in one run and returns the counts', async () => {
     const userId = await newUser();
     const expired = await seed(userId, 'pending', TWO_HOURS, 2);
     const [stranded] = await seed(userId, 'uploaded', HOUR);
+    await sql`
+      insert into upload_tombstones (storage_key, delete_after)
+      values (${`users/${userId}/late/f.txt`}, now() - interval '1 minute')
+    `.execute(db());
 
     const counts = await purgeHandler({}, lambdaContext('kite-purge'));
 
     expect(counts.purged).toBe(2);
+    expect(counts.tombstones).toBe(1);
     expect(counts.reenqueued).toBeGreaterThanOrEqual(1);
     expect(await existingIds(expired.map((doc) => doc.id))).toEqual([]);
     expect(await awaitClassifyMessage(stranded?.id ?? '')).toEqual({ documentId: stranded?.id });

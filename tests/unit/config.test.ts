@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+
+const REQUIRED = {
+  DATABASE_URL: 'postgres://kite@127.0.0.1:5432/kite',
+  S3_BUCKET: 'kite-documents',
+  CLASSIFY_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/kite-classify',
+  JWT_SECRET: 'a-dev-only-secret-of-at-least-32-characters',
+};
+
+function problems(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('loadConfig', () => {
+  it('accepts the required variables and fills in the defaults, frozen', () => {
+    const cfg = loadConfig(REQUIRED);
+    expect(cfg).toMatchObject({
+      UPLOAD_URL_TTL_SECONDS: 900,
+      PENDING_UPLOAD_TTL_SECONDS: 3600,
+      DB_POOL_MAX: 1,
+    });
+    expect(Object.isFrozen(cfg)).toBe(true);
+  });
+
+  it('lists every problem in one error', () => {
+    const message = problems({ JWT_SECRET: 'short', MAX_UPLOAD_BYTES: '-1' });
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('S3_BUCKET');
+    expect(message).toContain('CLASSIFY_QUEUE_URL');
+    expect(message).toContain('MAX_UPLOAD_BYTES');
+  });
+
+  it('refuses a pending-upload TTL shorter than the upload URL lifetime', () => {
+    // The purge would delete the row while the URL still works, and a later PUT would leave an object nobody owns.
+    const message = problems({
+      ...REQUIRED,
+      UPLOAD_URL_TTL_SECONDS: '3600',
+      PENDING_UPLOAD_TTL_SECONDS: '600',
+    });
+    expect(message).toMatch(/PENDING_UPLOAD_TTL_SECONDS: .*at least UPLOAD_URL_TTL_SECONDS/);
+    expect(
+      loadConfig({ ...REQUIRED, UPLOAD_URL_TTL_SECONDS: '600', PENDING_UPLOAD_TTL_SECONDS: '600' }),
+    ).toBeTruthy();
+  });
+});
