@@ -1,5 +1,4 @@
-// Namespace import: lets esbuild drop what is unused (zod's locales alone are ~300 KB).
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AiError } from './ai/errors.js';
 import { extractText, textBytesNeeded, textSource } from './ai/extract.js';
 import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';

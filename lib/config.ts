@@ -1,5 +1,5 @@
-// Namespace import: lets esbuild drop what is unused (zod's locales alone are ~300 KB).
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.js';
 
 const DEFAULT_CONTENT_TYPES = [
   'application/pdf',
@@ -22,24 +22,29 @@ export const DEFAULT_SYSTEM_PROMPT = [
 export const AI_PROVIDERS = ['ollama', 'openai'] as const;
 export type AiProvider = (typeof AI_PROVIDERS)[number];
 
-const csv = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean),
+const csv = z.pipe(
+  z.string(),
+  z.transform((value: string) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
 );
-const positiveInt = z.coerce.number().int().positive();
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
-const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const positiveInt = z.coerce.number().check(z.int(), z.positive());
+const blankIsUnset = z.transform((v: unknown) => (v === '' ? undefined : v));
+const optionalUrl = z.pipe(blankIsUnset, z.optional(z.url()));
+const optionalString = z.pipe(blankIsUnset, z.optional(z.string()));
+const nonEmpty = z.string().check(z.minLength(1));
 
 const schema = z
   .object({
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-    DB_POOL_MAX: positiveInt.max(100).default(1),
-    S3_BUCKET: z.string().min(3),
+    DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+    DB_POOL_MAX: z._default(positiveInt.check(z.maximum(100)), 1),
+    S3_BUCKET: z.string().check(z.minLength(3)),
     CLASSIFY_QUEUE_URL: z.url(),
-    AWS_REGION: z.string().min(1).default('us-east-1'),
-    ALLOWED_ORIGINS: csv.default(['*']),
+    AWS_REGION: z._default(nonEmpty, 'us-east-1'),
+    ALLOWED_ORIGINS: z._default(csv, ['*']),
     AWS_ENDPOINT_URL: optionalUrl,
     // Service-specific overrides, as the AWS SDKs name them: the no-Docker stack runs S3 and SQS on two ports.
     AWS_ENDPOINT_URL_S3: optionalUrl,
@@ -48,47 +53,50 @@ const schema = z
     JWKS_URL: optionalUrl,
     JWT_ISSUER: optionalString,
     JWT_AUDIENCE: optionalString,
-    DEFAULT_QUOTA_BYTES: z.coerce
-      .number()
-      .int()
-      .nonnegative()
-      .default(1024 ** 3),
-    MAX_UPLOAD_BYTES: positiveInt.default(100 * 1024 ** 2),
-    ALLOWED_CONTENT_TYPES: csv.default(DEFAULT_CONTENT_TYPES),
-    UPLOAD_URL_TTL_SECONDS: positiveInt.max(604800).default(900),
-    DOWNLOAD_URL_TTL_SECONDS: positiveInt.max(604800).default(300),
-    PENDING_UPLOAD_TTL_SECONDS: positiveInt.default(3600),
-    PURGE_SCHEDULE: z.string().default('rate(15 minutes)'),
-    RECLASSIFY_AFTER_SECONDS: positiveInt.default(900),
-    DEFAULT_AI_PROVIDER: z.enum(AI_PROVIDERS).default('ollama'),
-    DEFAULT_AI_MODEL: z.string().min(1).default('llama3.2'),
-    OLLAMA_HOST: z.url().default('http://127.0.0.1:11434'),
-    OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+    DEFAULT_QUOTA_BYTES: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 1024 ** 3),
+    MAX_UPLOAD_BYTES: z._default(positiveInt, 100 * 1024 ** 2),
+    ALLOWED_CONTENT_TYPES: z._default(csv, DEFAULT_CONTENT_TYPES),
+    UPLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 900),
+    DOWNLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 300),
+    PENDING_UPLOAD_TTL_SECONDS: z._default(positiveInt, 3600),
+    PURGE_SCHEDULE: z._default(z.string(), 'rate(15 minutes)'),
+    RECLASSIFY_AFTER_SECONDS: z._default(positiveInt, 900),
+    DEFAULT_AI_PROVIDER: z._default(z.enum(AI_PROVIDERS), 'ollama'),
+    DEFAULT_AI_MODEL: z._default(nonEmpty, 'llama3.2'),
+    OLLAMA_HOST: z._default(z.url(), 'http://127.0.0.1:11434'),
+    OPENAI_BASE_URL: z._default(z.url(), 'https://api.openai.com/v1'),
     OPENAI_API_KEY: optionalString,
-    SYSTEM_PROMPT: z.string().min(1).default(DEFAULT_SYSTEM_PROMPT),
-    CLASSIFY_MAX_CHARS: positiveInt.default(8000),
-    CLASSIFY_MAX_NEW_TOPICS: z.coerce.number().int().nonnegative().default(3),
-    CLASSIFY_MAX_ATTEMPTS: positiveInt.default(3),
-    LOG_LEVEL: z
-      .string()
-      .transform((v) => v.toUpperCase())
-      .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']))
-      .default('INFO'),
+    SYSTEM_PROMPT: z._default(nonEmpty, DEFAULT_SYSTEM_PROMPT),
+    CLASSIFY_MAX_CHARS: z._default(positiveInt, 8000),
+    CLASSIFY_MAX_NEW_TOPICS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 3),
+    CLASSIFY_MAX_ATTEMPTS: z._default(positiveInt, 3),
+    LOG_LEVEL: z._default(
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((v: string) => v.toUpperCase()),
+        ),
+        z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']),
+      ),
+      'INFO',
+    ),
   })
-  // A pending upload purged while its URL still works could be written again with no row to find it by.
-  .refine((env) => env.PENDING_UPLOAD_TTL_SECONDS >= env.UPLOAD_URL_TTL_SECONDS, {
-    message:
-      'PENDING_UPLOAD_TTL_SECONDS must be at least UPLOAD_URL_TTL_SECONDS (a pending upload may not expire before its upload URL)',
-    path: ['PENDING_UPLOAD_TTL_SECONDS'],
-  })
-  .refine((env) => env.JWT_SECRET || env.JWKS_URL, {
-    message: 'set JWT_SECRET (HS256) or JWKS_URL (RS256/ES256)',
-    path: ['JWT_SECRET'],
-  })
-  .refine((env) => !env.JWT_SECRET || env.JWT_SECRET.length >= 32, {
-    message: 'JWT_SECRET must be at least 32 characters',
-    path: ['JWT_SECRET'],
-  });
+  .check(
+    // A pending upload purged while its URL still works could be written again with no row to find it by.
+    z.refine((env) => env.PENDING_UPLOAD_TTL_SECONDS >= env.UPLOAD_URL_TTL_SECONDS, {
+      message:
+        'PENDING_UPLOAD_TTL_SECONDS must be at least UPLOAD_URL_TTL_SECONDS (a pending upload may not expire before its upload URL)',
+      path: ['PENDING_UPLOAD_TTL_SECONDS'],
+    }),
+    z.refine((env) => Boolean(env.JWT_SECRET || env.JWKS_URL), {
+      message: 'set JWT_SECRET (HS256) or JWKS_URL (RS256/ES256)',
+      path: ['JWT_SECRET'],
+    }),
+    z.refine((env) => !env.JWT_SECRET || env.JWT_SECRET.length >= 32, {
+      message: 'JWT_SECRET must be at least 32 characters',
+      path: ['JWT_SECRET'],
+    }),
+  );
 
 export type Config = Readonly<z.infer<typeof schema>>;
 

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { authenticate, type Caller } from './auth.js';
 import { config } from './config.js';
 import { db } from './db/client.js';
@@ -29,14 +29,14 @@ export interface RouteContext<Body> {
   query: Record<string, string | undefined>;
 }
 
-interface RouteOptions<Schema extends z.ZodType | undefined> {
+interface RouteOptions<Schema extends z.ZodMiniType | undefined> {
   /** zod schema for the JSON body; without it the body is ignored. */
   body?: Schema;
   /** Only callers with the admin claim may call this route. */
   admin?: boolean;
 }
 
-type BodyOf<Schema> = Schema extends z.ZodType ? z.infer<Schema> : undefined;
+type BodyOf<Schema> = Schema extends z.ZodMiniType ? z.infer<Schema> : undefined;
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return {
@@ -59,11 +59,11 @@ export function uuidParam(params: Record<string, string>, name = 'id'): string {
   return value.toLowerCase();
 }
 
-export function zodIssues(error: z.ZodError): ValidationIssue[] {
+export function zodIssues(error: z.core.$ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 }
 
-function parseBody<Schema extends z.ZodType>(event: HttpEvent, schema: Schema): z.infer<Schema> {
+function parseBody<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Schema): z.infer<Schema> {
   let raw = event.body ?? '';
   if (event.isBase64Encoded) raw = Buffer.from(raw, 'base64').toString('utf8');
   let parsed: unknown;
@@ -125,7 +125,7 @@ export function errorResponse(error: unknown): HttpResult {
  * The middy stack every HTTP handler uses: logger context, normalised headers, authentication (and the JIT user
  * row), the zod-validated JSON body, and the error mapper last.
  */
-export function route<Schema extends z.ZodType | undefined = undefined>(
+export function route<Schema extends z.ZodMiniType | undefined = undefined>(
   options: RouteOptions<Schema>,
   fn: (ctx: RouteContext<BodyOf<Schema>>) => Promise<HttpResult>,
 ) {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-// Namespace import: lets esbuild drop what is unused (zod's locales alone are ~300 KB).
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AiError } from './errors.js';
 import type { ChatMessage } from './provider.js';
 
@@ -71,8 +70,8 @@ export function classificationMessages(input: {
 }
 
 const answerShape = z.object({
-  topics: z.array(z.string()).max(100),
-  newTopics: z.array(z.string()).max(100),
+  topics: z.array(z.string()).check(z.maxLength(100)),
+  newTopics: z.array(z.string()).check(z.maxLength(100)),
 });
 
 /**
