@@ -94,19 +94,30 @@ const lazyChunks = {
   name: 'lazy-chunks',
   setup(build) {
     const { dirname, basename, extname } = require('node:path');
-    const entry = [build.initialOptions.entryPoints ?? []].flat()[0];
-    const stem = typeof entry === 'string' ? basename(entry, extname(entry)) : 'bundle';
+    const { entryPoints, outdir, outfile, write } = build.initialOptions;
+    const entries = Array.isArray(entryPoints) ? entryPoints : Object.values(entryPoints ?? {});
+    // One function per build (serverless-esbuild builds them one by one): the chunks are named after it and
+    // written beside its bundle, so the relative import resolves both in the zip and under serverless offline.
+    const place = () => {
+      const entry = entries[0];
+      const entryPath = typeof entry === 'string' ? entry : entry?.in;
+      if (entries.length !== 1 || (!outfile && !(outdir && entryPath))) {
+        throw new Error('lazy-chunks: needs exactly one entry point and an outfile or outdir');
+      }
+      const file = outfile ?? join(outdir, basename(entryPath));
+      return { dir: dirname(file), stem: basename(file, extname(file)) };
+    };
     const used = new Set();
     build.onStart(() => used.clear());
     build.onResolve({ filter: /^(unpdf|openai)$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       used.add(args.path);
-      return { path: `./${stem}.${LAZY_CHUNKS[args.path]}.mjs`, external: true };
+      return { path: `./${place().stem}.${LAZY_CHUNKS[args.path]}.mjs`, external: true };
     });
     build.onEnd(async (result) => {
-      if (result.errors.length > 0 || used.size === 0) return;
-      const { outdir, outfile, minify, target } = build.initialOptions;
-      const dir = outdir ?? dirname(outfile);
+      if (result.errors.length > 0 || used.size === 0 || write === false) return;
+      const { dir, stem } = place();
+      const { minify, target } = build.initialOptions;
       for (const name of used) {
         await build.esbuild.build({
           stdin: { contents: `export * from '${name}';`, resolveDir: join(__dirname, '..'), loader: 'js' },

@@ -82,12 +82,6 @@ const schema = z
     ),
   })
   .check(
-    // A pending upload purged while its URL still works could be written again with no row to find it by.
-    z.refine((env) => env.PENDING_UPLOAD_TTL_SECONDS >= env.UPLOAD_URL_TTL_SECONDS, {
-      message:
-        'PENDING_UPLOAD_TTL_SECONDS must be at least UPLOAD_URL_TTL_SECONDS (a pending upload may not expire before its upload URL)',
-      path: ['PENDING_UPLOAD_TTL_SECONDS'],
-    }),
     z.refine((env) => Boolean(env.JWT_SECRET || env.JWKS_URL), {
       message: 'set JWT_SECRET (HS256) or JWKS_URL (RS256/ES256)',
       path: ['JWT_SECRET'],

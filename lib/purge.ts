@@ -2,10 +2,10 @@ import { config } from './config.js';
 import { db } from './db/client.js';
 import {
   deleteExpiredPendingDocuments,
+  deleteTombstones,
   findStrandedUploads,
+  leaseDueTombstones,
   restorePurgedDocuments,
-  restoreTombstones,
-  takeDueTombstones,
 } from './db/documents.js';
 import { logger } from './logger.js';
 import { enqueueClassification } from './queue.js';
@@ -46,7 +46,12 @@ export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<n
       logger.warn('purge: stopping at the deadline; the next run continues', { purged });
       return purged;
     }
-    const batch = await deleteExpiredPendingDocuments(db(), olderThan, batchSize);
+    const batch = await deleteExpiredPendingDocuments(
+      db(),
+      olderThan,
+      batchSize,
+      config().UPLOAD_URL_TTL_SECONDS,
+    );
     if (batch.length === 0) return purged;
     try {
       await deleteObjects(batch.map((row) => row.storage_key));
@@ -117,11 +122,15 @@ export async function reenqueueStrandedUploads(options: ReenqueueOptions = {}): 
   return sent;
 }
 
+/** How long a sweep holds the tombstones it is working on before another run may retry them. */
+export const TOMBSTONE_LEASE_SECONDS = 600;
+
 /**
- * Deletes the objects under tombstoned keys (documents deleted while their upload URL was still valid) once that
- * URL has expired: whatever a client PUT there after the delete is unowned and uncounted. A missing object is the
- * usual case and fine. Batches of up to 1000, claimed like the expired uploads; if S3 fails, the batch's
- * tombstones are put back for the next run and the error is rethrown. Returns how many keys were swept.
+ * Deletes the objects under tombstoned keys (documents deleted, or pending uploads purged, while their upload URL
+ * still worked) once that URL can no longer be used: whatever a client PUT there is unowned and uncounted. A
+ * missing object is the usual case and fine. Batches of up to 1000 keys are leased, their objects deleted with one
+ * DeleteObjects, then the tombstones removed; if S3 fails, the error is rethrown and the lease lets a later run
+ * retry. Returns how many keys were swept.
  */
 export async function sweepTombstones(
   options: Pick<PurgeOptions, 'deadline' | 'batchSize'> = {},
@@ -130,20 +139,20 @@ export async function sweepTombstones(
   let swept = 0;
   for (;;) {
     if (options.deadline !== undefined && Date.now() >= options.deadline) return swept;
-    const batch = await takeDueTombstones(db(), batchSize);
-    if (batch.length === 0) return swept;
+    const keys = await leaseDueTombstones(db(), batchSize, TOMBSTONE_LEASE_SECONDS);
+    if (keys.length === 0) return swept;
     try {
-      await deleteObjects(batch.map((t) => t.storage_key));
+      await deleteObjects(keys);
     } catch (error) {
-      await restoreTombstones(db(), batch).catch((restoreError: unknown) => {
-        logger.error('purge: could not restore tombstones; these keys may hold orphaned objects', {
-          keys: batch.map((t) => t.storage_key),
-          error: restoreError as Error,
-        });
+      logger.error('purge: could not delete tombstoned objects; a later run retries them', {
+        keys: keys.length,
+        retryAfterSeconds: TOMBSTONE_LEASE_SECONDS,
+        error: error as Error,
       });
       throw error;
     }
-    swept += batch.length;
+    await deleteTombstones(db(), keys);
+    swept += keys.length;
   }
 }
 

@@ -5,7 +5,11 @@ import { type Config, config, sqsEndpoint } from './config.js';
 type SqsSdk = typeof import('@aws-sdk/client-sqs');
 let sdkLoading: Promise<SqsSdk> | undefined;
 function sqsSdk(): Promise<SqsSdk> {
-  sdkLoading ??= import('@aws-sdk/client-sqs');
+  // A failed import is not remembered (the next call retries); a successful one is loaded once per instance.
+  sdkLoading ??= import('@aws-sdk/client-sqs').catch((error: unknown) => {
+    sdkLoading = undefined;
+    throw error;
+  });
   return sdkLoading;
 }
 

@@ -29,13 +29,20 @@ export type UploadUrlBody = z.infer<typeof uploadUrlBody>;
 export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'classified', 'failed'] as const;
 
 /** A query-string integer: digits only, then range-checked as a number, `fallback` when absent. */
-function queryInt(pattern: RegExp, digitsMessage: string, max: number, maxMessage: string, fallback: number) {
+function queryInt(options: {
+  pattern: RegExp;
+  digitsMessage: string;
+  minMessage?: string;
+  max: number;
+  maxMessage: string;
+  fallback: number;
+}) {
   return z._default(
     z.pipe(
-      z.pipe(z.string().check(z.regex(pattern, digitsMessage)), z.transform(Number)),
-      z.number().check(z.int(), z.minimum(1, 'limit must be at least 1'), z.maximum(max, maxMessage)),
+      z.pipe(z.string().check(z.regex(options.pattern, options.digitsMessage)), z.transform(Number)),
+      z.number().check(z.int(), z.minimum(1, options.minMessage), z.maximum(options.max, options.maxMessage)),
     ),
-    fallback,
+    options.fallback,
   );
 }
 
@@ -55,13 +62,14 @@ export const listDocumentsQuery = z.object({
       z.transform((id: string) => id.toLowerCase()),
     ),
   ),
-  limit: queryInt(
-    /^\d{1,3}$/,
-    'limit must be an integer from 1 to 100',
-    100,
-    'limit must be at most 100',
-    20,
-  ),
+  limit: queryInt({
+    pattern: /^\d{1,3}$/,
+    digitsMessage: 'limit must be an integer from 1 to 100',
+    minMessage: 'limit must be at least 1',
+    max: 100,
+    maxMessage: 'limit must be at most 100',
+    fallback: 20,
+  }),
   cursor: z.optional(z.string()),
 });
 export type ListDocumentsQuery = z.infer<typeof listDocumentsQuery>;
@@ -152,13 +160,13 @@ export type UpdateUserBody = z.infer<typeof updateUserBody>;
 export const USERS_PAGE_MAX = 500;
 
 export const listUsersQuery = z.object({
-  limit: queryInt(
-    /^\d{1,4}$/,
-    `limit must be an integer from 1 to ${USERS_PAGE_MAX}`,
-    USERS_PAGE_MAX,
-    `limit must be at most ${USERS_PAGE_MAX}`,
-    100,
-  ),
+  limit: queryInt({
+    pattern: /^\d{1,4}$/,
+    digitsMessage: `limit must be an integer from 1 to ${USERS_PAGE_MAX}`,
+    max: USERS_PAGE_MAX,
+    maxMessage: `limit must be at most ${USERS_PAGE_MAX}`,
+    fallback: 100,
+  }),
   cursor: z.optional(z.string()),
 });
 export type ListUsersQuery = z.infer<typeof listUsersQuery>;

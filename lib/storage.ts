@@ -10,13 +10,20 @@ import { stripControlChars } from './names.js';
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 let sdkLoading: Promise<S3Sdk> | undefined;
 function s3Sdk(): Promise<S3Sdk> {
-  sdkLoading ??= import('@aws-sdk/client-s3');
+  // A failed import is not remembered (the next call retries); a successful one is loaded once per instance.
+  sdkLoading ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
+    sdkLoading = undefined;
+    throw error;
+  });
   return sdkLoading;
 }
 type Presigner = typeof import('@aws-sdk/s3-request-presigner');
 let presignerLoading: Promise<Presigner> | undefined;
 function presigner(): Promise<Presigner> {
-  presignerLoading ??= import('@aws-sdk/s3-request-presigner');
+  presignerLoading ??= import('@aws-sdk/s3-request-presigner').catch((error: unknown) => {
+    presignerLoading = undefined;
+    throw error;
+  });
   return presignerLoading;
 }
 

@@ -13,8 +13,12 @@ export function createOpenAiProvider(baseURL: string, apiKey: string | undefined
     // Local endpoints need no key, but the client refuses to start without one.
     return { sdk, client: new sdk.OpenAI({ baseURL, apiKey: apiKey ?? 'not-set', maxRetries: 0 }) };
   };
-  const load = () => {
-    loading ??= connect();
+  const load = async () => {
+    // A failed load is not remembered: the next record tries again.
+    loading ??= connect().catch((error: unknown) => {
+      loading = undefined;
+      throw new AiError(`Could not load the OpenAI client: ${shorten(String(error))}`, { cause: error });
+    });
     return loading;
   };
   return {

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { config } from '../config.js';
+import { logger } from '../logger.js';
 import type { Database } from './schema.js';
 
 // bigint columns (sizes, quotas) come back as numbers: every value we store is far below 2^53.
@@ -13,17 +14,18 @@ const types = {
 };
 
 export function createDb(connectionString: string, max = 1): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: new pg.Pool({
-        connectionString,
-        max,
-        types,
-        idleTimeoutMillis: 60_000,
-        connectionTimeoutMillis: 10_000,
-      }),
-    }),
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    types,
+    idleTimeoutMillis: 60_000,
+    connectionTimeoutMillis: 10_000,
   });
+  // An idle connection can be closed under us: RDS Proxy's idle timeout, a failover, a restart, while the Lambda is
+  // frozen. pg-pool drops that client and the next query opens a new one; without a listener the 'error' event
+  // would crash the instance instead.
+  pool.on('error', (error) => logger.warn('idle database connection lost; it will be replaced', { error }));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 let shared: Kysely<Database> | undefined;

@@ -221,15 +221,22 @@ export interface DeleteOutcome {
  * so one transaction. The DELETE locks the row: of concurrent deletes only one gets it back from RETURNING, so
  * the refund happens exactly once. `greatest(…, 0)` keeps a drifted counter from blocking deletes forever.
  */
+/**
+ * How long after its upload URL expires a deleted document's key stays tombstoned. S3 checks a presigned URL when
+ * a PUT starts, so an upload begun just before expiry may still be arriving; the hour also covers clock skew and a
+ * lowered UPLOAD_URL_TTL_SECONDS (the window is computed with the current value). Waiting costs nothing.
+ */
+export const TOMBSTONE_SLACK_SECONDS = 3600;
+
 export async function deleteDocumentWithRefund(
   db: Kysely<Database>,
   userId: string,
   id: string,
   uploadUrlTtlSeconds: number,
 ): Promise<DeleteOutcome> {
-  // While the document's upload URL may still be valid (issued at created_at), its key is tombstoned in the same
-  // statement, so an object written after the delete is still found and removed by the purge (one minute of slack
-  // for clock skew between S3 and the database).
+  // While the document's upload URL may still be in use (see TOMBSTONE_SLACK_SECONDS), its key is tombstoned in
+  // the same statement, so an object written after the delete is still found and removed by the purge.
+  const keepFor = uploadUrlTtlSeconds + TOMBSTONE_SLACK_SECONDS;
   const result = await sql<{ deleted: number; refunded: number }>`
     with gone as (
       delete from documents where id = ${id} and user_id = ${userId}
@@ -237,8 +244,8 @@ export async function deleteDocumentWithRefund(
         case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
     ), tombstone as (
       insert into upload_tombstones (storage_key, delete_after)
-      select storage_key, created_at + make_interval(secs => ${uploadUrlTtlSeconds + 60}) from gone
-      where created_at + make_interval(secs => ${uploadUrlTtlSeconds + 60}) > now()
+      select storage_key, created_at + make_interval(secs => ${keepFor}) from gone
+      where created_at + make_interval(secs => ${keepFor}) > now()
       on conflict (storage_key) do nothing
     ), refund as (
       update quotas set used_bytes = greatest(used_bytes - (select sum(refund) from gone), 0)
@@ -253,14 +260,18 @@ export async function deleteDocumentWithRefund(
   return { deleted: (row?.deleted ?? 0) > 0, refundedBytes: Number(row?.refunded ?? 0) };
 }
 
-export interface DueTombstone {
-  storage_key: string;
-  delete_after: Date;
-}
-
-/** Takes up to `limit` tombstones whose upload URL has expired (SKIP LOCKED: concurrent purges take disjoint sets). */
-export async function takeDueTombstones(db: Kysely<Database>, limit: number): Promise<DueTombstone[]> {
-  const result = await sql<DueTombstone>`
+/**
+ * Leases up to `limit` tombstones whose upload window has passed: their `delete_after` moves `leaseSeconds` into
+ * the future and their keys are returned. Rows are claimed with SKIP LOCKED, so concurrent purges take disjoint
+ * sets; the caller deletes the objects, then the rows (deleteTombstones). If it dies or S3 fails in between, the
+ * lease runs out and a later purge retries: a key is never forgotten, and deleting an object twice is harmless.
+ */
+export async function leaseDueTombstones(
+  db: Kysely<Database>,
+  limit: number,
+  leaseSeconds: number,
+): Promise<string[]> {
+  const result = await sql<{ storage_key: string }>`
     with claimed as materialized (
       select storage_key from upload_tombstones
       where delete_after <= now()
@@ -268,24 +279,17 @@ export async function takeDueTombstones(db: Kysely<Database>, limit: number): Pr
       limit ${limit}
       for update skip locked
     )
-    delete from upload_tombstones t using claimed
+    update upload_tombstones t set delete_after = now() + make_interval(secs => ${leaseSeconds})
+    from claimed
     where t.storage_key = claimed.storage_key
-    returning t.storage_key, t.delete_after
+    returning t.storage_key
   `.execute(db);
-  return result.rows;
+  return result.rows.map((row) => row.storage_key);
 }
 
-/** Puts tombstones back after their objects could not be deleted, so the next purge retries them. */
-export async function restoreTombstones(
-  db: Kysely<Database>,
-  tombstones: readonly DueTombstone[],
-): Promise<void> {
-  if (tombstones.length === 0) return;
-  await db
-    .insertInto('upload_tombstones')
-    .values(tombstones.map((t) => ({ storage_key: t.storage_key, delete_after: t.delete_after })))
-    .onConflict((oc) => oc.column('storage_key').doNothing())
-    .execute();
+export async function deleteTombstones(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db.deleteFrom('upload_tombstones').where('storage_key', 'in', keys).execute();
 }
 
 export interface PurgedDocument {
@@ -303,7 +307,11 @@ export async function deleteExpiredPendingDocuments(
   db: Kysely<Database>,
   olderThanSeconds: number,
   limit: number,
+  uploadUrlTtlSeconds: number,
 ): Promise<PurgedDocument[]> {
+  // A pending upload may expire while its URL still works (PENDING_UPLOAD_TTL_SECONDS close to, or below,
+  // UPLOAD_URL_TTL_SECONDS): its key is tombstoned like a deleted document's, in the same statement.
+  const keepFor = uploadUrlTtlSeconds + TOMBSTONE_SLACK_SECONDS;
   const result = await sql<PurgedDocument>`
     with claimed as materialized (
       select id from documents
@@ -311,10 +319,17 @@ export async function deleteExpiredPendingDocuments(
       order by created_at
       limit ${limit}
       for update skip locked
+    ), purged as (
+      delete from documents d using claimed
+      where d.id = claimed.id and d.status = 'pending'
+      returning d.storage_key, d.created_at, to_jsonb(d)::text as snapshot
+    ), tombstone as (
+      insert into upload_tombstones (storage_key, delete_after)
+      select storage_key, created_at + make_interval(secs => ${keepFor}) from purged
+      where created_at + make_interval(secs => ${keepFor}) > now()
+      on conflict (storage_key) do nothing
     )
-    delete from documents d using claimed
-    where d.id = claimed.id and d.status = 'pending'
-    returning d.storage_key, to_jsonb(d)::text as snapshot
+    select storage_key, snapshot from purged
   `.execute(db);
   return result.rows;
 }
@@ -328,13 +343,21 @@ export async function restorePurgedDocuments(
   snapshots: readonly string[],
 ): Promise<number> {
   if (snapshots.length === 0) return 0;
-  const result = await sql`
-    insert into documents
-    select r.* from jsonb_populate_recordset(null::documents, ${`[${snapshots.join(',')}]`}::jsonb) r
-    where exists (select 1 from users u where u.id = r.user_id)
-    on conflict do nothing
+  // A restored row's key is live again: the purge must not sweep it (it may yet be confirmed).
+  const result = await sql<{ restored: number }>`
+    with rows as (
+      select r.* from jsonb_populate_recordset(null::documents, ${`[${snapshots.join(',')}]`}::jsonb) r
+    ), untombed as (
+      delete from upload_tombstones where storage_key in (select storage_key from rows)
+    ), restored as (
+      insert into documents
+      select * from rows r where exists (select 1 from users u where u.id = r.user_id)
+      on conflict do nothing
+      returning 1
+    )
+    select count(*)::int as restored from restored
   `.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return result.rows[0]?.restored ?? 0;
 }
 
 /**

@@ -5,7 +5,7 @@ import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as purgeHandler } from '../../functions/purge.js';
 import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
-import { findStrandedUploads } from '../../lib/db/documents.js';
+import { findStrandedUploads, TOMBSTONE_SLACK_SECONDS } from '../../lib/db/documents.js';
 import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredUploads, reenqueueStrandedUploads, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client, headObjectSize, storageKey } from '../../lib/storage.js';
@@ -229,10 +229,11 @@ describe('tombstones: objects written after their document was deleted', () => {
     await putBytes(ticket, 'hello');
     expect(await headObjectSize(key)).toBe(5);
 
+    // Kept until the URL has expired plus an hour for a PUT begun just before expiry.
     const [tombstone] = await tombstones([key]);
-    const ttl = config().UPLOAD_URL_TTL_SECONDS;
-    expect(tombstone?.delete_after.getTime()).toBeGreaterThan(Date.now() + (ttl - 60) * 1000);
-    expect(tombstone?.delete_after.getTime()).toBeLessThanOrEqual(Date.now() + (ttl + 60) * 1000);
+    const window = (config().UPLOAD_URL_TTL_SECONDS + TOMBSTONE_SLACK_SECONDS) * 1000;
+    expect(tombstone?.delete_after.getTime()).toBeGreaterThan(Date.now() + window - 60_000);
+    expect(tombstone?.delete_after.getTime()).toBeLessThanOrEqual(Date.now() + window + 60_000);
 
     // While the URL works, deleting would be pointless: the client could PUT again.
     expect(await sweepTombstones()).toBe(0);
@@ -270,6 +271,20 @@ describe('tombstones: objects written after their document was deleted', () => {
     const token = await tokenFor(userId);
     const [old] = await seed(userId, 'uploaded', TWO_HOURS);
     await deleteThroughApi(token, old?.id ?? '');
+    expect(await tombstones([old?.key ?? ''])).toEqual([]);
+  });
+
+  it('an expired pending upload whose URL may still be in use is tombstoned when purged', async () => {
+    const userId = await newUser();
+    // Past PENDING_UPLOAD_TTL_SECONDS (3600) but within UPLOAD_URL_TTL_SECONDS + the slack (900 + 3600).
+    const [recent] = await seed(userId, 'pending', 4000);
+    const [old] = await seed(userId, 'pending', TWO_HOURS);
+
+    expect(await purgeExpiredUploads()).toBe(2);
+
+    expect(await existingIds([recent?.id ?? '', old?.id ?? ''])).toEqual([]);
+    const [tombstone] = await tombstones([recent?.key ?? '']);
+    expect(tombstone?.delete_after.getTime()).toBeGreaterThan(Date.now() + 400_000);
     expect(await tombstones([old?.key ?? ''])).toEqual([]);
   });
 

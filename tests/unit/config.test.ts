@@ -37,16 +37,14 @@ describe('loadConfig', () => {
     expect(message).toContain('MAX_UPLOAD_BYTES');
   });
 
-  it('refuses a pending-upload TTL shorter than the upload URL lifetime', () => {
-    // The purge would delete the row while the URL still works, and a later PUT would leave an object nobody owns.
-    const message = problems({
-      ...REQUIRED,
-      UPLOAD_URL_TTL_SECONDS: '3600',
-      PENDING_UPLOAD_TTL_SECONDS: '600',
-    });
-    expect(message).toMatch(/PENDING_UPLOAD_TTL_SECONDS: .*at least UPLOAD_URL_TTL_SECONDS/);
+  it('needs a JWT secret of at least 32 characters or a JWKS URL', () => {
+    const { JWT_SECRET: _, ...withoutSecret } = REQUIRED;
+    expect(problems(withoutSecret)).toContain('JWT_SECRET: set JWT_SECRET (HS256) or JWKS_URL (RS256/ES256)');
+    expect(problems({ ...REQUIRED, JWT_SECRET: 'too-short' })).toContain(
+      'JWT_SECRET must be at least 32 characters',
+    );
     expect(
-      loadConfig({ ...REQUIRED, UPLOAD_URL_TTL_SECONDS: '600', PENDING_UPLOAD_TTL_SECONDS: '600' }),
-    ).toBeTruthy();
+      loadConfig({ ...withoutSecret, JWKS_URL: 'https://issuer.example/.well-known/jwks.json' }).JWKS_URL,
+    ).toBe('https://issuer.example/.well-known/jwks.json');
   });
 });
