@@ -114,12 +114,14 @@ const lazyChunks = {
       used.add(args.path);
       return { path: `./${place().stem}.${LAZY_CHUNKS[args.path]}.mjs`, external: true };
     });
-    build.onEnd(async (result) => {
+    // The chunks are built with buildSync, in a process of their own: a nested build through the service that is
+    // running this build's callbacks hung once in CI under load (serverless-esbuild builds every function at once).
+    build.onEnd((result) => {
       if (result.errors.length > 0 || used.size === 0 || write === false) return;
       const { dir, stem } = place();
       const { minify, target } = build.initialOptions;
       for (const name of used) {
-        await build.esbuild.build({
+        require('esbuild').buildSync({
           stdin: { contents: `export * from '${name}';`, resolveDir: join(__dirname, '..'), loader: 'js' },
           bundle: true,
           minify,

@@ -28,6 +28,9 @@ beforeAll(() => {
   execFileSync('npx', ['tsx', 'scripts/package-aws.ts', '--stage', 'prod', '--package', dir], {
     env: { ...process.env, ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' },
     stdio: 'pipe',
+    // A hung packaging fails here, with its output, rather than at the hook's timeout with a stray process.
+    timeout: 240_000,
+    killSignal: 'SIGKILL',
   });
   const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
