@@ -1,7 +1,7 @@
 'use strict';
 
-const { readFileSync, writeFileSync, readdirSync } = require('node:fs');
-const { join } = require('node:path');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { basename, dirname, extname, join } = require('node:path');
 const { decode, encode } = require('@jridgewell/sourcemap-codec');
 
 /**
@@ -17,21 +17,32 @@ function keepOwnMappings(mapFile) {
   writeFileSync(mapFile, JSON.stringify(map));
 }
 
+/**
+ * The one function a build bundles (serverless-esbuild builds each function on its own, all at once, into the same
+ * directory): where its bundle goes and its name. Plugins touch only this build's files: reading a sibling's map
+ * while its build is still writing it once broke, and then hung, a packaging.
+ */
+function singleOutput(build) {
+  const { entryPoints, outdir, outfile } = build.initialOptions;
+  const entries = Array.isArray(entryPoints) ? entryPoints : Object.values(entryPoints ?? {});
+  const entryPath = typeof entries[0] === 'string' ? entries[0] : entries[0]?.in;
+  if (outfile) return { dir: dirname(outfile), stem: basename(outfile, extname(outfile)) };
+  if (entries.length === 1 && outdir && entryPath) {
+    return { dir: outdir, stem: basename(entryPath, extname(entryPath)) };
+  }
+  throw new Error(
+    'deploy/esbuild-plugins.cjs: a build needs exactly one entry point and an outfile or outdir',
+  );
+}
+
 const ownCodeSourceMaps = {
   name: 'own-code-source-maps',
   setup(build) {
-    build.onEnd(() => {
-      const { outdir, outfile } = build.initialOptions;
-      const dir = outdir ?? (outfile ? require('node:path').dirname(outfile) : undefined);
-      if (!dir) return;
-      const walk = (path) => {
-        for (const entry of readdirSync(path, { withFileTypes: true })) {
-          const full = join(path, entry.name);
-          if (entry.isDirectory()) walk(full);
-          else if (entry.name.endsWith('.js.map')) keepOwnMappings(full);
-        }
-      };
-      walk(dir);
+    build.onEnd((result) => {
+      if (result.errors.length > 0 || build.initialOptions.write === false) return;
+      const { dir, stem } = singleOutput(build);
+      const mapFile = join(dir, `${stem}.js.map`);
+      if (existsSync(mapFile)) keepOwnMappings(mapFile);
     });
   },
 };
@@ -93,20 +104,10 @@ const LAZY_CHUNKS = { unpdf: 'pdf', openai: 'openai' };
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(build) {
-    const { dirname, basename, extname } = require('node:path');
-    const { entryPoints, outdir, outfile, write } = build.initialOptions;
-    const entries = Array.isArray(entryPoints) ? entryPoints : Object.values(entryPoints ?? {});
-    // One function per build (serverless-esbuild builds them one by one): the chunks are named after it and
-    // written beside its bundle, so the relative import resolves both in the zip and under serverless offline.
-    const place = () => {
-      const entry = entries[0];
-      const entryPath = typeof entry === 'string' ? entry : entry?.in;
-      if (entries.length !== 1 || (!outfile && !(outdir && entryPath))) {
-        throw new Error('lazy-chunks: needs exactly one entry point and an outfile or outdir');
-      }
-      const file = outfile ?? join(outdir, basename(entryPath));
-      return { dir: dirname(file), stem: basename(file, extname(file)) };
-    };
+    const { write } = build.initialOptions;
+    // Chunks are named after the function and written beside its bundle, so the relative import resolves both in
+    // the zip and under serverless offline.
+    const place = () => singleOutput(build);
     const used = new Set();
     build.onStart(() => used.clear());
     build.onResolve({ filter: /^(unpdf|openai)$/ }, (args) => {

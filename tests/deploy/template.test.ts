@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { decode } from '@jridgewell/sourcemap-codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
@@ -38,21 +40,31 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The file names in a zip, from its central directory (APPNOTE 4.3.12/4.3.16), sorted. */
-function zipEntries(file: string): string[] {
+/** The files in a zip, from its central directory (APPNOTE 4.3.12/4.3.16): name → contents (stored or deflated). */
+function zipFiles(file: string): Map<string, Buffer> {
   const zip = readFileSync(file);
   const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   const count = zip.readUInt16LE(end + 10);
   let offset = zip.readUInt32LE(end + 16);
-  const names: string[] = [];
+  const files = new Map<string, Buffer>();
   for (let i = 0; i < count; i++) {
+    const method = zip.readUInt16LE(offset + 10);
+    const compressedSize = zip.readUInt32LE(offset + 20);
     const nameLength = zip.readUInt16LE(offset + 28);
     const extraLength = zip.readUInt16LE(offset + 30);
     const commentLength = zip.readUInt16LE(offset + 32);
-    names.push(zip.toString('utf8', offset + 46, offset + 46 + nameLength));
+    const local = zip.readUInt32LE(offset + 42);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + compressedSize);
+    files.set(name, method === 8 ? inflateRawSync(data) : data);
     offset += 46 + nameLength + extraLength + commentLength;
   }
-  return names.sort();
+  return files;
+}
+
+function zipEntries(file: string): string[] {
+  return [...zipFiles(file).keys()].sort();
 }
 
 describe('the prod CloudFormation template', () => {
@@ -75,6 +87,27 @@ describe('the prod CloudFormation template', () => {
       expect(chunks, name).toEqual(
         name === 'classify' ? ['functions/classify.openai.mjs', 'functions/classify.pdf.mjs'] : [],
       );
+    }
+  });
+
+  it('ships source maps that map our code only (deploy/esbuild-plugins.cjs)', () => {
+    for (const name of Object.keys(FUNCTIONS)) {
+      const map = JSON.parse(
+        zipFiles(join(dir, `${name}.zip`))
+          .get(`functions/${name}.js.map`)
+          ?.toString('utf8') ?? '{}',
+      );
+      const ownSources = (map.sources as string[]).flatMap((source, index) =>
+        /[\\/]node_modules[\\/]/.test(source) ? [] : [index],
+      );
+      const mappedSources = new Set(
+        decode(map.mappings).flatMap((line) => line.filter((s) => s.length > 1).map((s) => s[1])),
+      );
+      expect(mappedSources.size, name).toBeGreaterThan(0);
+      expect(
+        [...mappedSources].filter((index) => !ownSources.includes(index as number)),
+        name,
+      ).toEqual([]);
     }
   });
 
