@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, config, s3Endpoint } from './config.js';
 import { stripControlChars } from './names.js';
+import { once } from './once.js';
 
 /*
  * The S3 SDK is loaded on first use, not at module load: its initialisation is most of a cold start (~80 ms of
@@ -8,24 +9,8 @@ import { stripControlChars } from './names.js';
  * document list, or a purge run with nothing to purge, never touch S3.
  */
 type S3Sdk = typeof import('@aws-sdk/client-s3');
-let sdkLoading: Promise<S3Sdk> | undefined;
-function s3Sdk(): Promise<S3Sdk> {
-  // A failed import is not remembered (the next call retries); a successful one is loaded once per instance.
-  sdkLoading ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
-    sdkLoading = undefined;
-    throw error;
-  });
-  return sdkLoading;
-}
-type Presigner = typeof import('@aws-sdk/s3-request-presigner');
-let presignerLoading: Promise<Presigner> | undefined;
-function presigner(): Promise<Presigner> {
-  presignerLoading ??= import('@aws-sdk/s3-request-presigner').catch((error: unknown) => {
-    presignerLoading = undefined;
-    throw error;
-  });
-  return presignerLoading;
-}
+const s3Sdk = once(() => import('@aws-sdk/client-s3'));
+const presigner = once(() => import('@aws-sdk/s3-request-presigner'));
 
 export async function createS3Client(cfg: Config): Promise<S3Client> {
   const { S3Client } = await s3Sdk();
@@ -45,11 +30,7 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
   });
 }
 
-let shared: Promise<S3Client> | undefined;
-function s3(): Promise<S3Client> {
-  shared ??= createS3Client(config());
-  return shared;
-}
+const s3 = once(() => createS3Client(config()));
 
 /**
  * The object key for a document: `users/<userId>/<documentId>/<name>`, where the name keeps only a safe subset of

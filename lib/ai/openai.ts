@@ -1,3 +1,4 @@
+import { once } from '../once.js';
 import { AiError, networkErrorCode, shorten } from './errors.js';
 import type { AiProvider, CompletionRequest } from './provider.js';
 
@@ -7,20 +8,16 @@ import type { AiProvider, CompletionRequest } from './provider.js';
  */
 export function createOpenAiProvider(baseURL: string, apiKey: string | undefined): AiProvider {
   // The SDK is loaded on the first request: most instances only ever talk to Ollama (see deploy/esbuild-plugins.cjs).
-  let loading: ReturnType<typeof connect> | undefined;
-  const connect = async () => {
-    const sdk = await import('openai');
-    // Local endpoints need no key, but the client refuses to start without one.
-    return { sdk, client: new sdk.OpenAI({ baseURL, apiKey: apiKey ?? 'not-set', maxRetries: 0 }) };
-  };
-  const load = async () => {
-    // A failed load is not remembered: the next record tries again.
-    loading ??= connect().catch((error: unknown) => {
-      loading = undefined;
+  // A failed load is not kept: the next record tries again.
+  const load = once(async () => {
+    try {
+      const sdk = await import('openai');
+      // Local endpoints need no key, but the client refuses to start without one.
+      return { sdk, client: new sdk.OpenAI({ baseURL, apiKey: apiKey ?? 'not-set', maxRetries: 0 }) };
+    } catch (error) {
       throw new AiError(`Could not load the OpenAI client: ${shorten(String(error))}`, { cause: error });
-    });
-    return loading;
-  };
+    }
+  });
   return {
     name: 'openai',
     async complete({ model, messages, schema, signal }: CompletionRequest): Promise<string> {

@@ -84,6 +84,18 @@ describe('npm start', () => {
     await llm?.close();
   }, 30_000);
 
+  /** The document once the queue consumer has moved it past `uploaded` (or as it stands after 60 s). */
+  async function awaitFiled(id: string, headers: Record<string, string>): Promise<any> {
+    let document: any;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      document = ((await (await fetch(`${api}/api/documents/${id}`, { headers })).json()) as any).document;
+      if (document?.status !== 'uploaded') break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return document;
+  }
+
   it('prints the URLs of what it started and one ready line', () => {
     expect(output).toMatch(/database: postgres:\/\/\S+ \(embedded PGlite/);
     expect(output).toMatch(/S3: http:\/\/127\.0\.0\.1:\d+/);
@@ -168,16 +180,7 @@ describe('npm start', () => {
     });
     expect(confirmed.status).toBe(200);
 
-    let document: any;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const response = (await (
-        await fetch(`${api}/api/documents/${ticket.document.id}`, { headers: user })
-      ).json()) as any;
-      document = response.document;
-      if (document?.status !== 'uploaded') break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const document = await awaitFiled(ticket.document.id, user);
     expect(document.status).toBe('classified');
     expect(document.topics.map((t: any) => [t.name, t.scope, t.source]).sort()).toEqual([
       ['Finance', 'system', 'ai'],
@@ -221,16 +224,7 @@ describe('npm start', () => {
     });
     expect(confirmed.status).toBe(200);
 
-    let document: any;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const response = (await (
-        await fetch(`${api}/api/documents/${ticket.document.id}`, { headers: user })
-      ).json()) as any;
-      document = response.document;
-      if (document?.status !== 'uploaded') break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const document = await awaitFiled(ticket.document.id, user);
     expect(document.status, JSON.stringify(document)).toBe('classified');
     const sent = llm.requests.find((r) => JSON.stringify(r.messages).includes('Quarterly tax return 2026'));
     expect(sent, 'the PDF text reached the LLM').toBeDefined();

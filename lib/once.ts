@@ -1,0 +1,14 @@
+/**
+ * A value made on first call and kept for the instance (an SDK loaded on first use, its client); a failure is not
+ * kept, so the next call tries again.
+ */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= make().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
