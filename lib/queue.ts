@@ -3,7 +3,7 @@ import { type Config, config, sqsEndpoint } from './config.js';
 import { once } from './once.js';
 
 // Loaded on first send, like the S3 SDK in storage.ts: only confirm, reprocess and purge's re-enqueue send.
-const sqsSdk = once(() => import('@aws-sdk/client-sqs'));
+const sqsSdk = /* @__PURE__ */ once(() => import('@aws-sdk/client-sqs'));
 
 export async function createSqsClient(cfg: Config): Promise<SQSClient> {
   const { SQSClient } = await sqsSdk();
@@ -11,7 +11,7 @@ export async function createSqsClient(cfg: Config): Promise<SQSClient> {
   return new SQSClient({ region: cfg.AWS_REGION, ...(endpoint ? { endpoint } : {}) });
 }
 
-const sqs = once(() => createSqsClient(config()));
+const sqs = /* @__PURE__ */ once(() => createSqsClient(config()));
 
 export interface ClassifyMessage {
   documentId: string;

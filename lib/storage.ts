@@ -9,8 +9,8 @@ import { once } from './once.js';
  * document list, or a purge run with nothing to purge, never touch S3.
  */
 type S3Sdk = typeof import('@aws-sdk/client-s3');
-const s3Sdk = once(() => import('@aws-sdk/client-s3'));
-const presigner = once(() => import('@aws-sdk/s3-request-presigner'));
+const s3Sdk = /* @__PURE__ */ once(() => import('@aws-sdk/client-s3'));
+const presigner = /* @__PURE__ */ once(() => import('@aws-sdk/s3-request-presigner'));
 
 export async function createS3Client(cfg: Config): Promise<S3Client> {
   const { S3Client } = await s3Sdk();
@@ -30,7 +30,7 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
   });
 }
 
-const s3 = once(() => createS3Client(config()));
+const s3 = /* @__PURE__ */ once(() => createS3Client(config()));
 
 /**
  * The object key for a document: `users/<userId>/<documentId>/<name>`, where the name keeps only a safe subset of
