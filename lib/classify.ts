@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AiError } from './ai/errors.js';
-import { extractText, textBytesNeeded, textSource } from './ai/extract.js';
+import { EXTRACTOR_VERSION, extractText, textBytesNeeded, textSource, truncateText } from './ai/extract.js';
 import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';
 import { resolveProvider } from './ai/provider.js';
 import { config } from './config.js';
@@ -12,8 +12,10 @@ import {
   type VisibleTopic,
 } from './db/classification.js';
 import { db } from './db/client.js';
+import type { SearchText } from './db/search.js';
 import { logger } from './logger.js';
 import { normaliseTopicName, topicNameKey } from './names.js';
+import { searchLanguage } from './search-language.js';
 import { getObjectBytes } from './storage.js';
 
 /** The classify queue's message body (lib/queue.ts sends it). */
@@ -49,8 +51,9 @@ export class ClassifyAttemptError extends Error {
 
 /**
  * Classifies one document: read (one query) → S3 → extract → LLM → one write statement that re-checks the document
- * is still `uploaded`. No transaction is open across a network call. A failed attempt records its error and throws;
- * on the last attempt (CLASSIFY_MAX_ATTEMPTS) the document becomes `failed` first.
+ * is still `uploaded` and stores the classification with the search text. No transaction is open across a network
+ * call. A failed attempt records its error and throws; on the last attempt (CLASSIFY_MAX_ATTEMPTS) the document
+ * becomes `failed` first, keeping its text for search when the file could be read.
  */
 export async function classifyDocument({
   documentId,
@@ -58,17 +61,31 @@ export async function classifyDocument({
   timeoutMs,
 }: ClassifyAttempt): Promise<ClassifyOutcome> {
   const cfg = config();
+  const language = await searchLanguage();
   const input = await loadClassificationInput(db(), documentId);
   if (!input) return { kind: 'skipped', reason: 'missing' };
   if (input.status !== 'uploaded') return { kind: 'skipped', reason: 'not_uploaded' };
 
+  let search: SearchText | undefined;
   try {
-    const answer = await askModel(input, AbortSignal.timeout(timeoutMs));
+    const providerName = input.aiProvider || cfg.DEFAULT_AI_PROVIDER;
+    // Resolved before any read: an unknown provider fails the document without touching S3.
+    const provider = resolveProvider(providerName, cfg);
+    // Search keeps up to SEARCH_MAX_CHARS; the model sees the first CLASSIFY_MAX_CHARS of the same text.
+    const text = await documentText(input, Math.max(cfg.SEARCH_MAX_CHARS, cfg.CLASSIFY_MAX_CHARS));
+    search = { content: truncateText(text, cfg.SEARCH_MAX_CHARS), language, extractor: EXTRACTOR_VERSION };
+    const answer = await askModel(
+      provider,
+      input,
+      truncateText(text, cfg.CLASSIFY_MAX_CHARS),
+      AbortSignal.timeout(timeoutMs),
+    );
     const plan = planTopics(answer, input.topics, cfg.CLASSIFY_MAX_NEW_TOPICS);
     const saved = await saveClassification(db(), {
       documentId,
       topicIds: plan.topicIds,
       newTopicNames: plan.newTopicNames,
+      search,
     });
     if (!saved) return { kind: 'skipped', reason: 'not_uploaded' };
     return { kind: 'classified', topicIds: plan.topicIds, createdTopics: plan.newTopicNames };
@@ -83,21 +100,21 @@ export async function classifyDocument({
       reason: message,
       error: error as Error,
     });
-    await recordClassificationFailure(db(), documentId, message, final);
+    await recordClassificationFailure(db(), documentId, message, final, search);
     if (permanent) return { kind: 'failed', error: message };
     throw new ClassifyAttemptError(message, { cause: error });
   }
 }
 
-async function askModel(input: ClassificationInput, signal: AbortSignal): Promise<ClassificationAnswer> {
+async function askModel(
+  provider: ReturnType<typeof resolveProvider>,
+  input: ClassificationInput,
+  text: string,
+  signal: AbortSignal,
+): Promise<ClassificationAnswer> {
   const cfg = config();
-  const providerName = input.aiProvider || cfg.DEFAULT_AI_PROVIDER;
-  const model = input.aiModel || cfg.DEFAULT_AI_MODEL;
-  // Resolved before any read: an unknown provider fails the document without touching S3.
-  const provider = resolveProvider(providerName, cfg);
-  const text = await documentText(input, cfg.CLASSIFY_MAX_CHARS);
   const content = await provider.complete({
-    model,
+    model: input.aiModel || cfg.DEFAULT_AI_MODEL,
     messages: classificationMessages({
       systemPrompt: cfg.SYSTEM_PROMPT,
       topics: input.topics,

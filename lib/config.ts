@@ -70,6 +70,25 @@ const schema = z
     CLASSIFY_MAX_CHARS: z._default(positiveInt, 8000),
     CLASSIFY_MAX_NEW_TOPICS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 3),
     CLASSIFY_MAX_ATTEMPTS: z._default(positiveInt, 3),
+    SEARCH_MAX_CHARS: z._default(positiveInt.check(z.maximum(10_000_000)), 1_000_000),
+    // A text search configuration's name (README "Search"); whether the database has it is checked at start.
+    SEARCH_LANGUAGE: z._default(
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((v: string) => v.trim().toLowerCase()),
+        ),
+        z
+          .string()
+          .check(
+            z.regex(
+              /^[a-z_][a-z0-9_]{0,62}$/,
+              'must name a text search configuration, e.g. simple or english',
+            ),
+          ),
+      ),
+      'simple',
+    ),
     LOG_LEVEL: z._default(
       z.pipe(
         z.pipe(

@@ -24,18 +24,51 @@ export function encodeCursor(cursor: DocumentCursor): string {
 
 /** Decodes a client's cursor; anything we could not have issued is a 400, never a database error. */
 export function decodeCursor(value: string): DocumentCursor {
-  const invalid = () =>
-    new ValidationError('The cursor is invalid', [{ path: 'cursor', message: 'invalid' }]);
-  if (value.length === 0 || value.length > MAX_CURSOR_LENGTH || !BASE64URL.test(value)) throw invalid();
+  const { c, i, ...rest } = cursorFields(value);
+  if (Object.keys(rest).length > 0) throw invalidCursor();
+  return position(c, i);
+}
+
+/** A search results position: the document cursor plus the rank, as Postgres printed the real. */
+export interface SearchCursor extends DocumentCursor {
+  rank: string;
+}
+
+// Postgres prints a real in its shortest exact form: "0.0607927", "1e-20", "0".
+const RANK = /^(0|[1-9]\d{0,37})(\.\d{1,12})?(e[+-]?\d{1,2})?$/;
+
+export function encodeSearchCursor(cursor: SearchCursor): string {
+  const fields = { r: cursor.rank, c: cursor.createdAt, i: cursor.id };
+  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
+}
+
+/** Decodes a search cursor; a document list cursor (no rank) or anything else we could not have issued is a 400. */
+export function decodeSearchCursor(value: string): SearchCursor {
+  const { r, c, i, ...rest } = cursorFields(value);
+  if (Object.keys(rest).length > 0 || typeof r !== 'string' || !RANK.test(r)) throw invalidCursor();
+  return { rank: r, ...position(c, i) };
+}
+
+function invalidCursor(): ValidationError {
+  return new ValidationError('The cursor is invalid', [{ path: 'cursor', message: 'invalid' }]);
+}
+
+function cursorFields(value: string): Record<string, unknown> {
+  if (value.length === 0 || value.length > MAX_CURSOR_LENGTH || !BASE64URL.test(value)) throw invalidCursor();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw invalidCursor();
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid();
-  const { c, i } = parsed as Record<string, unknown>;
-  if (typeof c !== 'string' || typeof i !== 'string' || !UUID.test(i) || !isRealTimestamp(c)) throw invalid();
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidCursor();
+  return parsed as Record<string, unknown>;
+}
+
+function position(c: unknown, i: unknown): DocumentCursor {
+  if (typeof c !== 'string' || typeof i !== 'string' || !UUID.test(i) || !isRealTimestamp(c)) {
+    throw invalidCursor();
+  }
   return { createdAt: c, id: i };
 }
 

@@ -73,7 +73,7 @@ export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<n
 
 async function putBack(snapshots: string[], keys: string[]): Promise<void> {
   try {
-    await restorePurgedDocuments(db(), snapshots);
+    await restorePurgedDocuments(db(), snapshots, config().SEARCH_LANGUAGE);
   } catch (error) {
     // Rows gone, objects still there: list them so an operator can delete them by hand.
     logger.error('purge: could not restore rows; these objects are orphaned', {

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import './zod-messages.js';
 import { AI_PROVIDERS } from './config.js';
 import { checkTopicName, hasControlChars, hasNonWhitespaceControlChars } from './names.js';
+import { SNIPPET_MAX_CHARS } from './snippet.js';
 
 export const filenameSchema = z.string().check(
   z.trim(),
@@ -46,33 +47,90 @@ function queryInt(options: {
   );
 }
 
+const topicIdQuery = z.optional(
+  z.pipe(
+    z
+      .string()
+      .check(
+        z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'topicId must be a UUID'),
+      ),
+    z.transform((id: string) => id.toLowerCase()),
+  ),
+);
+
+const pageLimitQuery = queryInt({
+  pattern: /^\d{1,3}$/,
+  digitsMessage: 'limit must be an integer from 1 to 100',
+  minMessage: 'limit must be at least 1',
+  max: 100,
+  maxMessage: 'limit must be at most 100',
+  fallback: 20,
+});
+
 /** GET /api/documents query string: every value arrives as a string. Unknown parameters are ignored. */
 export const listDocumentsQuery = z.object({
   status: z.optional(z.enum(DOCUMENT_STATUSES)),
-  topicId: z.optional(
-    z.pipe(
-      z
-        .string()
-        .check(
-          z.regex(
-            /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-            'topicId must be a UUID',
-          ),
-        ),
-      z.transform((id: string) => id.toLowerCase()),
-    ),
-  ),
-  limit: queryInt({
-    pattern: /^\d{1,3}$/,
-    digitsMessage: 'limit must be an integer from 1 to 100',
-    minMessage: 'limit must be at least 1',
-    max: 100,
-    maxMessage: 'limit must be at most 100',
-    fallback: 20,
-  }),
+  topicId: topicIdQuery,
+  limit: pageLimitQuery,
   cursor: z.optional(z.string()),
 });
 export type ListDocumentsQuery = z.infer<typeof listDocumentsQuery>;
+
+export const SEARCH_QUERY_MAX = 200;
+
+/** GET /api/search query string (README "Search"): `q` in web search syntax, the list's filters and paging. */
+export const searchQuery = z.object({
+  q: z
+    .string({ error: (issue) => (issue.input === undefined ? 'q is required' : 'q must be a string') })
+    .check(
+      z.trim(),
+      z.minLength(1, 'q must not be empty'),
+      z.maxLength(SEARCH_QUERY_MAX, `q must be at most ${SEARCH_QUERY_MAX} characters`),
+      z.refine((q) => !hasNonWhitespaceControlChars(q), 'q must not contain control characters'),
+    ),
+  status: z.optional(z.enum(DOCUMENT_STATUSES)),
+  topicId: topicIdQuery,
+  limit: pageLimitQuery,
+  cursor: z.optional(z.string()),
+});
+export type SearchQuery = z.infer<typeof searchQuery>;
+
+const isoDate = z.string().check(z.iso.datetime());
+
+/** A document as every route shows it (lib/views.ts). */
+export const documentSchema = z.object({
+  id: z.uuid(),
+  filename: z.string(),
+  contentType: z.string(),
+  sizeBytes: z.nullable(z.number()),
+  status: z.enum(DOCUMENT_STATUSES),
+  topics: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      scope: z.enum(['system', 'user']),
+      source: z.enum(['ai', 'user']),
+    }),
+  ),
+  createdAt: isoDate,
+  confirmedAt: z.nullable(isoDate),
+  classifiedAt: z.nullable(isoDate),
+  error: z.nullable(z.string()),
+});
+
+/** GET /api/search 200: best match first; `highlights` are [start, end) UTF-16 offsets into `snippet`. */
+export const searchResponse = z.object({
+  results: z.array(
+    z.object({
+      document: documentSchema,
+      snippet: z.string().check(z.maxLength(SNIPPET_MAX_CHARS)),
+      highlights: z.array(z.tuple([z.number().check(z.int()), z.number().check(z.int())])),
+      rank: z.number(),
+    }),
+  ),
+  nextCursor: z.nullable(z.string()),
+});
+export type SearchResponse = z.infer<typeof searchResponse>;
 
 const required = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? `${what} is required` : `${what} must be a string`;

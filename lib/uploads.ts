@@ -13,6 +13,7 @@ import { ConflictError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTyp
 import { logger } from './logger.js';
 import { enqueueClassification } from './queue.js';
 import type { UploadUrlBody } from './schemas.js';
+import { searchLanguage } from './search-language.js';
 import { deleteObjects, headObjectSize, type PresignedPut, presignPut, storageKey } from './storage.js';
 import { type DocumentView, documentView, quotaView } from './views.js';
 
@@ -42,6 +43,7 @@ export async function createUpload(caller: Caller, request: UploadUrlBody): Prom
       storage_key: key,
     },
     request.size,
+    await searchLanguage(),
   );
   if (!row)
     throw new PayloadTooLargeError('quota_exceeded', 'This file does not fit in your remaining quota');

@@ -2,6 +2,12 @@ import { logger } from '../logger.js';
 
 export type TextSource = 'pdf' | 'text' | 'none';
 
+/**
+ * Stored with each document's search text. Raise it when extraction changes what it produces: `npm run reindex`
+ * then extracts every document's text again.
+ */
+export const EXTRACTOR_VERSION = 1;
+
 /** Which extractor a content type gets: PDF, text/* as UTF-8, anything else none (the filename alone is sent). */
 export function textSource(contentType: string): TextSource {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -19,7 +25,7 @@ export function textBytesNeeded(maxChars: number): number {
 export async function extractText(bytes: Uint8Array, source: TextSource, maxChars: number): Promise<string> {
   if (source === 'none') return '';
   const raw = source === 'pdf' ? await pdfText(bytes, maxChars) : new TextDecoder('utf-8').decode(bytes);
-  return truncate(tidy(raw), maxChars);
+  return truncateText(tidy(raw), maxChars);
 }
 
 /**
@@ -65,7 +71,8 @@ function tidy(text: string): string {
     .trim();
 }
 
-function truncate(text: string, maxChars: number): string {
+/** At most `maxChars` UTF-16 units, never ending on half a surrogate pair. */
+export function truncateText(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   const cut = text.slice(0, maxChars);
   // Never end on half a surrogate pair.

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentStatus } from './schema.js';
+import { type SearchText, upsertSearchText } from './search.js';
 
 export interface VisibleTopic {
   id: string;
@@ -57,11 +58,14 @@ export interface ClassificationResult {
   topicIds: readonly string[];
   /** New names for the owner's namespace, normalised, none equal to a visible name. */
   newTopicNames: readonly string[];
+  /** The document's text for search, replacing what was stored. */
+  search: SearchText;
 }
 
 /**
  * Writes a classification in one statement (so one short transaction, after every network call): the document is
- * flipped uploaded → classified, and only if that happened are the new topics created and the links replaced.
+ * flipped uploaded → classified, and only if that happened are the new topics created, the links replaced and the
+ * search text stored.
  * A concurrent or repeated classification finds the document no longer `uploaded` and writes nothing.
  *
  * New topics: `on conflict … do update` (a no-op update) returns the existing row when the owner or a concurrent
@@ -78,7 +82,9 @@ export async function saveClassification(
     with doc as (
       update documents set status = 'classified', classified_at = now(), error = null
       where id = ${result.documentId} and status = 'uploaded'
-      returning id, user_id
+      returning id, user_id, filename
+    ), indexed as (
+      ${upsertSearchText('doc', result.search)}
     ), created as (
       insert into topics (user_id, name)
       select doc.user_id, n.name from doc, unnest(${names}::text[]) with ordinality as n(name, position)
@@ -105,18 +111,31 @@ export async function saveClassification(
 
 /**
  * Records a failed attempt on a document still `uploaded`: the error only (it will be retried), or, on the last
- * attempt or a permanent failure, status `failed` too.
+ * attempt or a permanent failure, status `failed` too, and the text when it was read (the model failed, not the
+ * file): a failed document is still found by what it says.
  */
 export async function recordClassificationFailure(
   db: Kysely<Database>,
   documentId: string,
   error: string,
   final: boolean,
+  search?: SearchText,
 ): Promise<void> {
-  await db
-    .updateTable('documents')
-    .set(final ? { status: 'failed', error } : { error })
-    .where('id', '=', documentId)
-    .where('status', '=', 'uploaded')
-    .execute();
+  if (!final || !search) {
+    await db
+      .updateTable('documents')
+      .set(final ? { status: 'failed', error } : { error })
+      .where('id', '=', documentId)
+      .where('status', '=', 'uploaded')
+      .execute();
+    return;
+  }
+  await sql`
+    with doc as (
+      update documents set status = 'failed', error = ${error}
+      where id = ${documentId} and status = 'uploaded'
+      returning id, user_id, filename
+    )
+    ${upsertSearchText('doc', search)}
+  `.execute(db);
 }

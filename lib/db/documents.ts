@@ -1,21 +1,29 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentRow, NewDocument } from './schema.js';
+import { insertFilenameOnly } from './search.js';
 
 /**
  * Inserts a pending document only while its claimed size still fits the owner's remaining quota (an early,
- * advisory check: the binding check is at confirm). Returns undefined when it does not fit.
+ * advisory check: the binding check is at confirm). Returns undefined when it does not fit. Its search row, the
+ * filename alone in `searchLanguage`, is written by the same statement: a document is found by name from the start.
  */
 export async function insertPendingDocumentWithinQuota(
   db: Kysely<Database>,
   doc: Omit<NewDocument, 'status' | 'size_bytes'>,
   claimedSize: number,
+  searchLanguage: string,
 ): Promise<DocumentRow | undefined> {
   const result = await sql<DocumentRow>`
-    insert into documents (id, user_id, filename, content_type, storage_key, status)
-    select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
-    from quotas
-    where user_id = ${doc.user_id} and used_bytes + ${claimedSize} <= limit_bytes
-    returning *
+    with inserted as (
+      insert into documents (id, user_id, filename, content_type, storage_key, status)
+      select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
+      from quotas
+      where user_id = ${doc.user_id} and used_bytes + ${claimedSize} <= limit_bytes
+      returning *
+    ), indexed as (
+      ${insertFilenameOnly('inserted', searchLanguage)}
+    )
+    select * from inserted
   `.execute(db);
   return result.rows[0];
 }
@@ -341,9 +349,11 @@ export async function deleteExpiredPendingDocuments(
 export async function restorePurgedDocuments(
   db: Kysely<Database>,
   snapshots: readonly string[],
+  searchLanguage: string,
 ): Promise<number> {
   if (snapshots.length === 0) return 0;
-  // A restored row's key is live again: the purge must not sweep it (it may yet be confirmed).
+  // A restored row's key is live again: the purge must not sweep it (it may yet be confirmed). Its search row went
+  // with it (a pending document's is its filename alone) and comes back too.
   const result = await sql<{ restored: number }>`
     with rows as (
       select r.* from jsonb_populate_recordset(null::documents, ${`[${snapshots.join(',')}]`}::jsonb) r
@@ -353,7 +363,9 @@ export async function restorePurgedDocuments(
       insert into documents
       select * from rows r where exists (select 1 from users u where u.id = r.user_id)
       on conflict do nothing
-      returning 1
+      returning id, user_id, filename
+    ), indexed as (
+      ${insertFilenameOnly('restored', searchLanguage)}
     )
     select count(*)::int as restored from restored
   `.execute(db);

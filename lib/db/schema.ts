@@ -64,6 +64,19 @@ export interface UploadTombstonesTable {
   delete_after: Date;
 }
 
+/** One per document (README "Search"): its extracted text and the tsvector over filename + text. */
+export interface DocumentSearchTable {
+  document_id: string;
+  user_id: string;
+  content: Generated<string>;
+  vector: string;
+  /** The text search configuration `vector` was built in. */
+  language: string;
+  /** The extractor version that produced `content`; null until the text was extracted. */
+  extractor: number | null;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   quotas: QuotasTable;
@@ -71,4 +84,5 @@ export interface Database {
   topics: TopicsTable;
   document_topics: DocumentTopicsTable;
   upload_tombstones: UploadTombstonesTable;
+  document_search: DocumentSearchTable;
 }

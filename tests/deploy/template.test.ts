@@ -19,6 +19,7 @@ const FUNCTIONS = {
   topics: 'Topics',
   'admin-topics': 'AdminDashtopics',
   'admin-users': 'AdminDashusers',
+  search: 'Search',
   me: 'Me',
   'not-found': 'NotDashfound',
   classify: 'Classify',
@@ -133,6 +134,7 @@ describe('the prod CloudFormation template', () => {
         'DELETE /api/admin/topics/{id}',
         'GET /api/admin/users',
         'PATCH /api/admin/users/{id}',
+        'GET /api/search',
         'GET /api/me',
         'ANY /api/{proxy+}',
       ].sort(),
@@ -243,7 +245,7 @@ describe('the prod CloudFormation template', () => {
       ['s3:GetObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
     );
     expect(actionsOf('purge')).toEqual(['s3:DeleteObject', 'sqs:SendMessage']);
-    for (const fn of ['topics', 'admin-topics', 'admin-users', 'me', 'not-found']) {
+    for (const fn of ['topics', 'admin-topics', 'admin-users', 'search', 'me', 'not-found']) {
       expect(
         actionsOf(fn).filter((a) => /^(s3|sqs):/.test(a)),
         fn,

@@ -134,12 +134,37 @@ describe('the multi-user isolation migration', () => {
       select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%'
       order by table_name`.execute(db);
     expect(tables.rows.map((t) => t.table_name)).toEqual([
+      'document_search',
       'document_topics',
       'documents',
       'quotas',
       'topics',
       'upload_tombstones',
       'users',
+    ]);
+  });
+});
+
+describe('the document search migration', () => {
+  it('makes every existing document findable by its filename, text left for the reindex', async () => {
+    const db = await freshDatabase();
+    await migrate(db, '20251127000000-upload-tombstones');
+    await sql`insert into users (id) values ('carol')`.execute(db);
+    await sql`
+      insert into documents (user_id, filename, content_type, size_bytes, storage_key, status) values
+        ('carol', 'Tax_return-2023.pdf', 'application/pdf', 10, 'users/carol/a/x.pdf', 'classified'),
+        ('carol', 'holiday.png', 'image/png', null, 'users/carol/b/holiday.png', 'pending')`.execute(db);
+
+    await migrate(db);
+
+    const rows = await sql<{ filename: string; content: string; language: string; extractor: number | null }>`
+      select d.filename, s.content, s.language, s.extractor from documents d
+      join document_search s on s.document_id = d.id and s.user_id = d.user_id
+      where s.vector @@ websearch_to_tsquery('simple', 'return or holiday')
+      order by d.filename`.execute(db);
+    expect(rows.rows).toEqual([
+      { filename: 'Tax_return-2023.pdf', content: '', language: 'simple', extractor: null },
+      { filename: 'holiday.png', content: '', language: 'simple', extractor: null },
     ]);
   });
 });

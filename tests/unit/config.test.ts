@@ -48,3 +48,17 @@ describe('loadConfig', () => {
     ).toBe('https://issuer.example/.well-known/jwks.json');
   });
 });
+
+describe('search settings', () => {
+  it('default to the simple configuration and a million characters of text', () => {
+    expect(loadConfig(REQUIRED)).toMatchObject({ SEARCH_LANGUAGE: 'simple', SEARCH_MAX_CHARS: 1_000_000 });
+  });
+
+  it('take a configuration name in any case, and refuse what cannot be one', () => {
+    expect(loadConfig({ ...REQUIRED, SEARCH_LANGUAGE: ' English ' }).SEARCH_LANGUAGE).toBe('english');
+    expect(problems({ ...REQUIRED, SEARCH_LANGUAGE: "english'; drop table documents" })).toContain(
+      'SEARCH_LANGUAGE: must name a text search configuration',
+    );
+    expect(problems({ ...REQUIRED, SEARCH_MAX_CHARS: '0' })).toContain('SEARCH_MAX_CHARS');
+  });
+});

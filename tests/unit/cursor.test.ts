@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from '../../lib/cursor.js';
+import {
+  decodeCursor,
+  decodeSearchCursor,
+  encodeCursor,
+  encodeSearchCursor,
+  MAX_CURSOR_LENGTH,
+} from '../../lib/cursor.js';
 import { ValidationError } from '../../lib/errors.js';
 
 const id = '0b9f3c1e-6f7a-4d2b-9c8e-1a2b3c4d5e6f';
@@ -50,10 +56,37 @@ describe('document cursors', () => {
     ['second 60', b64({ c: '2025-06-01T23:59:60.000000Z', i: id })],
     ['year 0', b64({ c: '0000-06-01T00:00:00.000000Z', i: id })],
     ['a number for a time', b64({ c: 1748781296123, i: id })],
+    ['a search cursor (it carries a rank)', b64({ r: '0.1', c: '2025-06-01T12:34:56.123456Z', i: id })],
   ];
   for (const [name, value] of rejected) {
     it(`reject ${name} as a validation error`, () => {
       expect(() => decodeCursor(value)).toThrow(ValidationError);
+    });
+  }
+});
+
+describe('search cursors', () => {
+  const at = '2025-06-01T12:34:56.123456Z';
+
+  it('round-trip the rank exactly as Postgres printed it', () => {
+    for (const rank of ['0.0607927', '0', '1e-20', '6.0792707e-05', '1.2']) {
+      const cursor = { rank, createdAt: at, id };
+      expect(decodeSearchCursor(encodeSearchCursor(cursor))).toEqual(cursor);
+    }
+  });
+
+  const rejected: [string, string][] = [
+    ['a document list cursor (no rank)', encodeCursor({ createdAt: at, id })],
+    ['a numeric rank', b64({ r: 0.5, c: at, i: id })],
+    ['a rank that is not a number', b64({ r: "0.5'::real or true --", c: at, i: id })],
+    ['a negative rank', b64({ r: '-1', c: at, i: id })],
+    ['NaN', b64({ r: 'NaN', c: at, i: id })],
+    ['an extra field', b64({ r: '0.5', c: at, i: id, x: 1 })],
+    ['a bad position', b64({ r: '0.5', c: '2025-02-29T00:00:00.000000Z', i: id })],
+  ];
+  for (const [name, value] of rejected) {
+    it(`reject ${name} as a validation error`, () => {
+      expect(() => decodeSearchCursor(value)).toThrow(ValidationError);
     });
   }
 });

@@ -1,0 +1,248 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database, DocumentRow } from './schema.js';
+
+/**
+ * Full-text search (README "Search"). Every document has one document_search row: its extracted text and a
+ * tsvector over filename + text built by the SQL function kite_search_vector (see its migration), in the text
+ * search configuration `language`. Every function here takes the configuration's name, already checked to exist.
+ */
+
+/** What a classification (or a reindex) stores for a document. */
+export interface SearchText {
+  content: string;
+  /** The text search configuration the vector is built in (SEARCH_LANGUAGE). */
+  language: string;
+  /** The extractor version that produced `content` (lib/ai/extract.ts EXTRACTOR_VERSION). */
+  extractor: number;
+}
+
+/** The names of the text search configurations this database has, as SEARCH_LANGUAGE may name them. */
+export async function searchLanguages(db: Kysely<Database>): Promise<string[]> {
+  const result = await sql<{ name: string }>`
+    select cfgname as name from pg_ts_config where pg_ts_config_is_visible(oid) order by cfgname
+  `.execute(db);
+  return result.rows.map((row) => row.name);
+}
+
+/**
+ * An INSERT … ON CONFLICT that (re)writes the search rows of the rows of CTE `source` (columns id, user_id,
+ * filename), for use inside the statement that changes those documents, so the text lands in its transaction.
+ */
+export function upsertSearchText(source: string, text: SearchText): RawBuilder<unknown> {
+  return sql`
+    insert into document_search (document_id, user_id, content, vector, language, extractor, updated_at)
+    select src.id, src.user_id, t.content, kite_search_vector(${text.language}::regconfig, src.filename, t.content),
+      ${text.language}, ${text.extractor}, now()
+    from ${sql.table(source)} src, (select ${text.content}::text as content) t
+    on conflict (document_id) do update set content = excluded.content, vector = excluded.vector,
+      language = excluded.language, extractor = excluded.extractor, updated_at = excluded.updated_at
+  `;
+}
+
+/** The same for a new document (CTE `source`): its filename is searchable from the start, before any text. */
+export function insertFilenameOnly(source: string, language: string): RawBuilder<unknown> {
+  return sql`
+    insert into document_search (document_id, user_id, vector, language)
+    select src.id, src.user_id, kite_search_vector(${language}::regconfig, src.filename, ''), ${language}
+    from ${sql.table(source)} src
+    on conflict (document_id) do nothing
+  `;
+}
+
+/**
+ * The query tree Postgres can look up in the index: '' when the query has no word left (empty, punctuation, stop
+ * words only) and 'T' when it only excludes (`-draft`), which would match everything and scan every row.
+ */
+export async function indexableQuery(db: Kysely<Database>, language: string, q: string): Promise<string> {
+  const result = await sql<{ tree: string }>`
+    select querytree(websearch_to_tsquery(${language}::regconfig, ${q})) as tree
+  `.execute(db);
+  return result.rows[0]?.tree ?? '';
+}
+
+/** How much of a document's text ts_headline reads for the snippet (README "Search": the snippet's reach). */
+export const SNIPPET_SCAN_CHARS = 100_000;
+
+/**
+ * ts_headline marks matches with these (control characters never occur in stored text or filenames, which are
+ * tidied and validated), and characters the parser would treat specially are swapped for others of them before
+ * it runs: `<` (it would drop what looks like a tag), and in filenames `.`, `_`, `-`, `/`, `\` (so each word of
+ * `q3_report-final.pdf` can be highlighted). lib/snippet.ts turns them back.
+ */
+export const HEADLINE_MARKS = { start: '\u0002', stop: '\u0003' } as const;
+export const HEADLINE_SWAPS = {
+  '<': '\u0001',
+  '.': '\u0004',
+  _: '\u0005',
+  '-': '\u0006',
+  '/': '\u0007',
+  '\\': '\u0008',
+} as const;
+
+const textHeadlineOptions = `StartSel=${HEADLINE_MARKS.start}, StopSel=${HEADLINE_MARKS.stop}, MaxWords=40, MinWords=20, ShortWord=2`;
+const nameHeadlineOptions = `StartSel=${HEADLINE_MARKS.start}, StopSel=${HEADLINE_MARKS.stop}, HighlightAll=true`;
+
+/** Keyset position of the last result on a page, in (rank desc, created_at desc, id desc) order. */
+export interface SearchPosition {
+  /** ts_rank as Postgres prints the real: the exact value, so the next page starts right after it. */
+  rank: string;
+  /** created_at as text with all six fractional digits (see lib/cursor.ts). */
+  createdAt: string;
+  id: string;
+}
+
+export interface SearchFilter {
+  language: string;
+  q: string;
+  status?: DocumentRow['status'] | undefined;
+  topicId?: string | undefined;
+  after?: SearchPosition | undefined;
+  limit: number;
+}
+
+export type SearchHitRow = DocumentRow & {
+  rank: number;
+  cursor_rank: string;
+  cursor_created_at: string;
+  /** ts_headline of the text (its first SNIPPET_SCAN_CHARS) and of the filename, marked and swapped as above. */
+  text_headline: string;
+  name_headline: string;
+};
+
+/**
+ * One page of the owner's documents matching a web-search query (websearch_to_tsquery), best first, then newest.
+ * The GIN index on the vector finds the matches and the (user_id) index narrows them to the owner (a BitmapAnd);
+ * ranking touches only the owner's matches, and headlines are computed for the page alone, after the LIMIT.
+ */
+export async function searchDocumentsForOwner(
+  db: Kysely<Database>,
+  userId: string,
+  filter: SearchFilter,
+): Promise<SearchHitRow[]> {
+  const query = sql`websearch_to_tsquery(${filter.language}::regconfig, ${filter.q})`;
+  const rank = sql`ts_rank(s.vector, ${query})`;
+  const conditions = [sql`s.user_id = ${userId}`, sql`d.user_id = ${userId}`, sql`s.vector @@ ${query}`];
+  if (filter.status) conditions.push(sql`d.status = ${filter.status}`);
+  if (filter.topicId) {
+    conditions.push(
+      sql`exists (select 1 from document_topics dt where dt.document_id = d.id and dt.topic_id = ${filter.topicId})`,
+    );
+  }
+  if (filter.after) {
+    const { rank: afterRank, createdAt, id } = filter.after;
+    conditions.push(
+      sql`(${rank}, d.created_at, d.id) < (${afterRank}::real, ${createdAt}::timestamptz, ${id}::uuid)`,
+    );
+  }
+  const swapFrom = Object.keys(HEADLINE_SWAPS).join('');
+  const swapTo = Object.values(HEADLINE_SWAPS).join('');
+  const result = await sql<SearchHitRow>`
+    select page.*, page.rank::text as cursor_rank,
+      to_char(page.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_created_at,
+      ts_headline(${filter.language}::regconfig,
+        translate(left(s.content, ${SNIPPET_SCAN_CHARS}), '<', ${HEADLINE_SWAPS['<']}), ${query},
+        ${textHeadlineOptions}) as text_headline,
+      ts_headline(${filter.language}::regconfig, translate(page.filename, ${swapFrom}, ${swapTo}), ${query},
+        ${nameHeadlineOptions}) as name_headline
+    from (
+      select d.*, ${rank} as rank
+      from document_search s join documents d on d.id = s.document_id
+      where ${sql.join(conditions, sql` and `)}
+      order by rank desc, d.created_at desc, d.id desc
+      limit ${filter.limit}
+    ) page
+    join document_search s on s.document_id = page.id
+    order by page.rank desc, page.created_at desc, page.id desc
+  `.execute(db);
+  return result.rows;
+}
+
+/** Reindex, pass 1: a filename-only row for every document that has none (written before this table, or lost). */
+export async function insertMissingSearchRows(
+  db: Kysely<Database>,
+  language: string,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    with missing as (
+      select d.id, d.user_id, d.filename from documents d
+      where not exists (select 1 from document_search s where s.document_id = d.id)
+      order by d.id
+      limit ${limit}
+    )
+    ${insertFilenameOnly('missing', language)}
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export interface TextToExtract {
+  id: string;
+  storageKey: string;
+  contentType: string;
+  sizeBytes: number | null;
+}
+
+/**
+ * Reindex, pass 2: confirmed documents (keyset by id, after `afterId`) whose stored text was not produced by
+ * extractor `extractor`: classified before search existed, or by an older extractor.
+ */
+export async function documentsToExtract(
+  db: Kysely<Database>,
+  extractor: number,
+  afterId: string | undefined,
+  limit: number,
+): Promise<TextToExtract[]> {
+  const result = await sql<TextToExtract>`
+    select d.id, d.storage_key as "storageKey", d.content_type as "contentType", d.size_bytes as "sizeBytes"
+    from documents d left join document_search s on s.document_id = d.id
+    where d.status <> 'pending' and s.extractor is distinct from ${extractor}
+      ${afterId === undefined ? sql`` : sql`and d.id > ${afterId}::uuid`}
+    order by d.id
+    limit ${limit}
+  `.execute(db);
+  return result.rows;
+}
+
+/** Reindex, pass 2: one statement writes a batch of extracted texts (documents deleted meanwhile are skipped). */
+export async function saveExtractedTexts(
+  db: Kysely<Database>,
+  texts: readonly { documentId: string; content: string }[],
+  language: string,
+  extractor: number,
+): Promise<number> {
+  if (texts.length === 0) return 0;
+  const result = await sql`
+    with input as (
+      select * from unnest(${texts.map((t) => t.documentId)}::uuid[], ${texts.map((t) => t.content)}::text[])
+        as t(id, content)
+    )
+    insert into document_search (document_id, user_id, content, vector, language, extractor, updated_at)
+    select d.id, d.user_id, i.content, kite_search_vector(${language}::regconfig, d.filename, i.content),
+      ${language}, ${extractor}, now()
+    from input i join documents d on d.id = i.id
+    on conflict (document_id) do update set content = excluded.content, vector = excluded.vector,
+      language = excluded.language, extractor = excluded.extractor, updated_at = excluded.updated_at
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Reindex, pass 3: rebuilds up to `limit` vectors not yet in `language` from the stored text (no S3 read). Rows a
+ * classification is writing are skipped (SKIP LOCKED): it writes them in the current language itself.
+ */
+export async function rebuildVectors(db: Kysely<Database>, language: string, limit: number): Promise<number> {
+  const result = await sql`
+    with batch as (
+      select document_id from document_search where language <> ${language}
+      order by document_id
+      limit ${limit}
+      for update skip locked
+    )
+    update document_search s
+    set vector = kite_search_vector(${language}::regconfig, d.filename, s.content), language = ${language},
+      updated_at = now()
+    from batch, documents d
+    where s.document_id = batch.document_id and d.id = s.document_id
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
