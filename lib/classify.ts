@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AiError } from './ai/errors.js';
-import { EXTRACTOR_VERSION, extractText, textBytesNeeded, textSource, truncateText } from './ai/extract.js';
+import { EXTRACTOR_VERSION, truncateText } from './ai/extract.js';
 import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';
 import { resolveProvider } from './ai/provider.js';
 import { config } from './config.js';
@@ -13,10 +13,10 @@ import {
 } from './db/classification.js';
 import { db } from './db/client.js';
 import type { SearchText } from './db/search.js';
+import { readDocumentText } from './document-text.js';
 import { logger } from './logger.js';
 import { normaliseTopicName, topicNameKey } from './names.js';
 import { searchLanguage } from './search-language.js';
-import { getObjectBytes } from './storage.js';
 
 /** The classify queue's message body (lib/queue.ts sends it). */
 const classifyMessageSchema = z.object({ documentId: z.uuid() });
@@ -128,20 +128,16 @@ async function askModel(
   return readAnswer(content);
 }
 
-/** Only what the extractor can use is read: a text prefix by ranged GET, a whole PDF, nothing for other types. */
+/** The document's text (see readDocumentText), its failures as the classification reports them. */
 async function documentText(input: ClassificationInput, maxChars: number): Promise<string> {
-  const source = textSource(input.contentType);
-  if (source === 'none') return '';
-  const needed = source === 'text' ? textBytesNeeded(maxChars) : undefined;
-  const ranged = needed !== undefined && (input.sizeBytes ?? Number.POSITIVE_INFINITY) > needed;
-  let bytes: Uint8Array | undefined;
+  let text: string | undefined;
   try {
-    bytes = await getObjectBytes(input.storageKey, ranged ? needed : undefined);
+    text = await readDocumentText(input, maxChars);
   } catch (error) {
     throw new AiError('Could not read the file from storage', { cause: error });
   }
-  if (!bytes) throw new AiError('The uploaded file is missing from storage', { permanent: true });
-  return extractText(bytes, source, maxChars);
+  if (text === undefined) throw new AiError('The uploaded file is missing from storage', { permanent: true });
+  return text;
 }
 
 export interface TopicPlan {

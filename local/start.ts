@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { checkSearchLanguage } from '../lib/search-language.js';
 import { migrate } from '../migrations/migrator.js';
 import { ensureBucket } from './bucket.js';
 import {
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     S3_BUCKET: bucket,
     CLASSIFY_QUEUE_NAME: queueName,
     CLASSIFY_MAX_ATTEMPTS: String(maxAttempts),
+    // In .kite/local.env too, so `npm run reindex` in another shell indexes in the stack's language.
+    SEARCH_LANGUAGE: process.env.SEARCH_LANGUAGE || 'simple',
     JWT_SECRET: process.env.JWT_SECRET || (process.env.JWKS_URL ? '' : DEV_ONLY_JWT_SECRET),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -128,6 +131,8 @@ async function main(): Promise<void> {
         ? `migrations applied: ${results.map((r) => r.migrationName).join(', ')}`
         : 'database up to date',
     );
+    // Only the database knows its text search configurations: an unknown SEARCH_LANGUAGE stops here, not ready.
+    await checkSearchLanguage(migrations, (env.SEARCH_LANGUAGE ?? '').trim().toLowerCase());
   } finally {
     await migrations.destroy();
   }

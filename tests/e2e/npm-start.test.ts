@@ -232,6 +232,45 @@ describe('npm start', () => {
     expect(sent?.model).toBe('gpt-e2e');
   }, 90_000);
 
+  it('finds a document by what it says through GET /api/search, the snippet plain text with offsets', async () => {
+    const user = {
+      authorization: `Bearer ${await signDevToken('e2e-searcher')}`,
+      'content-type': 'application/json',
+    };
+    const content = 'Ω note: <script>alert(1)</script> the kiwi harvest invoice, 😀 paid.';
+    const ticket = (await (
+      await fetch(`${api}/api/documents/upload-url`, {
+        method: 'POST',
+        headers: user,
+        body: JSON.stringify({
+          filename: 'harvest.txt',
+          contentType: 'text/plain',
+          size: Buffer.byteLength(content),
+        }),
+      })
+    ).json()) as any;
+    await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: content });
+    await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, { method: 'POST', headers: user });
+    expect((await awaitFiled(ticket.document.id, user)).status).toBe('classified');
+
+    const response = await fetch(`${api}/api/search?q=${encodeURIComponent('"kiwi harvest" -apple')}`, {
+      headers: user,
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as any;
+    expect(body.nextCursor).toBeNull();
+    expect(body.results).toHaveLength(1);
+    const [hit] = body.results;
+    expect(hit.document.id).toBe(ticket.document.id);
+    expect(hit.snippet).toBe(content);
+    expect(hit.highlights.map(([s, e]: [number, number]) => hit.snippet.slice(s, e))).toEqual([
+      'kiwi',
+      'harvest',
+    ]);
+    const empty = await fetch(`${api}/api/search?q=${encodeURIComponent('-apple')}`, { headers: user });
+    expect(empty.status).toBe(400);
+  }, 90_000);
+
   it('answers unknown and retired routes with the contract 404 and bad tokens with 401', async () => {
     const settings = await fetch(`${api}/api/settings`);
     expect(settings.status).toBe(404);
@@ -254,4 +293,42 @@ describe('npm start', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toMatch(/http:\/\/app\.example\.test|\*/);
     expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
   });
+});
+
+describe('npm start with an unknown SEARCH_LANGUAGE', () => {
+  it('stops before ready, naming the setting and the configurations the database has', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kite-e2e-lang-'));
+    const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all(
+      Array.from({ length: 5 }, () => freePort()),
+    );
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      KITE_PG_PORT: String(pgPort),
+      KITE_S3_PORT: String(s3Port),
+      KITE_SQS_PORT: String(sqsPort),
+      KITE_LAMBDA_PORT: String(lambdaPort),
+      KITE_DATA_DIR: dataDir,
+      SEARCH_LANGUAGE: 'klingon',
+    };
+    const child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, output).toBe(1);
+      expect(output).toContain('SEARCH_LANGUAGE: the database has no text search configuration "klingon"');
+      expect(output).toMatch(/it has .*english.*simple/);
+      expect(output).not.toMatch(/\bready\b/);
+    } finally {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
