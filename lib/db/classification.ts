@@ -110,9 +110,9 @@ export async function saveClassification(
 }
 
 /**
- * Records a failed attempt on a document still `uploaded`: the error only (it will be retried), or, on the last
- * attempt or a permanent failure, status `failed` too, and the text when it was read (the model failed, not the
- * file): a failed document is still found by what it says.
+ * Records a failed attempt on a document still `uploaded`: the error (it will be retried), or, on the last attempt
+ * or a permanent failure, status `failed` too. When the file was read (the model failed, not the file) its text is
+ * stored as well, so the document is found by what it says while it waits for, or without, a working model.
  */
 export async function recordClassificationFailure(
   db: Kysely<Database>,
@@ -121,21 +121,12 @@ export async function recordClassificationFailure(
   final: boolean,
   search?: SearchText,
 ): Promise<void> {
-  if (!final || !search) {
-    await db
-      .updateTable('documents')
-      .set(final ? { status: 'failed', error } : { error })
-      .where('id', '=', documentId)
-      .where('status', '=', 'uploaded')
-      .execute();
-    return;
-  }
   await sql`
     with doc as (
-      update documents set status = 'failed', error = ${error}
+      update documents set ${final ? sql`status = 'failed', ` : sql``}error = ${error}
       where id = ${documentId} and status = 'uploaded'
       returning id, user_id, filename
     )
-    ${upsertSearchText('doc', search)}
+    ${search ? upsertSearchText('doc', search) : sql`select 1`}
   `.execute(db);
 }

@@ -158,10 +158,15 @@ describe('finding documents by what they say', () => {
     expect(await foundIds(token, 'walrus')).toEqual([inName.id, inText.id]);
   });
 
-  it('keeps a failed document findable by its text', async () => {
+  it('finds a document by its text while its classification is failing, and once it has failed', async () => {
     const { token } = await newUser();
     const { id } = await addDocument(token, 'The marmalade recipe from grandmother.', { classified: false });
-    fake.reply({ status: 500, error: 'model crashed' });
+    fake.reply({ status: 500, error: 'model crashed' }, { status: 500, error: 'model crashed' });
+    await expect(classify(id, 1)).rejects.toThrow();
+    const retrying = await search(token, { q: 'marmalade' });
+    expect(retrying.body.results.map((hit) => [hit.document.id, hit.document.status])).toEqual([
+      [id, 'uploaded'],
+    ]);
     // The last attempt: the record is reported failed (to the dead-letter queue) and the document is `failed`.
     await expect(classify(id, 3)).rejects.toThrow();
     const result = await search(token, { q: 'marmalade' });
