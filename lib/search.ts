@@ -9,25 +9,13 @@ import { searchSnippet } from './snippet.js';
 import { documentView } from './views.js';
 
 /**
- * GET /api/search: the caller's documents matching `q`, best first, then newest; one keyset page. Three short
- * queries: is there anything to look up, the page (with its headlines), the page's topics.
+ * GET /api/search: the caller's documents matching `q`, best first, then newest; one keyset page. Two queries: the
+ * page (with its headlines), then the page's topics; only an empty page asks whether `q` had a word to look for.
  */
 export async function searchDocuments(userId: string, query: SearchQuery): Promise<SearchResponse> {
   const language = await searchLanguage();
   const database = db();
   const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor);
-  const tree = await indexableQuery(database, language, query.q);
-  if (tree === '' || tree === 'T') {
-    throw new ValidationError('The search query has no word to look for', [
-      {
-        path: 'q',
-        message:
-          tree === ''
-            ? 'q has no searchable word (only punctuation or words too common to index)'
-            : 'q only excludes words; add a word to look for',
-      },
-    ]);
-  }
   const rows = await searchDocumentsForOwner(database, userId, {
     language,
     q: query.q,
@@ -36,6 +24,7 @@ export async function searchDocuments(userId: string, query: SearchQuery): Promi
     after,
     limit: query.limit + 1,
   });
+  if (rows.length === 0) await assertSearchable(language, query.q);
   const page = rows.slice(0, query.limit);
   const topics = await topicsOfDocuments(
     database,
@@ -55,4 +44,19 @@ export async function searchDocuments(userId: string, query: SearchQuery): Promi
         ? encodeSearchCursor({ rank: last.cursor_rank, createdAt: last.cursor_created_at, id: last.id })
         : null,
   };
+}
+
+/** A query with no word the index can look up is the client's mistake (400), not an empty result. */
+async function assertSearchable(language: string, q: string): Promise<void> {
+  const tree = await indexableQuery(db(), language, q);
+  if (tree !== '' && tree !== 'T') return;
+  throw new ValidationError('The search query has no word to look for', [
+    {
+      path: 'q',
+      message:
+        tree === ''
+          ? 'q has no searchable word (only punctuation or words too common to index)'
+          : 'q only excludes words; add a word to look for',
+    },
+  ]);
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Running } from './emulators.js';
 
@@ -9,7 +10,8 @@ import type { Running } from './emulators.js';
  */
 export async function startEmbeddedPostgres(options: { directory: string; port: number }): Promise<Running> {
   mkdirSync(options.directory, { recursive: true });
-  const db = await PGlite.create(options.directory);
+  // btree_gin: the search index's (user_id, vector) GIN index needs it (README "Search").
+  const db = await PGlite.create(options.directory, { extensions: { btree_gin } });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port, maxConnections: 100 });
   await server.start();
   const address = (

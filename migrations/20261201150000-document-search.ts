@@ -51,10 +51,13 @@ export async function up(db: Kysely<any>): Promise<void> {
       updated_at timestamptz not null default now()
     )
   `.execute(db);
-  await sql`create index if not exists document_search_vector_idx on document_search using gin (vector)`.execute(
-    db,
-  );
-  await sql`create index if not exists document_search_user_idx on document_search (user_id)`.execute(db);
+  // Every search is one user's: a two-column GIN index (user_id via btree_gin, a contrib extension trusted since
+  // Postgres 13) lets the scan intersect the owner's postings with the words' inside the index, so its cost follows
+  // the owner's matches, not every user's.
+  await sql`create extension if not exists btree_gin`.execute(db);
+  await sql`
+    create index if not exists document_search_user_vector_idx on document_search using gin (user_id, vector)
+  `.execute(db);
   await sql`
     insert into document_search (document_id, user_id, vector, language)
     select id, user_id, kite_search_vector('simple', filename, ''), 'simple' from documents
