@@ -1,6 +1,5 @@
 import { decodeSearchCursor, encodeSearchCursor } from './cursor.js';
 import { db } from './db/client.js';
-import { topicsOfDocuments } from './db/documents.js';
 import { indexableQuery, searchDocumentsForOwner } from './db/search.js';
 import { ValidationError } from './errors.js';
 import type { SearchQuery, SearchResponse } from './schemas.js';
@@ -9,8 +8,8 @@ import { searchSnippet } from './snippet.js';
 import { documentView } from './views.js';
 
 /**
- * GET /api/search: the caller's documents matching `q`, best first, then newest; one keyset page. Two queries: the
- * page (with its headlines), then the page's topics; only an empty page asks whether `q` had a word to look for.
+ * GET /api/search: the caller's documents matching `q`, best first, then newest; one keyset page, in one query
+ * (with headlines and topics). Only an empty page asks, in a second one, whether `q` had a word to look for.
  */
 export async function searchDocuments(userId: string, query: SearchQuery): Promise<SearchResponse> {
   const language = await searchLanguage();
@@ -26,15 +25,11 @@ export async function searchDocuments(userId: string, query: SearchQuery): Promi
   });
   if (rows.length === 0) await assertSearchable(language, query.q);
   const page = rows.slice(0, query.limit);
-  const topics = await topicsOfDocuments(
-    database,
-    page.map((row) => row.id),
-  );
   const last = page.at(-1);
   return {
     results: page.map(
-      ({ rank, cursor_rank: _r, cursor_created_at: _c, text_headline, name_headline, ...row }) => ({
-        document: documentView(row, topics.get(row.id)),
+      ({ rank, topics, cursor_rank: _r, cursor_created_at: _c, text_headline, name_headline, ...row }) => ({
+        document: documentView(row, topics),
         ...searchSnippet(text_headline, name_headline),
         rank,
       }),
