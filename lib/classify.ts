@@ -12,9 +12,10 @@ import {
   type VisibleTopic,
 } from './db/classification.js';
 import { db } from './db/client.js';
+import { saveContentHash } from './db/documents.js';
 import { logger } from './logger.js';
 import { normaliseTopicName, topicNameKey } from './names.js';
-import { getObjectBytes } from './storage.js';
+import { getObjectBytes, sha256OfObject } from './storage.js';
 
 /** The classify queue's message body (lib/queue.ts sends it). */
 const classifyMessageSchema = z.object({ documentId: z.uuid() });
@@ -63,7 +64,9 @@ export async function classifyDocument({
   if (input.status !== 'uploaded') return { kind: 'skipped', reason: 'not_uploaded' };
 
   try {
-    const answer = await askModel(input, AbortSignal.timeout(timeoutMs));
+    const signal = AbortSignal.timeout(timeoutMs);
+    await hashContent(input, cfg.HASH_MAX_BYTES, signal);
+    const answer = await askModel(input, signal);
     const plan = planTopics(answer, input.topics, cfg.CLASSIFY_MAX_NEW_TOPICS);
     const saved = await saveClassification(db(), {
       documentId,
@@ -109,6 +112,23 @@ async function askModel(input: ClassificationInput, signal: AbortSignal): Promis
     signal,
   });
   return readAnswer(content);
+}
+
+/**
+ * kite's own SHA-256 of the stored bytes, once per document, before the model is asked: a failed model call keeps
+ * the hash, and a retry or a reprocess does not read the object again. Objects over HASH_MAX_BYTES keep a null
+ * hash (README "Duplicates and retried requests" says why).
+ */
+async function hashContent(input: ClassificationInput, maxBytes: number, signal: AbortSignal): Promise<void> {
+  if (input.sha256 !== null || (input.sizeBytes ?? 0) > maxBytes) return;
+  let sha256: string | undefined;
+  try {
+    sha256 = await sha256OfObject(input.storageKey, signal);
+  } catch (error) {
+    throw new AiError('Could not read the file from storage', { cause: error });
+  }
+  if (!sha256) throw new AiError('The uploaded file is missing from storage', { permanent: true });
+  await saveContentHash(db(), input.id, sha256);
 }
 
 /** Only what the extractor can use is read: a text prefix by ranged GET, a whole PDF, nothing for other types. */

@@ -70,6 +70,8 @@ const schema = z
     CLASSIFY_MAX_CHARS: z._default(positiveInt, 8000),
     CLASSIFY_MAX_NEW_TOPICS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 3),
     CLASSIFY_MAX_ATTEMPTS: z._default(positiveInt, 3),
+    // Objects up to this size get kite's SHA-256 in the classify worker (README "Duplicates and retried requests").
+    HASH_MAX_BYTES: z._default(positiveInt, 2 * 1024 ** 3),
     LOG_LEVEL: z._default(
       z.pipe(
         z.pipe(

@@ -17,6 +17,7 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { logger } from './logger.js';
+import { idempotencyKeySchema } from './schemas.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -57,6 +58,17 @@ export function uuidParam(params: Record<string, string>, name = 'id'): string {
   const value = params[name];
   if (!value || !UUID.test(value)) throw new NotFoundError();
   return value.toLowerCase();
+}
+
+/** The request's Idempotency-Key header (README "Duplicates and retried requests"), validated; 400 when malformed. */
+export function idempotencyKey(event: HttpEvent): string | undefined {
+  const parsed = idempotencyKeySchema.safeParse(event.headers?.['idempotency-key']);
+  if (!parsed.success) {
+    throw new ValidationError('The Idempotency-Key header is invalid', [
+      { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' },
+    ]);
+  }
+  return parsed.data;
 }
 
 export function zodIssues(error: z.core.$ZodError): ValidationIssue[] {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Config, config, s3Endpoint } from './config.js';
 import { stripControlChars } from './names.js';
@@ -127,6 +128,28 @@ export async function getObjectBytes(key: string, maxBytes?: number): Promise<Ui
     if (isNotFound(sdk, error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * kite's SHA-256 of a stored object (lowercase hex), streamed: memory stays at the SDK's chunk size whatever the
+ * object's size. Undefined when there is no object.
+ */
+export async function sha256OfObject(key: string, signal?: AbortSignal): Promise<string | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
+  let object: import('@aws-sdk/client-s3').GetObjectCommandOutput;
+  try {
+    object = await client.send(new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
+      abortSignal: signal,
+    });
+  } catch (error) {
+    if (isNotFound(sdk, error)) return undefined;
+    throw error;
+  }
+  const hash = createHash('sha256');
+  if (object.Body) {
+    for await (const chunk of object.Body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+  }
+  return hash.digest('hex');
 }
 
 const DELETE_BATCH = 1000;
