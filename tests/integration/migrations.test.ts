@@ -136,6 +136,7 @@ describe('the multi-user isolation migration', () => {
     expect(tables.rows.map((t) => t.table_name)).toEqual([
       'document_topics',
       'documents',
+      'idempotency_keys',
       'quotas',
       'topics',
       'upload_tombstones',
