@@ -33,6 +33,7 @@ const parts: Record<string, BenchPart> = {
   'cold-start': async () => (await import('./cold-start.js')).benchColdStart(),
   purge: async () => (await import('./purge.js')).benchPurge(),
   'upload-ceiling': async () => (await import('./uploads.js')).benchUploadCeiling(),
+  hashes: async () => (await import('./hashes.js')).benchHashes(),
 };
 
 // npm runs scripts from the package root.
