@@ -34,8 +34,8 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
 const s3 = /* @__PURE__ */ once(() => createS3Client(config()));
 
 /**
- * The object key for a document: `users/<userId>/<documentId>/<name>`, where the name keeps only a safe subset of
- * the filename's last path segment, so no filename can climb out of its prefix or smuggle a control character.
+ * The object key for a document: `users/<user segment>/<documentId>/<name>`, where the name keeps only a safe subset
+ * of the filename's last path segment, so no filename can climb out of its prefix or smuggle a control character.
  */
 export function storageKey(userId: string, documentId: string, filename: string): string {
   const base = stripControlChars(filename).split(/[/\\]/).pop() ?? '';
@@ -45,7 +45,20 @@ export function storageKey(userId: string, documentId: string, filename: string)
     .replace(/\s+/g, '_')
     .replace(/^\.+/, '')
     .slice(-200);
-  return `users/${encodeURIComponent(userId)}/${documentId}/${safe || 'file'}`;
+  return `users/${userKeySegment(userId)}/${documentId}/${safe || 'file'}`;
+}
+
+/**
+ * A user id as exactly one key segment, whatever the IdP put in `sub` (README "Uploads"): percent-encoded, so
+ * `/`, `%` and unicode cannot split or alias it, and the dot segments `.` and `..` with their dots encoded too,
+ * because fetch and browsers resolve those in a presigned URL's path and the object would land outside `users/`.
+ * Every other id encodes as before, so existing keys stay what they are.
+ */
+export function userKeySegment(userId: string): string {
+  // Authentication refuses an empty `sub`; an empty segment would merge into `users//`.
+  if (userId === '') throw new Error('a storage key needs a user id');
+  const encoded = encodeURIComponent(userId);
+  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
 }
 
 export interface PresignedPut {
