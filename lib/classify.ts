@@ -13,6 +13,7 @@ import {
 } from './db/classification.js';
 import { db } from './db/client.js';
 import { saveContentHash } from './db/documents.js';
+import { withinDeadline } from './deadline.js';
 import { logger } from './logger.js';
 import { normaliseTopicName, topicNameKey } from './names.js';
 import { getObjectBytes, sha256OfObject } from './storage.js';
@@ -64,7 +65,7 @@ export async function classifyDocument({
   if (input.status !== 'uploaded') return { kind: 'skipped', reason: 'not_uploaded' };
 
   try {
-    const signal = AbortSignal.timeout(timeoutMs);
+    const signal = withinDeadline(AbortSignal.timeout(timeoutMs));
     await hashContent(input, cfg.HASH_MAX_BYTES, signal);
     const answer = await askModel(input, signal);
     const plan = planTopics(answer, input.topics, cfg.CLASSIFY_MAX_NEW_TOPICS);

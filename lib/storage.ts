@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type Config, config, s3Endpoint } from './config.js';
+import { awsClientTimeouts, type Config, config, s3Endpoint } from './config.js';
+import { deadlineSignal } from './deadline.js';
 import { stripControlChars } from './names.js';
 import { once } from './once.js';
 
@@ -18,6 +19,7 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
   const endpoint = s3Endpoint(cfg);
   return new S3Client({
     region: cfg.AWS_REGION,
+    ...awsClientTimeouts(cfg),
     ...(endpoint
       ? {
           endpoint,
@@ -120,7 +122,9 @@ function isNotFound({ S3ServiceException }: S3Sdk, error: unknown): boolean {
 export async function headObjectSize(key: string): Promise<number | undefined> {
   const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
   try {
-    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
+      abortSignal: deadlineSignal(),
+    });
     return head.ContentLength ?? 0;
   } catch (error) {
     if (isNotFound(sdk, error)) return undefined;
@@ -135,6 +139,7 @@ export async function getObjectBytes(key: string, maxBytes?: number): Promise<Ui
     const range = maxBytes === undefined ? {} : { Range: `bytes=0-${Math.max(maxBytes, 1) - 1}` };
     const object = await client.send(
       new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key, ...range }),
+      { abortSignal: deadlineSignal() },
     );
     return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
   } catch (error) {
@@ -179,6 +184,7 @@ export async function deleteObjects(keys: readonly string[]): Promise<void> {
         Bucket: bucket,
         Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
       }),
+      { abortSignal: deadlineSignal() },
     );
     const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
     if (failed.length > 0) {
