@@ -12,8 +12,8 @@ const DEADLINE_MARGIN_MS = 2_000;
 /**
  * SQS → classification, one record at a time (in parallel within a batch). A failed record is reported in
  * `batchItemFailures`, so SQS redelivers only it and dead-letters it after maxReceiveCount receives. When every
- * record failed, Powertools throws (FullBatchFailureError): serverless-offline-sqs ignores batchItemFailures and
- * would delete the batch if the handler returned.
+ * record failed, Powertools throws (FullBatchFailureError), which fails the whole batch the same way. `npm start`'s
+ * consumer (local/classify-consumer.ts) honours both.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
