@@ -157,7 +157,7 @@ export async function sha256OfObject(key: string, signal?: AbortSignal): Promise
   let object: import('@aws-sdk/client-s3').GetObjectCommandOutput;
   try {
     object = await client.send(new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
-      abortSignal: signal,
+      abortSignal: signal ?? deadlineSignal(),
     });
   } catch (error) {
     if (isNotFound(sdk, error)) return undefined;
