@@ -12,11 +12,14 @@ import {
   type VisibleTopic,
 } from './db/classification.js';
 import { db } from './db/client.js';
-import type { SearchText } from './db/search.js';
+import { saveContentHash } from './db/documents.js';
+import type { SearchText } from './db/search-rows.js';
+import { withinDeadline } from './deadline.js';
 import { readDocumentText } from './document-text.js';
 import { logger } from './logger.js';
 import { normaliseTopicName, topicNameKey } from './names.js';
 import { searchLanguage } from './search-language.js';
+import { sha256OfObject } from './storage.js';
 
 /** The classify queue's message body (lib/queue.ts sends it). */
 const classifyMessageSchema = z.object({ documentId: z.uuid() });
@@ -68,18 +71,15 @@ export async function classifyDocument({
 
   let search: SearchText | undefined;
   try {
+    const signal = withinDeadline(AbortSignal.timeout(timeoutMs));
+    await hashContent(input, cfg.HASH_MAX_BYTES, signal);
     const providerName = input.aiProvider || cfg.DEFAULT_AI_PROVIDER;
-    // Resolved before any read: an unknown provider fails the document without touching S3.
+    // Resolved before the text is read: an unknown provider fails the document without reading it for the model.
     const provider = resolveProvider(providerName, cfg);
     // Search keeps up to SEARCH_MAX_CHARS; the model sees the first CLASSIFY_MAX_CHARS of the same text.
     const text = await documentText(input, Math.max(cfg.SEARCH_MAX_CHARS, cfg.CLASSIFY_MAX_CHARS));
     search = { content: truncateText(text, cfg.SEARCH_MAX_CHARS), language, extractor: EXTRACTOR_VERSION };
-    const answer = await askModel(
-      provider,
-      input,
-      truncateText(text, cfg.CLASSIFY_MAX_CHARS),
-      AbortSignal.timeout(timeoutMs),
-    );
+    const answer = await askModel(provider, input, truncateText(text, cfg.CLASSIFY_MAX_CHARS), signal);
     const plan = planTopics(answer, input.topics, cfg.CLASSIFY_MAX_NEW_TOPICS);
     const saved = await saveClassification(db(), {
       documentId,
@@ -126,6 +126,23 @@ async function askModel(
     signal,
   });
   return readAnswer(content);
+}
+
+/**
+ * kite's own SHA-256 of the stored bytes, once per document, before the model is asked: a failed model call keeps
+ * the hash, and a retry or a reprocess does not read the object again. Objects over HASH_MAX_BYTES keep a null
+ * hash (README "Duplicates and retried requests" says why).
+ */
+async function hashContent(input: ClassificationInput, maxBytes: number, signal: AbortSignal): Promise<void> {
+  if (input.sha256 !== null || (input.sizeBytes ?? 0) > maxBytes) return;
+  let sha256: string | undefined;
+  try {
+    sha256 = await sha256OfObject(input.storageKey, signal);
+  } catch (error) {
+    throw new AiError('Could not read the file from storage', { cause: error });
+  }
+  if (!sha256) throw new AiError('The uploaded file is missing from storage', { permanent: true });
+  await saveContentHash(db(), input.id, sha256);
 }
 
 /** The document's text (see readDocumentText), its failures as the classification reports them. */

@@ -36,11 +36,18 @@ const blankIsUnset = z.transform((v: unknown) => (v === '' ? undefined : v));
 const optionalUrl = z.pipe(blankIsUnset, z.optional(z.url()));
 const optionalString = z.pipe(blankIsUnset, z.optional(z.string()));
 const nonEmpty = z.string().check(z.minLength(1));
+const milliseconds = z.coerce.number().check(z.int(), z.nonnegative(), z.maximum(900_000));
 
 const schema = z
   .object({
     DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
     DB_POOL_MAX: z._default(positiveInt.check(z.maximum(100)), 1),
+    // Deadlines for every dependency call (README "Timeouts and faults"); 0 turns one off.
+    DB_CONNECT_TIMEOUT_MS: z._default(milliseconds, 2000),
+    DB_STATEMENT_TIMEOUT_MS: z._default(milliseconds, 2000),
+    AWS_CONNECT_TIMEOUT_MS: z._default(milliseconds, 1000),
+    AWS_REQUEST_TIMEOUT_MS: z._default(milliseconds, 2000),
+    AWS_MAX_ATTEMPTS: z._default(positiveInt.check(z.maximum(10)), 3),
     S3_BUCKET: z.string().check(z.minLength(3)),
     CLASSIFY_QUEUE_URL: z.url(),
     AWS_REGION: z._default(nonEmpty, 'us-east-1'),
@@ -70,6 +77,8 @@ const schema = z
     CLASSIFY_MAX_CHARS: z._default(positiveInt, 8000),
     CLASSIFY_MAX_NEW_TOPICS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 3),
     CLASSIFY_MAX_ATTEMPTS: z._default(positiveInt, 3),
+    // Objects up to this size get kite's SHA-256 in the classify worker (README "Duplicates and retried requests").
+    HASH_MAX_BYTES: z._default(positiveInt, 2 * 1024 ** 3),
     SEARCH_MAX_CHARS: z._default(positiveInt.check(z.maximum(10_000_000)), 1_000_000),
     // A text search configuration's name (README "Search"); whether the database has it is checked at start.
     SEARCH_LANGUAGE: z._default(
@@ -145,4 +154,20 @@ export function s3Endpoint(cfg: Config): string | undefined {
 
 export function sqsEndpoint(cfg: Config): string | undefined {
   return cfg.AWS_ENDPOINT_URL_SQS ?? cfg.AWS_ENDPOINT_URL;
+}
+
+/**
+ * Timeouts and retries of the S3 and SQS clients: connecting, waiting for the response headers, and silence while
+ * a body streams are each bounded, and the SDK's retries stop at the invocation's deadline (lib/deadline.ts).
+ */
+export function awsClientTimeouts(cfg: Config) {
+  return {
+    maxAttempts: cfg.AWS_MAX_ATTEMPTS,
+    requestHandler: {
+      connectionTimeout: cfg.AWS_CONNECT_TIMEOUT_MS,
+      requestTimeout: cfg.AWS_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      socketTimeout: cfg.AWS_REQUEST_TIMEOUT_MS,
+    },
+  };
 }

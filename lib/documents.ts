@@ -28,6 +28,7 @@ export async function listDocuments(userId: string, query: ListDocumentsQuery): 
   const rows = await listDocumentsForOwner(database, userId, {
     status: query.status,
     topicId: query.topicId,
+    sha256: query.sha256,
     after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
     limit: query.limit + 1,
   });

@@ -49,6 +49,13 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** The caller already stores this content (README "Duplicates and retried requests"). */
+export class DuplicateError extends HttpError {
+  constructor(documentId: string) {
+    super(409, 'duplicate', 'You already have a document with this content', { documentId });
+  }
+}
+
 export class PayloadTooLargeError extends HttpError {
   constructor(code: 'quota_exceeded' | 'file_too_large', message: string) {
     super(413, code, message);

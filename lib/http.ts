@@ -5,8 +5,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod/mini';
 import { authenticate, type Caller } from './auth.js';
 import { config } from './config.js';
-import { db } from './db/client.js';
+import { clientQueryTimeoutMs, db } from './db/client.js';
 import { ensureUser } from './db/users.js';
+import { DeadlineExceededError, withDeadline } from './deadline.js';
 import {
   errorBody,
   ForbiddenError,
@@ -17,6 +18,7 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { logger } from './logger.js';
+import { idempotencyKeySchema } from './schemas.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -59,6 +61,17 @@ export function uuidParam(params: Record<string, string>, name = 'id'): string {
   return value.toLowerCase();
 }
 
+/** The request's Idempotency-Key header (README "Duplicates and retried requests"), validated; 400 when malformed. */
+export function idempotencyKey(event: HttpEvent): string | undefined {
+  const parsed = idempotencyKeySchema.safeParse(event.headers?.['idempotency-key']);
+  if (!parsed.success) {
+    throw new ValidationError('The Idempotency-Key header is invalid', [
+      { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' },
+    ]);
+  }
+  return parsed.data;
+}
+
 export function zodIssues(error: z.core.$ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 }
@@ -91,6 +104,8 @@ async function ensureCaller(caller: Caller): Promise<void> {
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 // Postgres: connection failures, admin shutdown, too many connections, serialization/deadlock under load.
 const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+// statement_timeout (DB_STATEMENT_TIMEOUT_MS): the server cancelled the statement, nothing was committed.
+const PG_STATEMENT_TIMEOUT = '57014';
 
 /** Errors that mean a dependency (database, S3, SQS) is down or overloaded, so a retry may succeed. */
 export function isDependencyFailure(error: unknown): boolean {
@@ -100,7 +115,10 @@ export function isDependencyFailure(error: unknown): boolean {
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   if (
     e.name === 'TimeoutError' ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message)
+    e.name === 'AbortError' ||
+    e instanceof DeadlineExceededError ||
+    e.code === PG_STATEMENT_TIMEOUT ||
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(e.message)
   ) {
     return true;
   }
@@ -129,7 +147,13 @@ export function route<Schema extends z.ZodMiniType | undefined = undefined>(
   options: RouteOptions<Schema>,
   fn: (ctx: RouteContext<BodyOf<Schema>>) => Promise<HttpResult>,
 ) {
-  return middy<HttpEvent, HttpResult, Error, Context>()
+  return middy<HttpEvent, HttpResult, Error, Context>({
+    // The backstop: should anything ignore the deadline, kite still answers 503 itself before Lambda's timeout.
+    timeoutEarlyInMillis: ANSWER_MARGIN_MS,
+    timeoutEarlyResponse: () => {
+      throw new UnavailableError('The request ran out of time; retry later');
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
     .use({
@@ -137,21 +161,38 @@ export function route<Schema extends z.ZodMiniType | undefined = undefined>(
         request.response = errorResponse(request.error);
       },
     })
-    .handler(async (event) => {
-      const caller = await authenticate(event.headers?.authorization);
-      logger.appendKeys({ userId: caller.userId });
-      if (options.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
-      await ensureCaller(caller);
-      const body = (options.body ? parseBody(event, options.body) : undefined) as BodyOf<Schema>;
-      const query = { ...(event.queryStringParameters ?? {}) };
-      return fn({
-        event,
-        caller,
-        body,
-        params: { ...(event.pathParameters ?? {}) } as Record<string, string>,
-        query,
-      });
-    });
+    .handler((event, context) => withDeadline(context, workMarginMs(), () => handle(options, fn, event)));
+}
+
+/**
+ * README "Timeouts and faults": dependency calls stop `workMarginMs` before the function's timeout, which leaves a
+ * statement sent just before that time room to finish (or time out) and the handler room to answer; the middy
+ * backstop fires ANSWER_MARGIN_MS before the timeout.
+ */
+const ANSWER_MARGIN_MS = 500;
+
+function workMarginMs(): number {
+  return ANSWER_MARGIN_MS + (clientQueryTimeoutMs(config().DB_STATEMENT_TIMEOUT_MS) || 1000);
+}
+
+async function handle<Schema extends z.ZodMiniType | undefined>(
+  options: RouteOptions<Schema>,
+  fn: (ctx: RouteContext<BodyOf<Schema>>) => Promise<HttpResult>,
+  event: HttpEvent,
+): Promise<HttpResult> {
+  const caller = await authenticate(event.headers?.authorization);
+  logger.appendKeys({ userId: caller.userId });
+  if (options.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
+  await ensureCaller(caller);
+  const body = (options.body ? parseBody(event, options.body) : undefined) as BodyOf<Schema>;
+  const query = { ...(event.queryStringParameters ?? {}) };
+  return fn({
+    event,
+    caller,
+    body,
+    params: { ...(event.pathParameters ?? {}) } as Record<string, string>,
+    query,
+  });
 }
 
 type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;

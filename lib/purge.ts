@@ -1,6 +1,7 @@
 import { config } from './config.js';
 import { db } from './db/client.js';
 import {
+  deleteExpiredIdempotencyKeys,
   deleteExpiredPendingDocuments,
   deleteTombstones,
   findStrandedUploads,
@@ -161,6 +162,8 @@ export interface PurgeCounts {
   reenqueued: number;
   /** Tombstoned keys of deleted documents whose objects were deleted (see sweepTombstones). */
   tombstones: number;
+  /** Idempotency-Keys past their 24 hours, deleted. */
+  idempotencyKeys: number;
 }
 
 /** One scheduled run: every job, each even when an earlier one fails (then the first failure is rethrown). */
@@ -178,7 +181,27 @@ export async function runPurge(options: Pick<PurgeOptions, 'deadline'> = {}): Pr
   } catch (error) {
     failure ??= error;
   }
+  let idempotencyKeys = 0;
+  try {
+    idempotencyKeys = await purgeExpiredIdempotencyKeys(options);
+  } catch (error) {
+    failure ??= error;
+  }
   const reenqueued = await reenqueueStrandedUploads();
   if (failure !== undefined) throw failure;
-  return { purged, reenqueued, tombstones };
+  return { purged, reenqueued, tombstones, idempotencyKeys };
+}
+
+/** Deletes Idempotency-Keys older than 24 hours, in batches, until none is left or the deadline passes. */
+export async function purgeExpiredIdempotencyKeys(
+  options: Pick<PurgeOptions, 'deadline' | 'batchSize'> = {},
+): Promise<number> {
+  const batchSize = Math.min(options.batchSize ?? PURGE_BATCH_SIZE, PURGE_BATCH_SIZE);
+  let deleted = 0;
+  for (;;) {
+    if (options.deadline !== undefined && Date.now() >= options.deadline) return deleted;
+    const gone = await deleteExpiredIdempotencyKeys(db(), batchSize);
+    deleted += gone;
+    if (gone < batchSize) return deleted;
+  }
 }

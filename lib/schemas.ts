@@ -11,6 +11,14 @@ export const filenameSchema = z.string().check(
   z.refine((name) => !hasControlChars(name), 'filename must not contain control characters'),
 );
 
+/** A SHA-256 as 64 hex characters, lowercased. */
+export const sha256Schema = z.pipe(
+  z
+    .string({ error: 'sha256 must be a string' })
+    .check(z.regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hexadecimal characters')),
+  z.transform((hex: string) => hex.toLowerCase()),
+);
+
 export const uploadUrlBody = z.strictObject({
   filename: filenameSchema,
   contentType: z.pipe(
@@ -24,8 +32,17 @@ export const uploadUrlBody = z.strictObject({
       z.nonnegative('size must not be negative'),
       z.maximum(Number.MAX_SAFE_INTEGER),
     ),
+  /** The client's hash of the file: when the caller already stores that content, 409 `duplicate`. */
+  sha256: z.optional(sha256Schema),
 });
 export type UploadUrlBody = z.infer<typeof uploadUrlBody>;
+
+/** The Idempotency-Key header: 1–255 visible ASCII characters. */
+export const idempotencyKeySchema = z.optional(
+  z
+    .string()
+    .check(z.regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1 to 255 visible ASCII characters')),
+);
 
 export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'classified', 'failed'] as const;
 
@@ -72,6 +89,7 @@ export const listDocumentsQuery = z.object({
   status: z.optional(z.enum(DOCUMENT_STATUSES)),
   topicId: topicIdQuery,
   limit: pageLimitQuery,
+  sha256: z.optional(sha256Schema),
   cursor: z.optional(z.string()),
 });
 export type ListDocumentsQuery = z.infer<typeof listDocumentsQuery>;
@@ -116,6 +134,8 @@ export const documentSchema = z.object({
   confirmedAt: z.nullable(isoDate),
   classifiedAt: z.nullable(isoDate),
   error: z.nullable(z.string()),
+  sha256: z.nullable(z.string()),
+  duplicateOf: z.nullable(z.uuid()),
 });
 
 /** GET /api/search 200: best match first; `highlights` are [start, end) UTF-16 offsets into `snippet`. */

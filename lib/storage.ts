@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type Config, config, s3Endpoint } from './config.js';
+import { awsClientTimeouts, type Config, config, s3Endpoint } from './config.js';
+import { deadlineSignal } from './deadline.js';
 import { stripControlChars } from './names.js';
 import { once } from './once.js';
 
@@ -17,6 +19,7 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
   const endpoint = s3Endpoint(cfg);
   return new S3Client({
     region: cfg.AWS_REGION,
+    ...awsClientTimeouts(cfg),
     ...(endpoint
       ? {
           endpoint,
@@ -33,8 +36,8 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
 const s3 = /* @__PURE__ */ once(() => createS3Client(config()));
 
 /**
- * The object key for a document: `users/<userId>/<documentId>/<name>`, where the name keeps only a safe subset of
- * the filename's last path segment, so no filename can climb out of its prefix or smuggle a control character.
+ * The object key for a document: `users/<user segment>/<documentId>/<name>`, where the name keeps only a safe subset
+ * of the filename's last path segment, so no filename can climb out of its prefix or smuggle a control character.
  */
 export function storageKey(userId: string, documentId: string, filename: string): string {
   const base = stripControlChars(filename).split(/[/\\]/).pop() ?? '';
@@ -44,7 +47,20 @@ export function storageKey(userId: string, documentId: string, filename: string)
     .replace(/\s+/g, '_')
     .replace(/^\.+/, '')
     .slice(-200);
-  return `users/${encodeURIComponent(userId)}/${documentId}/${safe || 'file'}`;
+  return `users/${userKeySegment(userId)}/${documentId}/${safe || 'file'}`;
+}
+
+/**
+ * A user id as exactly one key segment, whatever the IdP put in `sub` (README "Uploads"): percent-encoded, so
+ * `/`, `%` and unicode cannot split or alias it, and the dot segments `.` and `..` with their dots encoded too,
+ * because fetch and browsers resolve those in a presigned URL's path and the object would land outside `users/`.
+ * Every other id encodes as before, so existing keys stay what they are.
+ */
+export function userKeySegment(userId: string): string {
+  // Authentication refuses an empty `sub`; an empty segment would merge into `users//`.
+  if (userId === '') throw new Error('a storage key needs a user id');
+  const encoded = encodeURIComponent(userId);
+  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
 }
 
 export interface PresignedPut {
@@ -106,7 +122,9 @@ function isNotFound({ S3ServiceException }: S3Sdk, error: unknown): boolean {
 export async function headObjectSize(key: string): Promise<number | undefined> {
   const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
   try {
-    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }));
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
+      abortSignal: deadlineSignal(),
+    });
     return head.ContentLength ?? 0;
   } catch (error) {
     if (isNotFound(sdk, error)) return undefined;
@@ -121,12 +139,35 @@ export async function getObjectBytes(key: string, maxBytes?: number): Promise<Ui
     const range = maxBytes === undefined ? {} : { Range: `bytes=0-${Math.max(maxBytes, 1) - 1}` };
     const object = await client.send(
       new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key, ...range }),
+      { abortSignal: deadlineSignal() },
     );
     return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
   } catch (error) {
     if (isNotFound(sdk, error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * kite's SHA-256 of a stored object (lowercase hex), streamed: memory stays at the SDK's chunk size whatever the
+ * object's size. Undefined when there is no object.
+ */
+export async function sha256OfObject(key: string, signal?: AbortSignal): Promise<string | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
+  let object: import('@aws-sdk/client-s3').GetObjectCommandOutput;
+  try {
+    object = await client.send(new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
+      abortSignal: signal ?? deadlineSignal(),
+    });
+  } catch (error) {
+    if (isNotFound(sdk, error)) return undefined;
+    throw error;
+  }
+  const hash = createHash('sha256');
+  if (object.Body) {
+    for await (const chunk of object.Body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+  }
+  return hash.digest('hex');
 }
 
 const DELETE_BATCH = 1000;
@@ -143,6 +184,7 @@ export async function deleteObjects(keys: readonly string[]): Promise<void> {
         Bucket: bucket,
         Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
       }),
+      { abortSignal: deadlineSignal() },
     );
     const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
     if (failed.length > 0) {

@@ -1,15 +1,25 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Caller } from './auth.js';
 import { config } from './config.js';
 import { db } from './db/client.js';
 import {
   confirmPendingDocument,
   findDocumentForOwner,
+  findDocumentWithContent,
+  findIdempotencyKey,
+  type IdempotencyClaim,
   insertPendingDocumentWithinQuota,
   topicsOfDocuments,
 } from './db/documents.js';
+import type { DocumentRow } from './db/schema.js';
 import { findQuota } from './db/users.js';
-import { ConflictError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import {
+  ConflictError,
+  DuplicateError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
 import { logger } from './logger.js';
 import { enqueueClassification } from './queue.js';
 import type { UploadUrlBody } from './schemas.js';
@@ -22,32 +32,118 @@ export interface UploadTicket {
   upload: { url: string; method: 'PUT'; headers: PresignedPut['headers']; expiresAt: string };
 }
 
-/** Step 1: check what can be checked early, record a pending document, presign the PUT. Nothing is reserved. */
-export async function createUpload(caller: Caller, request: UploadUrlBody): Promise<UploadTicket> {
+/** What upload-url and multipart ask for before a pending document exists. */
+export interface PendingDocumentRequest {
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256?: string | undefined;
+}
+
+export interface PendingDocumentOptions {
+  /** The request's Idempotency-Key header, if any. */
+  idempotencyKey?: string | undefined;
+  /** The route and its validated body: a retry must send the same to get the same document. */
+  fingerprint: { route: string; body: unknown };
+}
+
+/**
+ * What upload-url and multipart share: the early checks (type, size, the caller's duplicate when they sent a
+ * hash, the remaining quota), then a pending document. Nothing is reserved. With an Idempotency-Key, a retry of
+ * the same request within 24 hours gets the document the first one created; the same key with another body → 409.
+ */
+export async function createPendingDocument(
+  caller: Caller,
+  request: PendingDocumentRequest,
+  options: PendingDocumentOptions,
+): Promise<DocumentRow> {
   const cfg = config();
+  const database = db();
+  const claim =
+    options.idempotencyKey === undefined
+      ? undefined
+      : { key: options.idempotencyKey, fingerprint: fingerprintOf(options.fingerprint) };
+  if (claim) {
+    const replayed = await replay(caller.userId, claim);
+    if (replayed) return replayed;
+  }
   if (!cfg.ALLOWED_CONTENT_TYPES.includes(request.contentType)) {
     throw new UnsupportedMediaTypeError(`Content type ${request.contentType} is not accepted`);
   }
   if (request.size > cfg.MAX_UPLOAD_BYTES) {
     throw new PayloadTooLargeError('file_too_large', `Files may be at most ${cfg.MAX_UPLOAD_BYTES} bytes`);
   }
+  if (request.sha256) {
+    const existing = await findDocumentWithContent(database, caller.userId, request.sha256);
+    if (existing) throw new DuplicateError(existing);
+  }
   const id = randomUUID();
-  const key = storageKey(caller.userId, id, request.filename);
   const row = await insertPendingDocumentWithinQuota(
-    db(),
+    database,
     {
       id,
       user_id: caller.userId,
       filename: request.filename,
       content_type: request.contentType,
-      storage_key: key,
+      storage_key: storageKey(caller.userId, id, request.filename),
     },
     request.size,
     await searchLanguage(),
+    claim,
   );
-  if (!row)
-    throw new PayloadTooLargeError('quota_exceeded', 'This file does not fit in your remaining quota');
-  const put = await presignPut(key, request.contentType, request.size);
+  if (row) return row;
+  // Nothing inserted: a concurrent request with the same key won (its row is committed by now), or no room.
+  if (claim) {
+    const replayed = await replay(caller.userId, claim);
+    if (replayed) return replayed;
+  }
+  throw new PayloadTooLargeError('quota_exceeded', 'This file does not fit in your remaining quota');
+}
+
+function fingerprintOf(value: { route: string; body: unknown }): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/** JSON with object keys sorted, so the same body always has the same fingerprint. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The document an earlier request with this key created, if the key is in use; 409 when it cannot be replayed. */
+async function replay(userId: string, claim: IdempotencyClaim): Promise<DocumentRow | undefined> {
+  const database = db();
+  const used = await findIdempotencyKey(database, userId, claim.key);
+  if (!used) return undefined;
+  if (used.fingerprint !== claim.fingerprint) {
+    throw new ConflictError('This Idempotency-Key was used for a different request');
+  }
+  const document = await findDocumentForOwner(database, userId, used.document_id);
+  if (!document) return undefined; // deleted meanwhile: its key went with it
+  if (document.status !== 'pending') {
+    // A fresh URL would let the client overwrite bytes that were already counted.
+    throw new ConflictError('The document this request created has already been uploaded and confirmed');
+  }
+  return document;
+}
+
+/** Step 1: check what can be checked early, record a pending document, presign the PUT. Nothing is reserved. */
+export async function createUpload(
+  caller: Caller,
+  request: UploadUrlBody,
+  idempotencyKey?: string,
+): Promise<UploadTicket> {
+  const row = await createPendingDocument(caller, request, {
+    idempotencyKey,
+    fingerprint: { route: 'upload-url', body: request },
+  });
+  const put = await presignPut(row.storage_key, request.contentType, request.size);
   return {
     document: documentView(row),
     upload: { url: put.url, method: 'PUT', headers: put.headers, expiresAt: put.expiresAt.toISOString() },

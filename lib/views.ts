@@ -1,6 +1,6 @@
-import type { DocumentRow, QuotaRow, TopicRow, TopicSource, UserRow } from './db/schema.js';
+import type { DocumentRow, QuotaRow, ShownDocumentRow, TopicRow, TopicSource, UserRow } from './db/schema.js';
 
-/** How rows are shown to clients (DESIGN.md "Routes"): camelCase, ISO dates. */
+/** How rows are shown to clients (README "API"): camelCase, ISO dates. */
 
 export interface DocumentTopicView {
   id: string;
@@ -20,11 +20,13 @@ export interface DocumentView {
   confirmedAt: string | null;
   classifiedAt: string | null;
   error: string | null;
+  sha256: string | null;
+  duplicateOf: string | null;
 }
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
-export function documentView(row: DocumentRow, topics: DocumentTopicView[] = []): DocumentView {
+export function documentView(row: ShownDocumentRow, topics: DocumentTopicView[] = []): DocumentView {
   return {
     id: row.id,
     filename: row.filename,
@@ -36,6 +38,8 @@ export function documentView(row: DocumentRow, topics: DocumentTopicView[] = [])
     confirmedAt: iso(row.confirmed_at),
     classifiedAt: iso(row.classified_at),
     error: row.error,
+    sha256: row.sha256 ?? null,
+    duplicateOf: row.duplicate_of ?? null,
   };
 }
 

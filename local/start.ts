@@ -6,6 +6,7 @@ import pg from 'pg';
 import { checkSearchLanguage } from '../lib/search-language.js';
 import { migrate } from '../migrations/migrator.js';
 import { ensureBucket } from './bucket.js';
+import { type ClassifyConsumer, startClassifyConsumer } from './classify-consumer.js';
 import {
   createClassifyQueues,
   EMULATOR_CREDENTIALS,
@@ -35,9 +36,13 @@ const region = process.env.AWS_REGION ?? 'us-east-1';
 const bucket = process.env.S3_BUCKET ?? `kite-${STAGE}-documents`;
 const queueName = process.env.CLASSIFY_QUEUE_NAME ?? `kite-${STAGE}-classify`;
 const maxAttempts = Number(process.env.CLASSIFY_MAX_ATTEMPTS ?? 3);
+const lambdaPort = Number(process.env.KITE_LAMBDA_PORT ?? 3002);
+// As serverless.yml's classify event source: batches of 10, at most 5 invocations at once, 120 s timeout.
+const CLASSIFY = { batchSize: 10, concurrency: 5, timeoutMs: 120_000 };
 
 const stops: (() => Promise<void>)[] = [];
 let offline: ChildProcess | undefined;
+let consumer: ClassifyConsumer | undefined;
 let stopping = false;
 
 function log(message: string): void {
@@ -166,6 +171,22 @@ async function main(): Promise<void> {
 
   const api = `http://127.0.0.1:${port}`;
   await waitForApi(`${api}/api/me`);
+  consumer = startClassifyConsumer({
+    queueUrl: queues.queueUrl,
+    queueArn: `arn:aws:sqs:${region}:000000000000:${queueName}`,
+    region,
+    endpoint: env.AWS_ENDPOINT_URL_SQS ?? '',
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+    invokeUrl: `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/kite-${STAGE}-classify/invocations`,
+    batchSize: CLASSIFY.batchSize,
+    concurrency: CLASSIFY.concurrency,
+    invocationTimeoutMs: CLASSIFY.timeoutMs + 10_000,
+    log: (message) => log(message),
+  });
+  log(`classify queue consumed: ${CLASSIFY.concurrency} pollers, batches of up to ${CLASSIFY.batchSize}`);
   log(`ready: API on ${api}  (token: npm run token -- <user> [--admin])`);
 }
 
@@ -211,6 +232,7 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   log('stopping');
+  await consumer?.stop().catch((error) => log(`classify consumer stop failed: ${error}`));
   const child = offline;
   if (child?.pid) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

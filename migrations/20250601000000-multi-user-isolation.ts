@@ -2,9 +2,9 @@ import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Multi-user isolation (DESIGN.md): ownerless documents go, with their objects; documents.user_id becomes NOT NULL;
- * quotas.used_bytes is reconciled to the real sum of confirmed sizes; the old unowned topics go, and topics gain an
- * owner (NULL = system) with a per-namespace, case-insensitive unique name.
+ * Multi-user isolation (README "Deploy to AWS", migrations): ownerless documents go, with their objects;
+ * documents.user_id becomes NOT NULL; quotas.used_bytes is reconciled to the real sum of confirmed sizes; the old
+ * unowned topics go, and topics gain an owner (NULL = system) with a per-namespace, case-insensitive unique name.
  *
  * Objects are deleted before the rows (inside the migration's transaction): if the transaction then fails, the
  * rows are still there and a rerun deletes them again (a missing object is fine), so nothing is left half-done.

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentStatus } from './schema.js';
-import { type SearchText, upsertSearchText } from './search.js';
+import { type SearchText, upsertSearchText } from './search-rows.js';
 
 export interface VisibleTopic {
   id: string;
@@ -17,6 +17,7 @@ export interface ClassificationInput {
   sizeBytes: number | null;
   storageKey: string;
   status: DocumentStatus;
+  sha256: string | null;
   aiProvider: string | null;
   aiModel: string | null;
   /** What the owner sees (GET /api/topics): system topics and their own, an own topic hiding a system namesake. */
@@ -34,7 +35,7 @@ export async function loadClassificationInput(
 ): Promise<ClassificationInput | undefined> {
   const result = await sql<ClassificationInput>`
     select d.id, d.user_id as "userId", d.filename, d.content_type as "contentType", d.size_bytes as "sizeBytes",
-      d.storage_key as "storageKey", d.status, u.ai_provider as "aiProvider", u.ai_model as "aiModel",
+      d.storage_key as "storageKey", d.status, d.sha256, u.ai_provider as "aiProvider", u.ai_model as "aiModel",
       coalesce((
         select json_agg(v order by lower(v.name), v.name, v.id) from (
           select t.id, t.name, t.description, 'user' as scope from topics t

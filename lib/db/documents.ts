@@ -1,24 +1,59 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, DocumentRow, NewDocument } from './schema.js';
-import { insertFilenameOnly } from './search.js';
+import type { Database, DocumentRow, NewDocument, ShownDocumentRow } from './schema.js';
+import { insertFilenameOnly } from './search-rows.js';
+
+/** What a retried request is recognised by (README "Duplicates and retried requests"). */
+export interface IdempotencyClaim {
+  key: string;
+  fingerprint: string;
+}
 
 /**
  * Inserts a pending document only while its claimed size still fits the owner's remaining quota (an early,
- * advisory check: the binding check is at confirm). Returns undefined when it does not fit. Its search row, the
- * filename alone in `searchLanguage`, is written by the same statement: a document is found by name from the start.
+ * advisory check: the binding check is at confirm). Returns undefined when it does not fit, or when `claim` names
+ * an Idempotency-Key this user already used within the last 24 hours (the caller then reads that key's row).
+ *
+ * The key and the document are written by one statement: of concurrent requests with one key, the first inserts
+ * the key; the others wait on its unique index entry, find it taken and insert nothing. A key older than 24 hours
+ * is taken over by the new request. The same statement writes the document's search row, its filename alone in
+ * `searchLanguage`: a document is found by name from the start (README "Search").
  */
 export async function insertPendingDocumentWithinQuota(
   db: Kysely<Database>,
-  doc: Omit<NewDocument, 'status' | 'size_bytes'>,
+  doc: Omit<NewDocument, 'status' | 'size_bytes' | 'sha256'>,
   claimedSize: number,
   searchLanguage: string,
+  claim?: IdempotencyClaim,
 ): Promise<DocumentRow | undefined> {
+  if (!claim) {
+    const result = await sql<DocumentRow>`
+      with inserted as (
+        insert into documents (id, user_id, filename, content_type, storage_key, status)
+        select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
+        from quotas
+        where user_id = ${doc.user_id} and used_bytes + ${claimedSize} <= limit_bytes
+        returning *
+      ), indexed as (
+        ${insertFilenameOnly('inserted', searchLanguage)}
+      )
+      select * from inserted
+    `.execute(db);
+    return result.rows[0];
+  }
   const result = await sql<DocumentRow>`
-    with inserted as (
-      insert into documents (id, user_id, filename, content_type, storage_key, status)
-      select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
+    with claimed as (
+      insert into idempotency_keys (user_id, key, fingerprint, document_id)
+      select ${doc.user_id}, ${claim.key}, ${claim.fingerprint}, ${doc.id}
       from quotas
       where user_id = ${doc.user_id} and used_bytes + ${claimedSize} <= limit_bytes
+      on conflict (user_id, key) do update
+        set fingerprint = excluded.fingerprint, document_id = excluded.document_id, created_at = now()
+        where idempotency_keys.created_at <= now() - make_interval(secs => ${IDEMPOTENCY_KEY_TTL_SECONDS})
+      returning document_id
+    ), inserted as (
+      insert into documents (id, user_id, filename, content_type, storage_key, status)
+      select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
+      from claimed
       returning *
     ), indexed as (
       ${insertFilenameOnly('inserted', searchLanguage)}
@@ -28,16 +63,93 @@ export async function insertPendingDocumentWithinQuota(
   return result.rows[0];
 }
 
+/** How long an Idempotency-Key names its first request's document. */
+export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600;
+
+/** The document and fingerprint an Idempotency-Key of this user still names, if any. */
+export async function findIdempotencyKey(
+  db: Kysely<Database>,
+  userId: string,
+  key: string,
+): Promise<{ fingerprint: string; document_id: string } | undefined> {
+  return db
+    .selectFrom('idempotency_keys')
+    .select(['fingerprint', 'document_id'])
+    .where('user_id', '=', userId)
+    .where('key', '=', key)
+    .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${IDEMPOTENCY_KEY_TTL_SECONDS})`)
+    .executeTakeFirst();
+}
+
+/** Deletes up to `limit` keys past their 24 hours; returns how many went. */
+export async function deleteExpiredIdempotencyKeys(db: Kysely<Database>, limit: number): Promise<number> {
+  const result = await sql<{ deleted: number }>`
+    with gone as (
+      delete from idempotency_keys where ctid in (
+        select ctid from idempotency_keys
+        where created_at <= now() - make_interval(secs => ${IDEMPOTENCY_KEY_TTL_SECONDS})
+        limit ${limit}
+      )
+      returning 1
+    )
+    select count(*)::int as deleted from gone
+  `.execute(db);
+  return result.rows[0]?.deleted ?? 0;
+}
+
+/**
+ * `duplicate_of` of the document aliased `d`: the owner's oldest other document (by created_at, then id) with the
+ * same content. Computed when read, so it is decided without a race (whichever order two identical documents are
+ * hashed in, the older one is the original) and never dangles: when the original is deleted, the oldest remaining
+ * copy becomes the original. One probe of documents_user_sha256_idx.
+ */
+export const duplicateOfExpression = sql<string | null>`(
+  select o.id from documents o
+  where o.user_id = d.user_id and o.sha256 = d.sha256 and (o.created_at, o.id) < (d.created_at, d.id)
+  order by o.created_at, o.id
+  limit 1
+)`;
+const duplicateOf = duplicateOfExpression.as('duplicate_of');
+
+/** Records kite's hash of a document's bytes; a hash already recorded is kept (the bytes cannot change). */
+export async function saveContentHash(db: Kysely<Database>, id: string, sha256: string): Promise<void> {
+  await db
+    .updateTable('documents')
+    .set({ sha256 })
+    .where('id', '=', id)
+    .where('sha256', 'is', null)
+    .execute();
+}
+
+/** The owner's oldest document with this content, if any. */
+export async function findDocumentWithContent(
+  db: Kysely<Database>,
+  userId: string,
+  sha256: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('documents')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('sha256', '=', sha256)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 export async function findDocumentForOwner(
   db: Kysely<Database>,
   userId: string,
   id: string,
-): Promise<DocumentRow | undefined> {
+): Promise<ShownDocumentRow | undefined> {
   return db
-    .selectFrom('documents')
-    .selectAll()
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
+    .selectFrom('documents as d')
+    .selectAll('d')
+    .select(duplicateOf)
+    .where('d.id', '=', id)
+    .where('d.user_id', '=', userId)
     .executeTakeFirst();
 }
 
@@ -147,7 +259,7 @@ export async function topicsOfDocuments(
 }
 
 export type ReprocessOutcome =
-  | { kind: 'queued'; document: DocumentRow }
+  | { kind: 'queued'; document: ShownDocumentRow }
   | { kind: 'pending' }
   | { kind: 'missing' };
 
@@ -158,12 +270,13 @@ export async function markForReclassification(
   id: string,
 ): Promise<ReprocessOutcome> {
   const updated = await db
-    .updateTable('documents')
+    .updateTable('documents as d')
     .set({ status: 'uploaded', error: null, classified_at: null })
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .where('status', 'in', ['uploaded', 'classified', 'failed'])
+    .where('d.id', '=', id)
+    .where('d.user_id', '=', userId)
+    .where('d.status', 'in', ['uploaded', 'classified', 'failed'])
     .returningAll()
+    .returning(duplicateOf)
     .executeTakeFirst();
   if (updated) return { kind: 'queued', document: updated };
   const existing = await findDocumentForOwner(db, userId, id);
@@ -173,13 +286,14 @@ export async function markForReclassification(
 export interface ListDocumentsFilter {
   status?: DocumentRow['status'] | undefined;
   topicId?: string | undefined;
+  sha256?: string | undefined;
   /** Keyset position: only documents strictly after it in (created_at desc, id desc) order. */
   after?: { createdAt: string; id: string } | undefined;
   limit: number;
 }
 
 /** A listed row plus its created_at as text with microseconds, for the next page's cursor. */
-export type ListedDocumentRow = DocumentRow & { cursor_created_at: string };
+export type ListedDocumentRow = ShownDocumentRow & { cursor_created_at: string };
 
 /**
  * The owner's documents, newest first, one keyset page. The row comparison on (created_at, id) walks the
@@ -193,6 +307,7 @@ export async function listDocumentsForOwner(
   let query = db
     .selectFrom('documents as d')
     .selectAll('d')
+    .select(duplicateOf)
     .select(
       sql<string>`to_char(d.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(
         'cursor_created_at',
@@ -200,6 +315,7 @@ export async function listDocumentsForOwner(
     )
     .where('d.user_id', '=', userId);
   if (filter.status) query = query.where('d.status', '=', filter.status);
+  if (filter.sha256) query = query.where('d.sha256', '=', filter.sha256);
   if (filter.topicId) {
     const topicId = filter.topicId;
     query = query.where(({ exists, selectFrom }) =>

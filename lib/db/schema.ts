@@ -38,8 +38,12 @@ export interface DocumentsTable {
   created_at: Generated<Date>;
   confirmed_at: NullableTimestamp;
   classified_at: NullableTimestamp;
+  /** kite's SHA-256 of the stored bytes, lowercase hex; null until the classify worker has hashed them. */
+  sha256: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type DocumentRow = Selectable<DocumentsTable>;
+/** A document as the queries that show it select it: with its computed `duplicate_of` (lib/db/documents.ts). */
+export type ShownDocumentRow = DocumentRow & { duplicate_of?: string | null };
 export type NewDocument = Insertable<DocumentsTable>;
 
 export interface TopicsTable {
@@ -64,6 +68,16 @@ export interface UploadTombstonesTable {
   delete_after: Date;
 }
 
+/** A request's Idempotency-Key and the document its first use created (README "Duplicates and retried requests"). */
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  /** SHA-256 of the route and the validated body: the same key with another body is a conflict. */
+  fingerprint: string;
+  document_id: string;
+  created_at: Generated<Date>;
+}
+
 /** One per document (README "Search"): its extracted text and the tsvector over filename + text. */
 export interface DocumentSearchTable {
   document_id: string;
@@ -84,5 +98,6 @@ export interface Database {
   topics: TopicsTable;
   document_topics: DocumentTopicsTable;
   upload_tombstones: UploadTombstonesTable;
+  idempotency_keys: IdempotencyKeysTable;
   document_search: DocumentSearchTable;
 }

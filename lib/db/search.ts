@@ -1,6 +1,7 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { DocumentTopicRow } from './documents.js';
-import type { Database, DocumentRow } from './schema.js';
+import { type Kysely, sql } from 'kysely';
+import { type DocumentTopicRow, duplicateOfExpression } from './documents.js';
+import type { Database, DocumentRow, ShownDocumentRow } from './schema.js';
+import { insertFilenameOnly } from './search-rows.js';
 
 /**
  * Full-text search (README "Search"). Every document has one document_search row: its extracted text and a
@@ -8,46 +9,12 @@ import type { Database, DocumentRow } from './schema.js';
  * search configuration `language`. Every function here takes the configuration's name, already checked to exist.
  */
 
-/** What a classification (or a reindex) stores for a document. */
-export interface SearchText {
-  content: string;
-  /** The text search configuration the vector is built in (SEARCH_LANGUAGE). */
-  language: string;
-  /** The extractor version that produced `content` (lib/ai/extract.ts EXTRACTOR_VERSION). */
-  extractor: number;
-}
-
 /** The names of the text search configurations this database has, as SEARCH_LANGUAGE may name them. */
 export async function searchLanguages(db: Kysely<Database>): Promise<string[]> {
   const result = await sql<{ name: string }>`
     select cfgname as name from pg_ts_config where pg_ts_config_is_visible(oid) order by cfgname
   `.execute(db);
   return result.rows.map((row) => row.name);
-}
-
-/**
- * An INSERT … ON CONFLICT that (re)writes the search rows of the rows of CTE `source` (columns id, user_id,
- * filename), for use inside the statement that changes those documents, so the text lands in its transaction.
- */
-export function upsertSearchText(source: string, text: SearchText): RawBuilder<unknown> {
-  return sql`
-    insert into document_search (document_id, user_id, content, vector, language, extractor, updated_at)
-    select src.id, src.user_id, t.content, kite_search_vector(${text.language}::regconfig, src.filename, t.content),
-      ${text.language}, ${text.extractor}, now()
-    from ${sql.table(source)} src, (select ${text.content}::text as content) t
-    on conflict (document_id) do update set content = excluded.content, vector = excluded.vector,
-      language = excluded.language, extractor = excluded.extractor, updated_at = excluded.updated_at
-  `;
-}
-
-/** The same for a new document (CTE `source`): its filename is searchable from the start, before any text. */
-export function insertFilenameOnly(source: string, language: string): RawBuilder<unknown> {
-  return sql`
-    insert into document_search (document_id, user_id, vector, language)
-    select src.id, src.user_id, kite_search_vector(${language}::regconfig, src.filename, ''), ${language}
-    from ${sql.table(source)} src
-    on conflict (document_id) do nothing
-  `;
 }
 
 /**
@@ -102,7 +69,7 @@ export interface SearchFilter {
   limit: number;
 }
 
-export type SearchHitRow = DocumentRow & {
+export type SearchHitRow = ShownDocumentRow & {
   /** The document's topics, as topicsOfDocuments gives them (one round trip fewer). */
   topics: DocumentTopicRow[];
   rank: number;
@@ -160,7 +127,7 @@ export async function searchDocumentsForOwner(
         from document_topics dt join topics t on t.id = dt.topic_id where dt.document_id = page.id
       ), '[]'::json) as topics
     from (
-      select d.*, ${rank} as rank
+      select d.*, ${duplicateOfExpression} as duplicate_of, ${rank} as rank
       from document_search s join documents d on d.id = s.document_id
       where ${sql.join(conditions, sql` and `)}
       order by rank desc, d.created_at desc, d.id desc
@@ -242,16 +209,28 @@ export async function saveExtractedTexts(
 }
 
 /**
- * Reindex, pass 3: rebuilds up to `limit` vectors not yet in `language` from the stored text (no S3 read). Rows a
+ * Reindex, pass 3: rebuilds vectors not yet in `language` from the stored text (no S3 read): up to `limit` rows and
+ * about `maxChars` characters of text, so a statement stays short (its rows are locked while it runs). Rows a
  * classification is writing are skipped (SKIP LOCKED): it writes them in the current language itself.
  */
-export async function rebuildVectors(db: Kysely<Database>, language: string, limit: number): Promise<number> {
+export async function rebuildVectors(
+  db: Kysely<Database>,
+  language: string,
+  limit: number,
+  maxChars: number,
+): Promise<number> {
+  // octet_length reads a stored text's size from its header, without decompressing it.
   const result = await sql`
-    with batch as (
-      select document_id from document_search where language <> ${language}
+    with locked as (
+      select document_id, octet_length(content) as size from document_search where language <> ${language}
       order by document_id
       limit ${limit}
       for update skip locked
+    ), batch as (
+      select document_id from (
+        select document_id, sum(size) over (order by document_id) - size as before from locked
+      ) sized
+      where before < ${maxChars}
     )
     update document_search s
     set vector = kite_search_vector(${language}::regconfig, d.filename, s.content), language = ${language},

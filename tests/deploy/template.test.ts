@@ -148,7 +148,7 @@ describe('the prod CloudFormation template', () => {
       'https://admin.example.com',
     ]);
     expect(api?.Properties.CorsConfiguration.AllowHeaders).toEqual(
-      expect.arrayContaining(['Authorization', 'Content-Type']),
+      expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key']),
     );
   });
 

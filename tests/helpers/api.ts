@@ -17,6 +17,8 @@ export interface CallOptions {
   rawBody?: string;
   token?: string | null;
   headers?: Record<string, string>;
+  /** The function's timeout: the context's remaining time counts down from it (default: a constant 30 s). */
+  timeoutMs?: number;
 }
 
 export interface CallResult<T = any> {
@@ -25,7 +27,8 @@ export interface CallResult<T = any> {
   headers: Record<string, unknown>;
 }
 
-export function lambdaContext(functionName = 'kite-test'): Context {
+export function lambdaContext(functionName = 'kite-test', timeoutMs?: number): Context {
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -35,7 +38,7 @@ export function lambdaContext(functionName = 'kite-test'): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'test',
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => (deadline === undefined ? 30_000 : Math.max(deadline - Date.now(), 0)),
     done: () => {},
     fail: () => {},
     succeed: () => {},
@@ -72,7 +75,7 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
       timeEpoch: Date.now(),
     },
   };
-  const result = await handler(event, lambdaContext());
+  const result = await handler(event, lambdaContext('kite-test', options.timeoutMs));
   const text = typeof result.body === 'string' ? result.body : '';
   return {
     status: result.statusCode ?? 200,

@@ -137,6 +137,7 @@ describe('the multi-user isolation migration', () => {
       'document_search',
       'document_topics',
       'documents',
+      'idempotency_keys',
       'quotas',
       'topics',
       'upload_tombstones',
