@@ -5,6 +5,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     testEnv: Record<string, string>;
     postgresServerUrl: string;
+    /** radosgw checks signatures and lengths; s3rver does not (tests that need a strict S3 ask for it). */
+    testS3: 'radosgw' | 's3rver';
   }
 }
 
@@ -21,5 +23,6 @@ export default async function setup(project: TestProject) {
     LOG_LEVEL: 'SILENT',
   });
   project.provide('postgresServerUrl', stack.postgresServerUrl);
+  project.provide('testS3', stack.s3);
   return stack.stop;
 }

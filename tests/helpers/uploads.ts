@@ -1,5 +1,9 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
+import { config } from '../../lib/config.js';
+import { db } from '../../lib/db/client.js';
+import { createS3Client } from '../../lib/storage.js';
 import { call } from './api.js';
 
 export interface Ticket {
@@ -33,6 +37,25 @@ export async function putBytes(ticket: Ticket, bytes: Uint8Array | string, heade
     body,
   });
   if (!response.ok) throw new Error(`PUT answered ${response.status}: ${await response.text()}`);
+}
+
+/**
+ * Writes an object under the document's key with the bucket owner's credentials, not through kite's URL: what a
+ * strict S3 never lets a presigned PUT do (more bytes than signed), for the checks kite still makes at confirm.
+ */
+export async function putObjectDirectly(documentId: string, bytes: Uint8Array): Promise<string> {
+  const row = await db()
+    .selectFrom('documents')
+    .select('storage_key')
+    .where('id', '=', documentId)
+    .executeTakeFirstOrThrow();
+  const s3 = await createS3Client(config());
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: config().S3_BUCKET, Key: row.storage_key, Body: bytes }));
+  } finally {
+    s3.destroy();
+  }
+  return row.storage_key;
 }
 
 export function confirm(token: string, documentId: string) {
