@@ -6,6 +6,7 @@ import pg from 'pg';
 import { checkSearchLanguage } from '../lib/search-language.js';
 import { migrate } from '../migrations/migrator.js';
 import { ensureBucket } from './bucket.js';
+import { CEPH_DEV_CREDENTIALS, cephInstalled, startCeph } from './ceph.js';
 import { type ClassifyConsumer, startClassifyConsumer } from './classify-consumer.js';
 import {
   createClassifyQueues,
@@ -83,22 +84,15 @@ async function main(): Promise<void> {
     env.AWS_SECRET_ACCESS_KEY = process.env.AWS_SECRET_ACCESS_KEY ?? 'test';
     log(`S3 and SQS: ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL)`);
   } else {
-    const s3: Running = await startS3Emulator({
-      port: Number(process.env.KITE_S3_PORT ?? 4569),
-      directory: join(DATA_DIR, 's3'),
-      bucket,
-      allowedOrigins: ['*'],
-    });
+    const s3 = await startLocalS3();
     stops.push(s3.stop);
     const sqs = await startSqsEmulator({ port: Number(process.env.KITE_SQS_PORT ?? 9324) });
     stops.push(sqs.stop);
     env.AWS_ENDPOINT_URL_S3 = s3.url;
     env.AWS_ENDPOINT_URL_SQS = sqs.url;
-    env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-    env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-    log(
-      `S3: ${s3.url} (s3rver, data in ${join(DATA_DIR, 's3')})  SQS: ${sqs.url} (local-aws-sqs, in memory)`,
-    );
+    env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    log(`S3: ${s3.url} (${s3.description})  SQS: ${sqs.url} (local-aws-sqs, in memory)`);
   }
 
   await ensureBucket({
@@ -188,6 +182,37 @@ async function main(): Promise<void> {
   });
   log(`classify queue consumed: ${CLASSIFY.concurrency} pollers, batches of up to ${CLASSIFY.batchSize}`);
   log(`ready: API on ${api}  (token: npm run token -- <user> [--admin])`);
+}
+
+/**
+ * s3rver by default (nothing to install, checks no signature); `KITE_S3=ceph` runs Ceph's RADOS Gateway instead,
+ * which fails the way AWS fails (README "npm start with a strict S3").
+ */
+async function startLocalS3(): Promise<
+  Running & { credentials: { accessKeyId: string; secretAccessKey: string }; description: string }
+> {
+  const port = Number(process.env.KITE_S3_PORT ?? 4569);
+  const choice = process.env.KITE_S3 ?? 's3rver';
+  if (choice === 'ceph') {
+    if (!cephInstalled()) {
+      throw new Error(
+        'KITE_S3=ceph needs Ceph: apt-get install --no-install-recommends radosgw ceph-mon ceph-osd',
+      );
+    }
+    const directory = join(DATA_DIR, 'ceph');
+    const ceph = await startCeph({ directory, persistent: true, port, ...CEPH_DEV_CREDENTIALS });
+    const kept = ceph.restored ? 'objects kept from the last clean stop' : 'new and empty';
+    return {
+      url: ceph.url,
+      stop: ceph.stop,
+      credentials: ceph.credentials,
+      description: `radosgw, signatures checked; Ceph memstore in ${directory}, ${kept}, up in ${ceph.readyAfterMs} ms`,
+    };
+  }
+  if (choice !== 's3rver') throw new Error(`KITE_S3 must be s3rver or ceph, not ${choice}`);
+  const directory = join(DATA_DIR, 's3');
+  const s3 = await startS3Emulator({ port, directory, bucket, allowedOrigins: ['*'] });
+  return { ...s3, credentials: EMULATOR_CREDENTIALS, description: `s3rver, data in ${directory}` };
 }
 
 function prefix(chunk: Buffer): string {

@@ -53,7 +53,7 @@ async function startTestS3(name: string, bucket: string): Promise<TestS3> {
       allowedOrigins: [TEST_ORIGIN],
     });
     console.info(
-      `[${name}] S3: radosgw (Ceph ${ceph.url}, ready in ${ceph.readyAfterMs} ms), signatures checked`,
+      `[${name}] S3: radosgw (Ceph ${ceph.url}, up in ${ceph.readyAfterMs} ms), signatures checked`,
     );
     return { kind: 'radosgw', ...ceph };
   }

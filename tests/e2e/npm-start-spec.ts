@@ -1,0 +1,338 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from '../../local/token.js';
+import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import { buildPdf } from '../helpers/pdf.js';
+import { freePort } from '../helpers/postgres.js';
+
+/**
+ * Boots `npm start` as a user would (embedded Postgres, emulators, serverless offline) and walks the API, on the
+ * given S3: s3rver (the default, nothing to install) or radosgw (`KITE_S3=ceph`).
+ */
+export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
+  describe(`npm start (KITE_S3=${s3})`, () => {
+    let child: ChildProcess;
+    let output = '';
+    let api = '';
+    let dataDir = '';
+    let readyAfterMs = 0;
+    let llm: FakeLlm;
+
+    beforeAll(async () => {
+      // The only stand-in: an LLM server speaking Ollama's API, reached by the real client inside offline.
+      llm = await startFakeLlm();
+      llm.respondWith(() => JSON.stringify({ topics: ['Finance'], newTopics: ['Receipts'] }));
+      dataDir = mkdtempSync(join(tmpdir(), 'kite-e2e-'));
+      const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all([
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+        freePort(),
+      ]);
+      api = `http://127.0.0.1:${port}`;
+      // A clean environment: none of the test suite's DATABASE_URL / endpoints, so npm start brings its own.
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        KITE_PG_PORT: String(pgPort),
+        KITE_S3_PORT: String(s3Port),
+        KITE_SQS_PORT: String(sqsPort),
+        KITE_LAMBDA_PORT: String(lambdaPort),
+        KITE_DATA_DIR: dataDir,
+        OLLAMA_HOST: llm.ollamaHost,
+        OPENAI_BASE_URL: llm.openaiBaseUrl,
+        ...(s3 === 'ceph' ? { KITE_S3: 'ceph' } : {}),
+      };
+      const started = Date.now();
+      // Its own process group, so the test can send Ctrl-C's SIGINT to the whole group as a terminal does.
+      child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child.stdout?.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr?.on('data', (chunk) => {
+        output += chunk;
+      });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`npm start not ready after 180 s:\n${output}`)),
+          180_000,
+        );
+        const check = setInterval(() => {
+          if (/\bready\b/.test(output)) {
+            clearInterval(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        }, 100);
+        child.once('exit', (code) => {
+          clearInterval(check);
+          clearTimeout(timer);
+          reject(new Error(`npm start exited with ${code}:\n${output}`));
+        });
+      });
+      readyAfterMs = Date.now() - started;
+      console.info(`npm start printed ready after ${readyAfterMs} ms`);
+    }, 200_000);
+
+    afterAll(async () => {
+      if (child?.pid && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid, 'SIGINT');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+      await llm?.close();
+    }, 30_000);
+
+    /** The document once the queue consumer has moved it past `uploaded` (or as it stands after 60 s). */
+    async function awaitFiled(id: string, headers: Record<string, string>): Promise<any> {
+      let document: any;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        document = ((await (await fetch(`${api}/api/documents/${id}`, { headers })).json()) as any).document;
+        if (document?.status !== 'uploaded') break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return document;
+    }
+
+    it('prints the URLs of what it started and one ready line', () => {
+      expect(output).toMatch(/database: postgres:\/\/\S+ \(embedded PGlite/);
+      expect(output).toMatch(
+        s3 === 'ceph'
+          ? /S3: http:\/\/127\.0\.0\.1:\d+ \(radosgw, signatures checked/
+          : /S3: http:\/\/127\.0\.0\.1:\d+ \(s3rver/,
+      );
+      expect(output).toMatch(/SQS: http:\/\/127\.0\.0\.1:\d+/);
+      const readyLines = output.split('\n').filter((line) => /\bready\b/.test(line));
+      expect(readyLines).toEqual([
+        expect.stringMatching(/^\[kite\] ready: API on http:\/\/127\.0\.0\.1:\d+/),
+      ]);
+    });
+
+    it('walks upload-url → PUT → confirm over HTTP', async () => {
+      const token = await signDevToken('e2e-user', { email: 'e2e@example.test' });
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const content = 'hello from the end-to-end test';
+
+      const ticketResponse = await fetch(`${api}/api/documents/upload-url`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          filename: 'e2e.txt',
+          contentType: 'text/plain',
+          size: Buffer.byteLength(content),
+        }),
+      });
+      expect(ticketResponse.status).toBe(201);
+      const ticket = (await ticketResponse.json()) as any;
+
+      const put = await fetch(ticket.upload.url, {
+        method: 'PUT',
+        headers: ticket.upload.headers,
+        body: content,
+      });
+      expect(put.status).toBe(200);
+
+      const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+        method: 'POST',
+        headers: auth,
+      });
+      expect(confirmed.status).toBe(200);
+      const body = (await confirmed.json()) as any;
+      expect(body.document).toMatchObject({ status: 'uploaded', sizeBytes: Buffer.byteLength(content) });
+      expect(body.quota.usedBytes).toBe(Buffer.byteLength(content));
+
+      const me = (await (await fetch(`${api}/api/me`, { headers: auth })).json()) as any;
+      expect(me).toMatchObject({
+        id: 'e2e-user',
+        email: 'e2e@example.test',
+        quota: { usedBytes: Buffer.byteLength(content) },
+      });
+    });
+
+    if (s3 === 'ceph') {
+      it('refuses a PUT of more bytes than upload-url signed, and confirm finds nothing', async () => {
+        const auth = {
+          authorization: `Bearer ${await signDevToken('e2e-strict')}`,
+          'content-type': 'application/json',
+        };
+        const ticket = (await (
+          await fetch(`${api}/api/documents/upload-url`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ filename: 'small.txt', contentType: 'text/plain', size: 5 }),
+          })
+        ).json()) as any;
+
+        const put = await fetch(ticket.upload.url, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'far more than five bytes',
+        });
+        expect(put.status).toBe(403);
+        const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+          method: 'POST',
+          headers: auth,
+        });
+        expect(confirmed.status).toBe(409);
+        expect(((await confirmed.json()) as any).error.code).toBe('upload_missing');
+      });
+    }
+
+    it('files an upload under topics through the queue, with no manual step', async () => {
+      const admin = {
+        authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`,
+        'content-type': 'application/json',
+      };
+      const user = {
+        authorization: `Bearer ${await signDevToken('e2e-filer')}`,
+        'content-type': 'application/json',
+      };
+      const topic = await fetch(`${api}/api/admin/topics`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'Finance', description: 'Money matters' }),
+      });
+      expect(topic.status).toBe(201);
+
+      const content = 'Invoice 2026-001: 3 widgets, total EUR 120.00';
+      const ticket = (await (
+        await fetch(`${api}/api/documents/upload-url`, {
+          method: 'POST',
+          headers: user,
+          body: JSON.stringify({
+            filename: 'invoice.txt',
+            contentType: 'text/plain',
+            size: Buffer.byteLength(content),
+          }),
+        })
+      ).json()) as any;
+      await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: content });
+      const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+        method: 'POST',
+        headers: user,
+      });
+      expect(confirmed.status).toBe(200);
+
+      const document = await awaitFiled(ticket.document.id, user);
+      expect(document.status).toBe('classified');
+      expect(document.topics.map((t: any) => [t.name, t.scope, t.source]).sort()).toEqual([
+        ['Finance', 'system', 'ai'],
+        ['Receipts', 'user', 'ai'],
+      ]);
+      const sent = llm.requests.find((r) => JSON.stringify(r.messages).includes('Invoice 2026-001'));
+      expect(sent?.model).toBe('llama3.2');
+    }, 90_000);
+
+    // PDF.js and the OpenAI SDK ship beside the classify bundle and load on first use (deploy/esbuild-plugins.cjs):
+    // this walks both through the bundle serverless offline built, as Lambda would run it.
+    it("reads a PDF and asks an OpenAI-compatible endpoint through the bundle's lazily loaded chunks", async () => {
+      const admin = {
+        authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`,
+        'content-type': 'application/json',
+      };
+      const user = {
+        authorization: `Bearer ${await signDevToken('e2e-openai-user')}`,
+        'content-type': 'application/json',
+      };
+      expect((await fetch(`${api}/api/me`, { headers: user })).status).toBe(200);
+      const patched = await fetch(`${api}/api/admin/users/e2e-openai-user`, {
+        method: 'PATCH',
+        headers: admin,
+        body: JSON.stringify({ aiProvider: 'openai', aiModel: 'gpt-e2e' }),
+      });
+      expect(patched.status).toBe(200);
+
+      const pdf = buildPdf([['Quarterly tax return 2026', 'Payable to the revenue office']]);
+      const ticket = (await (
+        await fetch(`${api}/api/documents/upload-url`, {
+          method: 'POST',
+          headers: user,
+          body: JSON.stringify({ filename: 'tax.pdf', contentType: 'application/pdf', size: pdf.byteLength }),
+        })
+      ).json()) as any;
+      await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: pdf });
+      const confirmed = await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, {
+        method: 'POST',
+        headers: user,
+      });
+      expect(confirmed.status).toBe(200);
+
+      const document = await awaitFiled(ticket.document.id, user);
+      expect(document.status, JSON.stringify(document)).toBe('classified');
+      const sent = llm.requests.find((r) => JSON.stringify(r.messages).includes('Quarterly tax return 2026'));
+      expect(sent, 'the PDF text reached the LLM').toBeDefined();
+      expect(sent?.api).toBe('openai');
+      expect(sent?.model).toBe('gpt-e2e');
+    }, 90_000);
+
+    it('finds a document by what it says through GET /api/search, the snippet plain text with offsets', async () => {
+      const user = {
+        authorization: `Bearer ${await signDevToken('e2e-searcher')}`,
+        'content-type': 'application/json',
+      };
+      const content = 'Ω note: <script>alert(1)</script> the kiwi harvest invoice, 😀 paid.';
+      const ticket = (await (
+        await fetch(`${api}/api/documents/upload-url`, {
+          method: 'POST',
+          headers: user,
+          body: JSON.stringify({
+            filename: 'harvest.txt',
+            contentType: 'text/plain',
+            size: Buffer.byteLength(content),
+          }),
+        })
+      ).json()) as any;
+      await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: content });
+      await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, { method: 'POST', headers: user });
+      expect((await awaitFiled(ticket.document.id, user)).status).toBe('classified');
+
+      const response = await fetch(`${api}/api/search?q=${encodeURIComponent('"kiwi harvest" -apple')}`, {
+        headers: user,
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as any;
+      expect(body.nextCursor).toBeNull();
+      expect(body.results).toHaveLength(1);
+      const [hit] = body.results;
+      expect(hit.document.id).toBe(ticket.document.id);
+      // An excerpt of whole words (short words at its edges are left out); markup is text.
+      expect(hit.snippet).toContain('note: <script>alert(1)</script> the kiwi harvest invoice, 😀 paid');
+      expect(hit.highlights.map(([s, e]: [number, number]) => hit.snippet.slice(s, e))).toEqual([
+        'kiwi',
+        'harvest',
+      ]);
+      const empty = await fetch(`${api}/api/search?q=${encodeURIComponent('-apple')}`, { headers: user });
+      expect(empty.status).toBe(400);
+    }, 90_000);
+
+    it('answers unknown and retired routes with the contract 404 and bad tokens with 401', async () => {
+      const settings = await fetch(`${api}/api/settings`);
+      expect(settings.status).toBe(404);
+      expect(((await settings.json()) as any).error.code).toBe('not_found');
+      const me = await fetch(`${api}/api/me`, { headers: { authorization: 'Bearer nope' } });
+      expect(me.status).toBe(401);
+      expect(((await me.json()) as any).error.code).toBe('unauthorized');
+    });
+
+    it('answers CORS preflights for browsers', async () => {
+      const preflight = await fetch(`${api}/api/documents/upload-url`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'http://app.example.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+      expect(preflight.status).toBeLessThan(300);
+      expect(preflight.headers.get('access-control-allow-origin')).toMatch(/http:\/\/app\.example\.test|\*/);
+      expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    });
+  });
+}
