@@ -7,10 +7,11 @@ import {
   findStrandedUploads,
   leaseDueTombstones,
   restorePurgedDocuments,
+  tombstoneKeys,
 } from './db/documents.js';
 import { logger } from './logger.js';
 import { enqueueClassification } from './queue.js';
-import { deleteObjects } from './storage.js';
+import { deleteObjects, ObjectsNotDeletedError } from './storage.js';
 
 /** DeleteObjects takes at most 1000 keys: one batch of rows is one S3 call. */
 export const PURGE_BATCH_SIZE = 1000;
@@ -35,7 +36,8 @@ export interface PurgeOptions {
  * fails, the deleted rows are put back from their snapshots, so the state is as before the batch and the next run
  * retries it; the error is rethrown so the invocation is seen to fail. Deleting objects first would also be
  * retryable, but without a lock held across the S3 call two purges would pick, and delete, the same objects.
- * The one window left is the process dying between the two steps: that batch's objects are orphaned (no row is
+ * When S3 answers but refuses some keys (a per-key error), the batch counts as purged and only those keys are
+ * kept, as tombstones the sweep retries after TOMBSTONE_LEASE_SECONDS (README "Purge"). The one window left is the process dying between the two steps: that batch's objects are orphaned (no row is
  * ever left pointing at a deleted object, and nobody can reach those objects any more).
  */
 export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<number> {
@@ -57,6 +59,12 @@ export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<n
     try {
       await deleteObjects(batch.map((row) => row.storage_key));
     } catch (error) {
+      if (error instanceof ObjectsNotDeletedError) {
+        // S3 deleted the rest of the batch; the keys it refused go to the tombstones, which later sweeps retry.
+        await keepRefusedKeys(error, 'purge');
+        purged += batch.length;
+        continue;
+      }
       await putBack(
         batch.map((row) => row.snapshot),
         batch.map((row) => row.storage_key),
@@ -70,6 +78,23 @@ export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<n
     }
     purged += batch.length;
   }
+}
+
+/**
+ * Keys S3 refused to delete (a per-key error in DeleteObjects: a bucket policy, an object lock…) are a standing
+ * condition an operator must see, not a reason to fail the whole run or to forget the key.
+ */
+async function keepRefusedKeys(error: ObjectsNotDeletedError, step: string): Promise<void> {
+  logRefusedKeys(error, step);
+  await tombstoneKeys(db(), error.failedKeys, TOMBSTONE_LEASE_SECONDS);
+}
+
+function logRefusedKeys(error: ObjectsNotDeletedError, step: string): void {
+  logger.error(`purge: S3 refused to delete some objects (${step}); a later run retries them`, {
+    refused: error.failed.slice(0, 20),
+    count: error.failed.length,
+    retryAfterSeconds: TOMBSTONE_LEASE_SECONDS,
+  });
 }
 
 async function putBack(snapshots: string[], keys: string[]): Promise<void> {
@@ -145,6 +170,15 @@ export async function sweepTombstones(
     try {
       await deleteObjects(keys);
     } catch (error) {
+      if (error instanceof ObjectsNotDeletedError) {
+        // The refused keys stay leased, so a run after the lease retries them; the rest are done.
+        const refused = new Set(error.failedKeys);
+        const deleted = keys.filter((key) => !refused.has(key));
+        logRefusedKeys(error, 'sweep');
+        await deleteTombstones(db(), deleted);
+        swept += deleted.length;
+        continue;
+      }
       logger.error('purge: could not delete tombstoned objects; a later run retries them', {
         keys: keys.length,
         retryAfterSeconds: TOMBSTONE_LEASE_SECONDS,

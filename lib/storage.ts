@@ -172,11 +172,30 @@ export async function sha256OfObject(key: string, signal?: AbortSignal): Promise
 
 const DELETE_BATCH = 1000;
 
-/** Deletes keys with DeleteObjects, 1000 per call; a missing key is fine. Throws if any key could not be deleted. */
+/**
+ * S3 answered a DeleteObjects but refused some keys (AccessDenied from a bucket policy, an object lock, …); the
+ * other keys of the call were deleted. `failedKeys` lists the refused ones, so no caller loses a key it still owes.
+ */
+export class ObjectsNotDeletedError extends Error {
+  constructor(readonly failed: readonly { key: string; code: string }[]) {
+    super(`S3 could not delete ${failed.length} object(s), first: ${failed[0]?.key}: ${failed[0]?.code}`);
+    this.name = 'ObjectsNotDeletedError';
+  }
+
+  get failedKeys(): string[] {
+    return this.failed.map((f) => f.key);
+  }
+}
+
+/**
+ * Deletes keys with DeleteObjects, 1000 per call; a missing key is fine. Throws ObjectsNotDeletedError (after every
+ * batch was tried) if S3 refused some keys, or S3's error if a call failed as a whole.
+ */
 export async function deleteObjects(keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
   const bucket = config().S3_BUCKET;
   const [{ DeleteObjectsCommand }, client] = await Promise.all([s3Sdk(), s3()]);
+  const failed: { key: string; code: string }[] = [];
   for (let start = 0; start < keys.length; start += DELETE_BATCH) {
     const batch = keys.slice(start, start + DELETE_BATCH);
     const result = await client.send(
@@ -186,11 +205,9 @@ export async function deleteObjects(keys: readonly string[]): Promise<void> {
       }),
       { abortSignal: deadlineSignal() },
     );
-    const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-    if (failed.length > 0) {
-      throw new Error(
-        `S3 could not delete ${failed.length} object(s), first: ${failed[0]?.Key}: ${failed[0]?.Code}`,
-      );
+    for (const error of result.Errors ?? []) {
+      if (error.Code !== 'NoSuchKey') failed.push({ key: error.Key ?? '', code: error.Code ?? 'unknown' });
     }
   }
+  if (failed.length > 0) throw new ObjectsNotDeletedError(failed);
 }

@@ -169,7 +169,7 @@ export async function confirmUpload(userId: string, documentId: string): Promise
     const size = await headObjectSize(document.storage_key);
     if (size === undefined) throw new ConflictError('The file has not been uploaded yet', 'upload_missing');
     if (size > cfg.MAX_UPLOAD_BYTES) {
-      await deleteObjects([document.storage_key]);
+      await deleteOversizeObject(documentId, document.storage_key);
       throw new PayloadTooLargeError('file_too_large', `Files may be at most ${cfg.MAX_UPLOAD_BYTES} bytes`);
     }
     const outcome = await confirmPendingDocument(database, userId, documentId, size);
@@ -186,6 +186,21 @@ export async function confirmUpload(userId: string, documentId: string): Promise
     // Another request confirmed it between our read and our update: answer with the current state.
   }
   return currentState(userId, documentId);
+}
+
+/**
+ * The answer is 413 whether or not S3 deletes the object: if it cannot, the document stays `pending` with its key,
+ * so the purge deletes the object when the upload expires. Nothing is counted either way.
+ */
+async function deleteOversizeObject(documentId: string, key: string): Promise<void> {
+  try {
+    await deleteObjects([key]);
+  } catch (error) {
+    logger.warn('confirm: could not delete an oversize object; the purge deletes it later', {
+      documentId,
+      error: error as Error,
+    });
+  }
 }
 
 async function enqueueAfterConfirm(documentId: string): Promise<void> {

@@ -416,6 +416,24 @@ export async function deleteTombstones(db: Kysely<Database>, keys: readonly stri
   await db.deleteFrom('upload_tombstones').where('storage_key', 'in', keys).execute();
 }
 
+/**
+ * Tombstones keys whose objects S3 refused to delete, due in `afterSeconds` (a tombstone already due later keeps
+ * its time), so a later purge's sweep retries them: the key is kept until its object is gone.
+ */
+export async function tombstoneKeys(
+  db: Kysely<Database>,
+  keys: readonly string[],
+  afterSeconds: number,
+): Promise<void> {
+  if (keys.length === 0) return;
+  await sql`
+    insert into upload_tombstones (storage_key, delete_after)
+    select key, now() + make_interval(secs => ${afterSeconds}) from unnest(${[...keys]}::text[]) as key
+    on conflict (storage_key)
+    do update set delete_after = greatest(upload_tombstones.delete_after, excluded.delete_after)
+  `.execute(db);
+}
+
 export interface PurgedDocument {
   storage_key: string;
   /** The deleted row as JSON text, so it can be put back exactly if its object cannot be deleted. */
