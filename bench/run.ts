@@ -72,7 +72,10 @@ async function main(): Promise<void> {
   console.log(`[bench] written to ${RESULTS_FILE}`);
 }
 
-/** The tests' stack (PostgreSQL, s3rver, local-aws-sqs, a migrated database), configured as a Lambda would be. */
+/**
+ * The tests' stack (PostgreSQL, radosgw or s3rver, local-aws-sqs, a migrated database), configured as a Lambda
+ * would be.
+ */
 async function startStack(): Promise<{ stop(): Promise<void> }> {
   const stack = await startTestStack({ name: 'kite-bench', visibilityTimeoutSeconds: 30 });
   Object.assign(process.env, {

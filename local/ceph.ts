@@ -17,7 +17,8 @@ import { promisify } from 'node:util';
 
 /*
  * A one-host Ceph cluster (one mon, one memstore OSD, the RADOS Gateway) for the tests and `KITE_S3=ceph npm start`:
- * a real S3 that checks SigV4, so a presigned PUT refuses another length or type as AWS does (README "Which S3").
+ * a real S3 that checks SigV4, so a presigned PUT refuses another length or type as AWS does (README "Which S3 the
+ * tests use").
  * Every port, path and pid belongs to this instance: several clusters run side by side on one machine, and the
  * daemons are stopped by the pids started here, never by name.
  */
@@ -35,6 +36,9 @@ export interface CephS3 {
   readyAfterMs: number;
   /** True when a persistent cluster came back with what it held at its last clean stop. */
   restored: boolean;
+  /** Where the cluster lives, and the pids of its daemons (mon, OSD, gateway): what stop() ends. */
+  directory: string;
+  pids: number[];
   /** Stops every daemon this instance started (by pid) and removes a temporary directory. */
   stop(): Promise<void>;
 }
@@ -233,7 +237,15 @@ class CephInstance {
   }
 
   handle(url: string, credentials: CephS3['credentials'], started: number, restored: boolean): CephS3 {
-    return { url, credentials, readyAfterMs: Date.now() - started, restored, stop: () => this.stop() };
+    return {
+      url,
+      credentials: { ...credentials },
+      readyAfterMs: Date.now() - started,
+      restored,
+      directory: this.dir,
+      pids: this.daemons.flatMap((child) => (child.pid ? [child.pid] : [])),
+      stop: () => this.stop(),
+    };
   }
 
   /**
