@@ -208,6 +208,22 @@ describe.runIf(strict)("the bucket's CORS", () => {
     expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
   });
 
+  it("answers an allowed origin's PUT with the CORS headers a browser needs to read the ETag", async () => {
+    const { token } = await newCaller();
+    const ticket = await requestUpload(token, { size: 5 });
+
+    const response = await fetch(ticket.upload.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/plain', origin: allowedOrigin },
+      body: 'hello',
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
+    expect(response.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('etag');
+    expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
   it('refuses a preflight from an origin not in ALLOWED_ORIGINS', async () => {
     const response = await preflight('http://elsewhere.example.test');
 
