@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     let dataDir = '';
     let readyAfterMs = 0;
     let llm: FakeLlm;
+    // Relative to the repository, as serverless-esbuild wants it.
+    const esbuildDir = `.esbuild-e2e-${s3}-${process.pid}`;
 
     beforeAll(async () => {
       // The only stand-in: an LLM server speaking Ollama's API, reached by the real client inside offline.
@@ -47,6 +49,8 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
         OLLAMA_HOST: llm.ollamaHost,
         OPENAI_BASE_URL: llm.openaiBaseUrl,
         ...(s3 === 'ceph' ? { KITE_S3: 'ceph' } : {}),
+        // Its own build folder: the other e2e run and the packaging test build at the same time.
+        KITE_ESBUILD_DIR: esbuildDir,
       };
       const started = Date.now();
       // Its own process group, so the test can send Ctrl-C's SIGINT to the whole group as a terminal does.
@@ -86,6 +90,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
         await exited;
       }
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(esbuildDir, { recursive: true, force: true });
       await llm?.close();
     }, 30_000);
 
@@ -113,6 +118,10 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
       expect(readyLines).toEqual([
         expect.stringMatching(/^\[kite\] ready: API on http:\/\/127\.0\.0\.1:\d+/),
       ]);
+    });
+
+    it('bundles into its own build folder', () => {
+      expect(existsSync(join(esbuildDir, '.build', 'functions', 'me.js'))).toBe(true);
     });
 
     it('walks upload-url → PUT → confirm over HTTP', async () => {

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type CephS3, cephInstalled, startCeph } from '../../local/ceph.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type CephS3, startCeph } from '../../local/ceph.js';
 
 function client(ceph: CephS3): S3Client {
   return new S3Client({
@@ -26,7 +26,7 @@ function alive(pid: number): boolean {
 }
 
 /** local/ceph.ts, what the suite and `KITE_S3=ceph npm start` run on (README "Which S3 the tests use"). */
-describe.runIf(cephInstalled())('a one-host Ceph cluster', () => {
+describe.runIf(inject('testS3') === 'radosgw')('a one-host Ceph cluster', () => {
   const kept = mkdtempSync(join(tmpdir(), 'kite-ceph-kept-'));
   afterAll(() => rmSync(kept, { recursive: true, force: true }));
 
