@@ -400,6 +400,11 @@ objecter tick interval = 0.5
 
 [osd]
 osd objectstore = memstore
+# One OSD never recovers from a peer, so a PG log is only memory: 130 instead of 280 MB for 5,000 objects.
+osd min pg log entries = 10
+osd max pg log entries = 10
+osd pg log dups tracked = 10
+osd pg log trim min = 10
 memstore device bytes = ${o.memoryBytes}
 # A clean stop unmounts memstore, which writes its objects to osd data (kept clusters only).
 osd fast shutdown = ${o.persistent ? 'false' : 'true'}

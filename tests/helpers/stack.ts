@@ -43,6 +43,11 @@ async function startTestS3(name: string, bucket: string): Promise<TestS3> {
   if (wanted && wanted !== 'ceph' && wanted !== 's3rver') {
     throw new Error(`KITE_S3 must be ceph or s3rver, not ${wanted}`);
   }
+  if (wanted === 'ceph' && !cephInstalled()) {
+    throw new Error(
+      'KITE_S3=ceph needs Ceph: apt-get install --no-install-recommends radosgw ceph-mon ceph-osd',
+    );
+  }
   if (wanted === 'ceph' || (wanted !== 's3rver' && cephInstalled())) {
     const ceph = await startCeph();
     await ensureBucket({
