@@ -161,7 +161,7 @@ describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
     expect(await usedBytes(userId)).toBe(5);
   });
 
-  it('DELETE answers 503 within the function timeout and nothing changes, then or later', async () => {
+  it('DELETE answers 503 within the function timeout and keeps the row and the quota, then or later', async () => {
     const { userId, token } = await user();
     const id = await confirmedUpload(token);
 
@@ -174,7 +174,10 @@ describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
     await resumeAndSettle(proxies.s3);
     expect(await row(id)).toMatchObject({ status: 'uploaded', size_bytes: 5 });
     expect(await usedBytes(userId)).toBe(5);
-    expect(await state.violations([userId])).toEqual([]);
+    // A held DeleteObjects delivered late is executed by a real S3 (radosgw, AWS): the object may be gone, the row
+    // stays until the retry below (README "What a 503 cannot promise"). A refused request changes nothing.
+    const lateDelete = [`${userId}: uploaded document ${id} has no object`];
+    expect(fault === 'hang' ? [[], lateDelete] : [[]]).toContainEqual(await state.violations([userId]));
     expect((await documentCall(token, 'DELETE', id)).status).toBe(204);
     expect(await usedBytes(userId)).toBe(0);
   });
