@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CephS3, startCeph } from '../../local/ceph.js';
 
 function client(ceph: CephS3): S3Client {
@@ -27,7 +27,10 @@ function alive(pid: number): boolean {
 
 /** local/ceph.ts, what the suite and `KITE_S3=ceph npm start` run on (README "Which S3 the tests use"). */
 describe.runIf(inject('testS3') === 'radosgw')('a one-host Ceph cluster', () => {
-  const kept = mkdtempSync(join(tmpdir(), 'kite-ceph-kept-'));
+  let kept = '';
+  beforeAll(() => {
+    kept = mkdtempSync(join(tmpdir(), 'kite-ceph-kept-'));
+  });
   afterAll(() => rmSync(kept, { recursive: true, force: true }));
 
   it('serves S3 for the keys it was given, and stop ends its daemons by pid and removes its directory', async () => {
