@@ -1,6 +1,6 @@
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 
-/** Creates the documents bucket if missing and sets the CORS browsers need for presigned PUT/GET; idempotent. */
+/** Creates the documents bucket if missing and sets the CORS browsers need to upload and download; idempotent. */
 export async function ensureBucket(options: {
   endpoint: string;
   region: string;
@@ -29,9 +29,10 @@ export async function ensureBucket(options: {
           CORSRules: [
             {
               AllowedOrigins: [...options.allowedOrigins],
-              AllowedMethods: ['PUT', 'GET', 'HEAD'],
+              // README "Large files": POST creates and completes multipart uploads, DELETE aborts them.
+              AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
               AllowedHeaders: ['*'],
-              ExposeHeaders: ['ETag'],
+              ExposeHeaders: ['ETag', 'x-amz-error-code'],
               MaxAgeSeconds: 3000,
             },
           ],

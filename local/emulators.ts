@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
+import { extendS3rverMultipart } from './s3rver-multipart.js';
 
 /** s3rver only accepts these credentials on signed requests; they are emulator-only and not secret. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -17,14 +18,15 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The CORS rules browsers need to PUT (with the signed headers) and GET straight against the bucket. */
+/** The CORS rules browsers need to upload (single PUT or multipart, with the signed headers) and download. */
 export function corsXml(origins: readonly string[]): string {
   const rules = origins.map(
     (origin) => `<CORSRule>
     <AllowedOrigin>${origin}</AllowedOrigin>
-    <AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod><AllowedMethod>DELETE</AllowedMethod>
     <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
+    <ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-amz-error-code</ExposeHeader>
     <MaxAgeSeconds>3000</MaxAgeSeconds>
   </CORSRule>`,
   );
@@ -38,6 +40,7 @@ export async function startS3Emulator(options: {
   allowedOrigins?: readonly string[];
 }): Promise<Running> {
   mkdirSync(options.directory, { recursive: true });
+  extendS3rverMultipart();
   const server = new S3rver({
     port: options.port ?? 0,
     address: '127.0.0.1',

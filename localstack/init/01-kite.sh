@@ -14,9 +14,9 @@ origins_json=$(printf '%s' "$origins" | awk -F, '{for (i = 1; i <= NF; i++) prin
 awslocal s3api put-bucket-cors --bucket "$bucket" --cors-configuration "{
   \"CORSRules\": [{
     \"AllowedOrigins\": [${origins_json}],
-    \"AllowedMethods\": [\"PUT\", \"GET\", \"HEAD\"],
+    \"AllowedMethods\": [\"PUT\", \"POST\", \"GET\", \"HEAD\", \"DELETE\"],
     \"AllowedHeaders\": [\"*\"],
-    \"ExposeHeaders\": [\"ETag\"],
+    \"ExposeHeaders\": [\"ETag\", \"x-amz-error-code\"],
     \"MaxAgeSeconds\": 3000
   }]
 }"
