@@ -62,6 +62,14 @@ const schema = z
     JWT_AUDIENCE: optionalString,
     DEFAULT_QUOTA_BYTES: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 1024 ** 3),
     MAX_UPLOAD_BYTES: z._default(positiveInt, 100 * 1024 ** 2),
+    // README "Large files": S3 takes parts of 5 MiB to 5 GiB.
+    MULTIPART_PART_BYTES: z._default(
+      positiveInt.check(
+        z.minimum(5 * 1024 ** 2, 'must be at least 5 MiB (5242880)'),
+        z.maximum(5 * 1024 ** 3, 'must be at most 5 GiB (5368709120)'),
+      ),
+      16 * 1024 ** 2,
+    ),
     ALLOWED_CONTENT_TYPES: z._default(csv, DEFAULT_CONTENT_TYPES),
     UPLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 900),
     DOWNLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 300),

@@ -11,7 +11,7 @@ import {
 } from './db/documents.js';
 import { logger } from './logger.js';
 import { enqueueClassification } from './queue.js';
-import { deleteObjects, ObjectsNotDeletedError } from './storage.js';
+import { abortMultipartUploads, deleteObjects, ObjectsNotDeletedError } from './storage.js';
 
 /** DeleteObjects takes at most 1000 keys: one batch of rows is one S3 call. */
 export const PURGE_BATCH_SIZE = 1000;
@@ -28,7 +28,9 @@ export interface PurgeOptions {
 }
 
 /**
- * Deletes expired pending documents and their objects, batch by batch, until none is left; returns how many.
+ * Deletes expired pending documents (last activity older than the TTL: creation, or a multipart signing) and
+ * their objects, and aborts the unfinished multipart uploads under their keys, batch by batch, until none is
+ * left; returns how many.
  * Nothing is refunded: pending documents never counted against the quota.
  *
  * Order: each batch's rows are deleted first (one statement, rows claimed with SKIP LOCKED, so concurrent purges
@@ -58,6 +60,7 @@ export async function purgeExpiredUploads(options: PurgeOptions = {}): Promise<n
     );
     if (batch.length === 0) return purged;
     try {
+      await abortMultipartUploads(batch.filter((row) => row.multipart).map((row) => row.storage_key));
       await deleteObjects(batch.map((row) => row.storage_key));
     } catch (error) {
       if (error instanceof ObjectsNotDeletedError) {
@@ -154,7 +157,8 @@ export const TOMBSTONE_LEASE_SECONDS = 600;
 
 /**
  * Deletes the objects under tombstoned keys (documents deleted, or pending uploads purged, while their upload URL
- * still worked) once that URL can no longer be used: whatever a client PUT there is unowned and uncounted. A
+ * still worked) once that URL can no longer be used: whatever a client PUT there is unowned and uncounted; under a
+ * multipart key, unfinished uploads are aborted too. A
  * missing object is the usual case and fine. Batches of up to 1000 keys are leased, their objects deleted with one
  * DeleteObjects, then the tombstones removed; if S3 fails, the error is rethrown and the lease lets a later run
  * retry. Returns how many keys were swept.
@@ -166,9 +170,11 @@ export async function sweepTombstones(
   let swept = 0;
   for (;;) {
     if (options.deadline !== undefined && Date.now() >= options.deadline) return swept;
-    const keys = await leaseDueTombstones(db(), batchSize, TOMBSTONE_LEASE_SECONDS);
-    if (keys.length === 0) return swept;
+    const due = await leaseDueTombstones(db(), batchSize, TOMBSTONE_LEASE_SECONDS);
+    if (due.length === 0) return swept;
+    const keys = due.map((tombstone) => tombstone.storage_key);
     try {
+      await abortMultipartUploads(due.filter((tombstone) => tombstone.multipart).map((t) => t.storage_key));
       await deleteObjects(keys);
     } catch (error) {
       if (error instanceof ObjectsNotDeletedError) {

@@ -43,6 +43,80 @@ export const idempotencyKeySchema = z.optional(
     .string()
     .check(z.regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1 to 255 visible ASCII characters')),
 );
+/** POST /api/documents/multipart (README "Large files"): as upload-url, plus the client's part size if it cut parts. */
+export const multipartBody = z.strictObject({
+  ...uploadUrlBody.shape,
+  size: z
+    .number()
+    .check(
+      z.int('size must be an integer'),
+      z.positive('size must be at least 1: an empty file goes through upload-url'),
+      z.maximum(Number.MAX_SAFE_INTEGER),
+    ),
+  partSize: z.optional(
+    z.number().check(z.int('partSize must be an integer'), z.positive('partSize must be positive')),
+  ),
+});
+export type MultipartBody = z.infer<typeof multipartBody>;
+
+export const MULTIPART_OPERATIONS = ['uploadPart', 'listParts', 'complete', 'abort'] as const;
+
+/** POST /api/documents/{id}/multipart/sign. */
+export const multipartSignBody = z
+  .strictObject({
+    uploadId: z
+      .string({ error: 'uploadId must be a string' })
+      .check(
+        z.minLength(1, 'uploadId must not be empty'),
+        z.maxLength(1024, 'uploadId must be at most 1024 characters'),
+        z.regex(/^[\x21-\x7e]+$/, 'uploadId must be visible ASCII characters'),
+      ),
+    operation: z.enum(MULTIPART_OPERATIONS, {
+      error: `operation must be one of ${MULTIPART_OPERATIONS.join(', ')}`,
+    }),
+    partNumbers: z.optional(
+      z
+        .array(z.number().check(z.int('part numbers are integers'), z.positive('part numbers start at 1')))
+        .check(
+          z.minLength(1, 'partNumbers must name at least one part'),
+          z.maxLength(1000, 'at most 1000 part numbers per call'),
+        ),
+    ),
+    partNumberMarker: z.optional(
+      z.number().check(z.int('partNumberMarker must be an integer'), z.nonnegative(), z.maximum(10_000)),
+    ),
+  })
+  .check(
+    z.refine((body) => (body.operation === 'uploadPart') === (body.partNumbers !== undefined), {
+      message: 'partNumbers is required for uploadPart and only for it',
+      path: ['partNumbers'],
+    }),
+    z.refine((body) => body.operation === 'listParts' || body.partNumberMarker === undefined, {
+      message: 'partNumberMarker is only for listParts',
+      path: ['partNumberMarker'],
+    }),
+  );
+export type MultipartSignBody = z.infer<typeof multipartSignBody>;
+
+/** A request a client sends straight to S3 as kite signed it (responses of multipart and sign). */
+export const signedRequestSchema = z.object({
+  partNumber: z.optional(z.number()),
+  url: z.string(),
+  method: z.enum(['POST', 'PUT', 'GET', 'DELETE']),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
+});
+
+/** The `upload` of the multipart answer (201 `{document, upload}`). */
+export const multipartUploadSchema = z.object({
+  key: z.string(),
+  partSize: z.number(),
+  partCount: z.number(),
+  create: signedRequestSchema,
+});
+
+/** The answer of POST /api/documents/{id}/multipart/sign (200). */
+export const multipartSignResponse = z.object({ requests: z.array(signedRequestSchema) });
 
 export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'classified', 'failed'] as const;
 

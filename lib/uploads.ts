@@ -21,6 +21,7 @@ import {
   UnsupportedMediaTypeError,
 } from './errors.js';
 import { logger } from './logger.js';
+import { MAX_SINGLE_PUT_BYTES } from './multipart-rules.js';
 import { enqueueClassification } from './queue.js';
 import type { UploadUrlBody } from './schemas.js';
 import { searchLanguage } from './search-language.js';
@@ -29,7 +30,7 @@ import { type DocumentView, documentView, quotaView } from './views.js';
 
 export interface UploadTicket {
   document: DocumentView;
-  upload: { url: string; method: 'PUT'; headers: PresignedPut['headers']; expiresAt: string };
+  upload: { key: string; url: string; method: 'PUT'; headers: PresignedPut['headers']; expiresAt: string };
 }
 
 /** What upload-url and multipart ask for before a pending document exists. */
@@ -45,6 +46,10 @@ export interface PendingDocumentOptions {
   idempotencyKey?: string | undefined;
   /** The route and its validated body: a retry must send the same to get the same document. */
   fingerprint: { route: string; body: unknown };
+  /** What S3 takes in this kind of upload (5 GiB in one PUT, 5 TiB in parts), and what to do above it. */
+  s3Limit: { bytes: number; hint: string };
+  /** Multipart uploads only: every part but the last has exactly this many bytes (README "Large files"). */
+  partBytes?: number | undefined;
 }
 
 /**
@@ -70,8 +75,15 @@ export async function createPendingDocument(
   if (!cfg.ALLOWED_CONTENT_TYPES.includes(request.contentType)) {
     throw new UnsupportedMediaTypeError(`Content type ${request.contentType} is not accepted`);
   }
-  if (request.size > cfg.MAX_UPLOAD_BYTES) {
-    throw new PayloadTooLargeError('file_too_large', `Files may be at most ${cfg.MAX_UPLOAD_BYTES} bytes`);
+  const overMax = request.size > cfg.MAX_UPLOAD_BYTES;
+  const overS3 = request.size > options.s3Limit.bytes;
+  if (overMax || overS3) {
+    const max = `Files may be at most ${cfg.MAX_UPLOAD_BYTES} bytes`;
+    const { hint } = options.s3Limit;
+    throw new PayloadTooLargeError(
+      'file_too_large',
+      overMax ? (overS3 ? `${max}; ${hint}` : max) : capitalise(hint),
+    );
   }
   if (request.sha256) {
     const existing = await findDocumentWithContent(database, caller.userId, request.sha256);
@@ -86,6 +98,7 @@ export async function createPendingDocument(
       filename: request.filename,
       content_type: request.contentType,
       storage_key: storageKey(caller.userId, id, request.filename),
+      part_bytes: options.partBytes ?? null,
     },
     request.size,
     await searchLanguage(),
@@ -99,6 +112,8 @@ export async function createPendingDocument(
   }
   throw new PayloadTooLargeError('quota_exceeded', 'This file does not fit in your remaining quota');
 }
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function fingerprintOf(value: { route: string; body: unknown }): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
@@ -142,11 +157,21 @@ export async function createUpload(
   const row = await createPendingDocument(caller, request, {
     idempotencyKey,
     fingerprint: { route: 'upload-url', body: request },
+    s3Limit: {
+      bytes: MAX_SINGLE_PUT_BYTES,
+      hint: `a single upload stops at ${MAX_SINGLE_PUT_BYTES} bytes (5 GiB): send larger files in parts with POST /api/documents/multipart`,
+    },
   });
   const put = await presignPut(row.storage_key, request.contentType, request.size);
   return {
     document: documentView(row),
-    upload: { url: put.url, method: 'PUT', headers: put.headers, expiresAt: put.expiresAt.toISOString() },
+    upload: {
+      key: row.storage_key,
+      url: put.url,
+      method: 'PUT',
+      headers: put.headers,
+      expiresAt: put.expiresAt.toISOString(),
+    },
   };
 }
 

@@ -20,7 +20,7 @@ export interface IdempotencyClaim {
  */
 export async function insertPendingDocumentWithinQuota(
   db: Kysely<Database>,
-  doc: Omit<NewDocument, 'status' | 'size_bytes' | 'sha256'>,
+  doc: Pick<NewDocument, 'id' | 'user_id' | 'filename' | 'content_type' | 'storage_key' | 'part_bytes'>,
   claimedSize: number,
   searchLanguage: string,
   claim?: IdempotencyClaim,
@@ -28,8 +28,9 @@ export async function insertPendingDocumentWithinQuota(
   if (!claim) {
     const result = await sql<DocumentRow>`
       with inserted as (
-        insert into documents (id, user_id, filename, content_type, storage_key, status)
-        select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
+        insert into documents (id, user_id, filename, content_type, storage_key, status, declared_bytes, part_bytes)
+        select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending',
+          ${claimedSize}, ${doc.part_bytes ?? null}
         from quotas
         where user_id = ${doc.user_id} and used_bytes + ${claimedSize} <= limit_bytes
         returning *
@@ -51,8 +52,9 @@ export async function insertPendingDocumentWithinQuota(
         where idempotency_keys.created_at <= now() - make_interval(secs => ${IDEMPOTENCY_KEY_TTL_SECONDS})
       returning document_id
     ), inserted as (
-      insert into documents (id, user_id, filename, content_type, storage_key, status)
-      select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending'
+      insert into documents (id, user_id, filename, content_type, storage_key, status, declared_bytes, part_bytes)
+      select ${doc.id}, ${doc.user_id}, ${doc.filename}, ${doc.content_type}, ${doc.storage_key}, 'pending',
+        ${claimedSize}, ${doc.part_bytes ?? null}
       from claimed
       returning *
     ), indexed as (
@@ -153,6 +155,29 @@ export async function findDocumentForOwner(
     .executeTakeFirst();
 }
 
+/**
+ * Records a signing for the owner's pending multipart document: binds `uploadId` on the first one and moves
+ * `last_activity_at` (README "Large files"). One UPDATE, so of two first signings with different ids only one
+ * binds. Returns the row, or undefined when nothing matched (the caller finds out why).
+ */
+export async function touchMultipartDocument(
+  db: Kysely<Database>,
+  userId: string,
+  id: string,
+  uploadId: string,
+): Promise<DocumentRow | undefined> {
+  return db
+    .updateTable('documents')
+    .set({ upload_id: sql<string>`coalesce(upload_id, ${uploadId})`, last_activity_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .where('part_bytes', 'is not', null)
+    .where((eb) => eb.or([eb('upload_id', 'is', null), eb('upload_id', '=', uploadId)]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export type ConfirmOutcome =
   | { kind: 'confirmed'; document: DocumentRow; usedBytes: number; limitBytes: number }
   | { kind: 'not_pending' }
@@ -219,6 +244,7 @@ function reviveDocument(json: DocumentRow): DocumentRow {
     created_at: new Date(json.created_at),
     confirmed_at: toDate(json.confirmed_at),
     classified_at: toDate(json.classified_at),
+    last_activity_at: toDate(json.last_activity_at),
   };
 }
 
@@ -358,18 +384,21 @@ export async function deleteDocumentWithRefund(
   id: string,
   uploadUrlTtlSeconds: number,
 ): Promise<DeleteOutcome> {
-  // While the document's upload URL may still be in use (see TOMBSTONE_SLACK_SECONDS), its key is tombstoned in
-  // the same statement, so an object written after the delete is still found and removed by the purge.
+  // While the document's upload URLs may still be in use (see TOMBSTONE_SLACK_SECONDS; the last was signed at its
+  // last activity), its key is tombstoned in the same statement, so an object written after the delete is still
+  // found and removed by the purge.
   const keepFor = uploadUrlTtlSeconds + TOMBSTONE_SLACK_SECONDS;
   const result = await sql<{ deleted: number; refunded: number }>`
     with gone as (
       delete from documents where id = ${id} and user_id = ${userId}
-      returning storage_key, created_at,
+      returning storage_key, coalesce(last_activity_at, created_at) as active_at, part_bytes is not null as multipart,
         case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
     ), tombstone as (
-      insert into upload_tombstones (storage_key, delete_after)
-      select storage_key, created_at + make_interval(secs => ${keepFor}) from gone
-      where created_at + make_interval(secs => ${keepFor}) > now()
+      -- A multipart key is always tombstoned: the purge aborts whatever upload is still open under it.
+      insert into upload_tombstones (storage_key, delete_after, multipart)
+      select storage_key, greatest(active_at + make_interval(secs => ${keepFor}), now()), multipart
+      from gone
+      where multipart or active_at + make_interval(secs => ${keepFor}) > now()
       on conflict (storage_key) do nothing
     ), refund as (
       update quotas set used_bytes = greatest(used_bytes - (select sum(refund) from gone), 0)
@@ -390,12 +419,17 @@ export async function deleteDocumentWithRefund(
  * sets; the caller deletes the objects, then the rows (deleteTombstones). If it dies or S3 fails in between, the
  * lease runs out and a later purge retries: a key is never forgotten, and deleting an object twice is harmless.
  */
+export interface DueTombstone {
+  storage_key: string;
+  multipart: boolean;
+}
+
 export async function leaseDueTombstones(
   db: Kysely<Database>,
   limit: number,
   leaseSeconds: number,
-): Promise<string[]> {
-  const result = await sql<{ storage_key: string }>`
+): Promise<DueTombstone[]> {
+  const result = await sql<DueTombstone>`
     with claimed as materialized (
       select storage_key from upload_tombstones
       where delete_after <= now()
@@ -406,9 +440,9 @@ export async function leaseDueTombstones(
     update upload_tombstones t set delete_after = now() + make_interval(secs => ${leaseSeconds})
     from claimed
     where t.storage_key = claimed.storage_key
-    returning t.storage_key
+    returning t.storage_key, t.multipart
   `.execute(db);
-  return result.rows.map((row) => row.storage_key);
+  return result.rows;
 }
 
 export async function deleteTombstones(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
@@ -436,12 +470,15 @@ export async function tombstoneKeys(
 
 export interface PurgedDocument {
   storage_key: string;
+  /** It was a multipart upload: unfinished uploads under its key are aborted. */
+  multipart: boolean;
   /** The deleted row as JSON text, so it can be put back exactly if its object cannot be deleted. */
   snapshot: string;
 }
 
 /**
- * Deletes up to `limit` pending documents created more than `olderThanSeconds` ago and returns their keys. The
+ * Deletes up to `limit` pending documents last active (created, or signed for) more than `olderThanSeconds` ago
+ * and returns their keys. The
  * rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent purges take disjoint batches and never wait on each
  * other (or on a confirm that holds a row); a row a confirm flipped to `uploaded` is re-checked and left alone.
  */
@@ -451,27 +488,30 @@ export async function deleteExpiredPendingDocuments(
   limit: number,
   uploadUrlTtlSeconds: number,
 ): Promise<PurgedDocument[]> {
-  // A pending upload may expire while its URL still works (PENDING_UPLOAD_TTL_SECONDS close to, or below,
+  // A pending upload may expire while its last URL still works (PENDING_UPLOAD_TTL_SECONDS close to, or below,
   // UPLOAD_URL_TTL_SECONDS): its key is tombstoned like a deleted document's, in the same statement.
   const keepFor = uploadUrlTtlSeconds + TOMBSTONE_SLACK_SECONDS;
   const result = await sql<PurgedDocument>`
     with claimed as materialized (
       select id from documents
-      where status = 'pending' and created_at < now() - make_interval(secs => ${olderThanSeconds})
-      order by created_at
+      where status = 'pending'
+        and coalesce(last_activity_at, created_at) < now() - make_interval(secs => ${olderThanSeconds})
+      order by coalesce(last_activity_at, created_at)
       limit ${limit}
       for update skip locked
     ), purged as (
       delete from documents d using claimed
       where d.id = claimed.id and d.status = 'pending'
-      returning d.storage_key, d.created_at, to_jsonb(d)::text as snapshot
+      returning d.storage_key, coalesce(d.last_activity_at, d.created_at) as active_at,
+        d.part_bytes is not null as multipart,
+        to_jsonb(d)::text as snapshot
     ), tombstone as (
-      insert into upload_tombstones (storage_key, delete_after)
-      select storage_key, created_at + make_interval(secs => ${keepFor}) from purged
-      where created_at + make_interval(secs => ${keepFor}) > now()
+      insert into upload_tombstones (storage_key, delete_after, multipart)
+      select storage_key, active_at + make_interval(secs => ${keepFor}), multipart from purged
+      where active_at + make_interval(secs => ${keepFor}) > now()
       on conflict (storage_key) do nothing
     )
-    select storage_key, snapshot from purged
+    select storage_key, multipart, snapshot from purged
   `.execute(db);
   return result.rows;
 }

@@ -40,6 +40,14 @@ export interface DocumentsTable {
   classified_at: NullableTimestamp;
   /** kite's SHA-256 of the stored bytes, lowercase hex; null until the classify worker has hashed them. */
   sha256: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The size the client declared when it asked to upload (README "Large files"). */
+  declared_bytes: number | null;
+  /** Set only for multipart uploads: every part but the last has exactly this many bytes. */
+  part_bytes: number | null;
+  /** The S3 multipart upload id, bound on the first signing. */
+  upload_id: string | null;
+  /** The last multipart signing (null before): the purge expires by it, or by created_at when null. */
+  last_activity_at: NullableTimestamp;
 }
 export type DocumentRow = Selectable<DocumentsTable>;
 /** A document as the queries that show it select it: with its computed `duplicate_of` (lib/db/documents.ts). */
@@ -66,6 +74,8 @@ export interface DocumentTopicsTable {
 export interface UploadTombstonesTable {
   storage_key: string;
   delete_after: Date;
+  /** The key was a multipart upload's: the purge also aborts unfinished uploads under it. */
+  multipart: Generated<boolean>;
 }
 
 /** A request's Idempotency-Key and the document its first use created (README "Duplicates and retried requests"). */

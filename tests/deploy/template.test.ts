@@ -15,6 +15,7 @@ const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const FUNCTIONS = {
   'upload-url': 'UploadDashurl',
   confirm: 'Confirm',
+  multipart: 'Multipart',
   documents: 'Documents',
   topics: 'Topics',
   'admin-topics': 'AdminDashtopics',
@@ -120,6 +121,8 @@ describe('the prod CloudFormation template', () => {
       [
         'POST /api/documents/upload-url',
         'POST /api/documents/{id}/confirm',
+        'POST /api/documents/multipart',
+        'POST /api/documents/{id}/multipart/sign',
         'GET /api/documents',
         'GET /api/documents/{id}',
         'DELETE /api/documents/{id}',
@@ -190,8 +193,9 @@ describe('the prod CloudFormation template', () => {
     ).toBe('AES256');
     expect(bucket.CorsConfiguration.CorsRules[0]).toMatchObject({
       AllowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
-      AllowedMethods: expect.arrayContaining(['PUT', 'GET']),
+      AllowedMethods: expect.arrayContaining(['PUT', 'POST', 'GET', 'DELETE']),
       AllowedHeaders: expect.arrayContaining(['content-type']),
+      ExposedHeaders: expect.arrayContaining(['ETag']),
     });
     expect(bucket.LifecycleConfiguration.Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation).toBe(1);
     const policy = resources.DocumentsBucketPolicy?.Properties.PolicyDocument.Statement[0];
@@ -221,8 +225,14 @@ describe('the prod CloudFormation template', () => {
           for (const resource of [statement.Resource].flat()) {
             const text = JSON.stringify(resource);
             expect(text, `${id} resource`).not.toBe('"*"');
-            if (actions.some((a) => a.startsWith('s3:')))
+            if (actions.includes('s3:ListBucketMultipartUploads')) {
+              // A bucket-level action: only on the documents bucket, and only for listings under users/.
+              expect(actions, `${id} bucket-level statement`).toEqual(['s3:ListBucketMultipartUploads']);
+              expect(resource).toEqual({ 'Fn::GetAtt': ['DocumentsBucket', 'Arn'] });
+              expect(statement.Condition).toEqual({ StringLikeIfExists: { 's3:prefix': 'users/*' } });
+            } else if (actions.some((a) => a.startsWith('s3:'))) {
               expect(text).toMatch(/DocumentsBucket.*\/users\/\*/);
+            }
             if (actions.some((a) => a.startsWith('sqs:'))) expect(text).toContain('ClassifyQueue');
             if (actions.some((a) => a.startsWith('logs:')))
               expect(text).toMatch(/log-group:\/aws\/lambda\/kite-prod/);
@@ -244,7 +254,17 @@ describe('the prod CloudFormation template', () => {
     expect(actionsOf('classify')).toEqual(
       ['s3:GetObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
     );
-    expect(actionsOf('purge')).toEqual(['s3:DeleteObject', 'sqs:SendMessage']);
+    expect(actionsOf('multipart')).toEqual(
+      ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'].sort(),
+    );
+    expect(actionsOf('purge')).toEqual(
+      [
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:ListBucketMultipartUploads',
+        'sqs:SendMessage',
+      ].sort(),
+    );
     for (const fn of ['topics', 'admin-topics', 'admin-users', 'search', 'me', 'not-found']) {
       expect(
         actionsOf(fn).filter((a) => /^(s3|sqs):/.test(a)),
