@@ -40,6 +40,7 @@ const parts: Record<string, BenchPart> = {
   'upload-ceiling': async () => (await import('./uploads.js')).benchUploadCeiling(),
   hashes: async () => (await import('./hashes.js')).benchHashes(),
   search: async () => (await import('./search.js')).benchSearch(),
+  multipart: async () => (await import('./multipart.js')).benchMultipart(),
 };
 
 // npm runs scripts from the package root.
@@ -88,8 +89,9 @@ async function startStack(): Promise<{ stop(): Promise<void> }> {
     ...stack.env,
     // One connection, as in a Lambda.
     DB_POOL_MAX: '1',
-    // The upload-ceiling part pushes 200 MB through the presigned PUT.
-    MAX_UPLOAD_BYTES: String(512 * 1024 * 1024),
+    // The upload-ceiling part pushes 200 MB through the presigned PUT; the multipart part declares a 5000 MiB
+    // file to sign 1000 of its parts.
+    MAX_UPLOAD_BYTES: String(6 * 1024 ** 3),
     // The purge part seeds 100,000 rows in single statements, far beyond a request's statement budget.
     DB_STATEMENT_TIMEOUT_MS: '0',
     LOG_LEVEL: 'WARN',
