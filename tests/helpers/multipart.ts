@@ -19,13 +19,15 @@ export const MiB = 1024 * 1024;
 
 export function startMultipart(
   token: string,
-  body: { filename?: string; contentType?: string; size: number; partSize?: number },
+  body: { filename?: string; contentType?: string; size: number; partSize?: number; sha256?: string },
+  headers: Record<string, string> = {},
 ) {
   // A 201 body is a MultipartTicket, any other an error body.
   return call(multipartHandler, {
     method: 'POST',
     path: '/api/documents/multipart',
     token,
+    headers,
     body: { filename: 'scan.txt', contentType: 'text/plain', ...body },
   });
 }

@@ -101,6 +101,40 @@ describe('POST /api/documents/multipart', () => {
   });
 });
 
+describe('multipart, duplicates and retried requests', () => {
+  it('with the hash of content the caller already has → 409 duplicate naming it, and nothing created', async () => {
+    const { userId, token } = await newCaller();
+    const { ticket } = await uploadInParts(token, randomBytes(6 * MiB), { partSize: 5 * MiB });
+    expect((await confirm(token, ticket.document.id)).status).toBe(200);
+    const hash = 'ab'.repeat(32);
+    // As the classify worker records it once it has hashed the stored bytes.
+    await db().updateTable('documents').set({ sha256: hash }).where('id', '=', ticket.document.id).execute();
+    const again = await startMultipart(token, { size: 6 * MiB, sha256: hash.toUpperCase() });
+    expect([again.status, again.body.error.code, again.body.error.details]).toEqual([
+      409,
+      'duplicate',
+      { documentId: ticket.document.id },
+    ]);
+    const rows = await db().selectFrom('documents').select('id').where('user_id', '=', userId).execute();
+    expect(rows.map((r) => r.id)).toEqual([ticket.document.id]);
+  });
+
+  it('a retry with the same Idempotency-Key and body gets the same document and a fresh create URL', async () => {
+    const { userId, token } = await newCaller();
+    const headers = { 'idempotency-key': `mp-${userId}` };
+    const first = await startMultipart(token, { size: 12 * MiB, partSize: 5 * MiB }, headers);
+    const retry = await startMultipart(token, { size: 12 * MiB, partSize: 5 * MiB }, headers);
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(retry.body.document.id).toBe(first.body.document.id);
+    expect(retry.body.upload).toMatchObject({ key: first.body.upload.key, partSize: 5 * MiB, partCount: 3 });
+    expect(await createUpload(retry.body)).toBeTruthy();
+    const other = await startMultipart(token, { size: 12 * MiB }, headers);
+    expect([other.status, other.body.error.code]).toEqual([409, 'conflict']);
+    const rows = await db().selectFrom('documents').select('id').where('user_id', '=', userId).execute();
+    expect(rows).toHaveLength(1);
+  });
+});
+
 describe('POST /api/documents/upload-url and large files', () => {
   it('answers upload.key, whose third segment is the document id', async () => {
     const { userId, token } = await newCaller();
