@@ -5,6 +5,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/token.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import {
+  completeXml,
+  createUpload,
+  listedParts,
+  MiB,
+  type MultipartTicket,
+  putPart,
+  type SignedRequest,
+  send,
+  slice,
+} from '../helpers/multipart.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { freePort } from '../helpers/postgres.js';
 
@@ -343,5 +354,70 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
       expect(preflight.headers.get('access-control-allow-origin')).toMatch(/http:\/\/app\.example\.test|\*/);
       expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
     });
+
+    it('serves multipart uploads, resume and abort included, on its S3', async () => {
+      const auth = {
+        authorization: `Bearer ${await signDevToken('e2e-multipart')}`,
+        'content-type': 'application/json',
+      };
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${api}${path}`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      const file = Buffer.alloc(6 * MiB + 1, 3);
+      const started = await post('/api/documents/multipart', {
+        filename: 'big.txt',
+        contentType: 'text/plain',
+        size: file.length,
+        partSize: 5 * MiB,
+      });
+      expect(started.status).toBe(201);
+      const ticket = started.body as MultipartTicket;
+      const id = ticket.document.id;
+      const uploadId = await createUpload(ticket);
+      const signParts = async (partNumbers: number[]) =>
+        (
+          await post(`/api/documents/${id}/multipart/sign`, {
+            uploadId,
+            operation: 'uploadPart',
+            partNumbers,
+          })
+        ).body.requests as SignedRequest[];
+      const signOne = async (operation: string) =>
+        (await post(`/api/documents/${id}/multipart/sign`, { uploadId, operation })).body
+          .requests[0] as SignedRequest;
+      const [first] = await signParts([1]);
+      const etags = [{ partNumber: 1, etag: await putPart(first as SignedRequest, slice(file, 5 * MiB, 1)) }];
+      // Resuming: S3 says which parts it holds; only the rest is sent.
+      expect(await listedParts(await signOne('listParts'))).toEqual([1]);
+      const [second] = await signParts([2]);
+      etags.push({ partNumber: 2, etag: await putPart(second as SignedRequest, slice(file, 5 * MiB, 2)) });
+      expect((await send(await signOne('complete'), completeXml(etags))).status).toBe(200);
+      const confirmed = await post(`/api/documents/${id}/confirm`, {});
+      expect(confirmed.body.document).toMatchObject({ status: 'uploaded', sizeBytes: file.length });
+
+      const dropped = (
+        await post('/api/documents/multipart', {
+          filename: 'gone.txt',
+          contentType: 'text/plain',
+          size: 6 * MiB,
+        })
+      ).body as MultipartTicket;
+      const droppedId = await createUpload(dropped);
+      const abort = await post(`/api/documents/${dropped.document.id}/multipart/sign`, {
+        uploadId: droppedId,
+        operation: 'abort',
+      });
+      expect((await send(abort.body.requests[0])).status).toBe(204);
+      const list = await post(`/api/documents/${dropped.document.id}/multipart/sign`, {
+        uploadId: droppedId,
+        operation: 'listParts',
+      });
+      expect((await send(list.body.requests[0])).status).toBe(404);
+    }, 60_000);
   });
 }
