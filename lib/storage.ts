@@ -341,6 +341,7 @@ export async function presignAbortMultipart(key: string, uploadId: string): Prom
   return ticket(await getSignedUrl(client, command, options), 'DELETE');
 }
 
+/** Keys listed and aborted at once by abortMultipartUploads. */
 const ABORT_CONCURRENCY = 8;
 
 /**
@@ -348,41 +349,42 @@ const ABORT_CONCURRENCY = 8;
  * whose id kite never learned goes too); one already gone is fine. Returns how many were aborted.
  */
 export async function abortMultipartUploads(keys: readonly string[]): Promise<number> {
-  if (keys.length === 0) return 0;
+  let aborted = 0;
+  for (let start = 0; start < keys.length; start += ABORT_CONCURRENCY) {
+    const counts = await Promise.all(keys.slice(start, start + ABORT_CONCURRENCY).map(abortUploadsOf));
+    aborted += counts.reduce((sum, n) => sum + n, 0);
+  }
+  return aborted;
+}
+
+async function abortUploadsOf(key: string): Promise<number> {
   const bucket = config().S3_BUCKET;
   const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
-  const uploads: { key: string; uploadId: string }[] = [];
-  for (const key of keys) {
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    do {
-      const page = await client.send(
-        new sdk.ListMultipartUploadsCommand({
-          Bucket: bucket,
-          Prefix: key,
-          KeyMarker: keyMarker,
-          UploadIdMarker: uploadIdMarker,
-        }),
-      );
-      for (const upload of page.Uploads ?? []) {
-        if (upload.Key === key && upload.UploadId) uploads.push({ key, uploadId: upload.UploadId });
-      }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
-    } while (keyMarker);
-  }
-  for (let start = 0; start < uploads.length; start += ABORT_CONCURRENCY) {
-    await Promise.all(
-      uploads.slice(start, start + ABORT_CONCURRENCY).map(async ({ key, uploadId }) => {
-        try {
-          await client.send(
-            new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
-          );
-        } catch (error) {
-          if (!(error instanceof sdk.S3ServiceException && error.name === 'NoSuchUpload')) throw error;
-        }
+  let aborted = 0;
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  do {
+    const page = await client.send(
+      new sdk.ListMultipartUploadsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
       }),
     );
-  }
-  return uploads.length;
+    for (const upload of page.Uploads ?? []) {
+      if (upload.Key !== key || !upload.UploadId) continue;
+      try {
+        await client.send(
+          new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }),
+        );
+        aborted += 1;
+      } catch (error) {
+        if (!(error instanceof sdk.S3ServiceException && error.name === 'NoSuchUpload')) throw error;
+      }
+    }
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+  } while (keyMarker);
+  return aborted;
 }
