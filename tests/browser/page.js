@@ -12,6 +12,8 @@ const kite = {
   uploaded: [],
   parts: [],
   errors: [],
+  infos: [],
+  wentOffline: 0,
   pauseAfterPart: new Map(),
   removeAfterPart: new Map(),
   /** A file of `size` bytes (a repeating pattern), added to Uppy; returns its Uppy id. */
@@ -24,7 +26,6 @@ const kite = {
     uppy.upload();
   },
   resume: (id) => uppy.pauseResume(id),
-  online: () => navigator.onLine,
 };
 uppy.on('s3-multipart:part-uploaded', (file, part) => {
   kite.parts.push([file.id, part.PartNumber]);
@@ -33,12 +34,9 @@ uppy.on('s3-multipart:part-uploaded', (file, part) => {
 });
 uppy.on('upload-success', (file, response) => kite.uploaded.push([file.id, response.body.key]));
 uppy.on('upload-error', (file, error) => kite.errors.push(`${file.name}: ${error.message}`));
-uppy.on('info-visible', () =>
-  kite.errors.push(
-    uppy
-      .getState()
-      .info.map((i) => i.message)
-      .join('; '),
-  ),
-);
+// What Uppy shows its user: the glue reports a failed confirm there; Uppy says so when the network is gone.
+uppy.on('info-visible', () => kite.infos.push(...uppy.getState().info.map((i) => i.message)));
+uppy.on('is-offline', () => {
+  kite.wentOffline++;
+});
 window.kite = kite;

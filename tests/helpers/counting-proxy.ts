@@ -13,6 +13,11 @@ export interface ProxiedRequest {
 export interface CountingProxy {
   url: string;
   requests: ProxiedRequest[];
+  /**
+   * Holds the next request matching `match` (never forwarded) until the returned `drop` cuts its connection, as
+   * a network that goes away mid-upload would; `held` resolves once such a request has arrived.
+   */
+  holdNext(match: (request: ProxiedRequest) => boolean): { held: Promise<void>; drop(): void };
   stop(): Promise<void>;
 }
 
@@ -23,6 +28,7 @@ export interface CountingProxy {
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
   const upstream = new URL(target);
   const requests: ProxiedRequest[] = [];
+  let hold: { match: (request: ProxiedRequest) => boolean; arrived: (drop: () => void) => void } | undefined;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const record: ProxiedRequest = {
@@ -32,6 +38,12 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       status: 0,
     };
     requests.push(record);
+    if (hold?.match(record)) {
+      const { arrived } = hold;
+      hold = undefined;
+      arrived(() => req.socket.destroy());
+      return;
+    }
     const forward = httpRequest(
       {
         host: upstream.hostname,
@@ -59,6 +71,19 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    holdNext(match) {
+      let cut: (() => void) | undefined;
+      const held = new Promise<void>((resolve) => {
+        hold = {
+          match,
+          arrived: (drop) => {
+            cut = drop;
+            resolve();
+          },
+        };
+      });
+      return { held, drop: () => cut?.() };
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
