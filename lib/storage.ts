@@ -371,12 +371,14 @@ async function abortUploadsOf(key: string): Promise<number> {
         KeyMarker: keyMarker,
         UploadIdMarker: uploadIdMarker,
       }),
+      { abortSignal: deadlineSignal() },
     );
     for (const upload of page.Uploads ?? []) {
       if (upload.Key !== key || !upload.UploadId) continue;
       try {
         await client.send(
           new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }),
+          { abortSignal: deadlineSignal() },
         );
         aborted += 1;
       } catch (error) {
