@@ -30,8 +30,7 @@ export interface PurgeOptions {
 /**
  * Deletes expired pending documents (last activity older than the TTL: creation, or a multipart signing) and
  * their objects, and aborts the unfinished multipart uploads under their keys, batch by batch, until none is
- * left; returns how many.
- * Nothing is refunded: pending documents never counted against the quota.
+ * left; returns how many. Nothing is refunded: pending documents never counted against the quota.
  *
  * Order: each batch's rows are deleted first (one statement, rows claimed with SKIP LOCKED, so concurrent purges
  * take disjoint batches and no row or object is deleted twice), then its objects with one DeleteObjects. If S3
@@ -158,10 +157,9 @@ export const TOMBSTONE_LEASE_SECONDS = 600;
 /**
  * Deletes the objects under tombstoned keys (documents deleted, or pending uploads purged, while their upload URL
  * still worked) once that URL can no longer be used: whatever a client PUT there is unowned and uncounted; under a
- * multipart key, unfinished uploads are aborted too. A
- * missing object is the usual case and fine. Batches of up to 1000 keys are leased, their objects deleted with one
- * DeleteObjects, then the tombstones removed; if S3 fails, the error is rethrown and the lease lets a later run
- * retry. Returns how many keys were swept.
+ * multipart key, unfinished uploads are aborted too. A missing object is the usual case and fine. Batches of up
+ * to 1000 keys are leased, their objects deleted with one DeleteObjects, then the tombstones removed; if S3 fails,
+ * the error is rethrown and the lease lets a later run retry. Returns how many keys were swept.
  */
 export async function sweepTombstones(
   options: Pick<PurgeOptions, 'deadline' | 'batchSize'> = {},

@@ -413,17 +413,18 @@ export async function deleteDocumentWithRefund(
   return { deleted: (row?.deleted ?? 0) > 0, refundedBytes: Number(row?.refunded ?? 0) };
 }
 
+/** A leased tombstone; a multipart key also has its unfinished uploads aborted. */
+export interface DueTombstone {
+  storage_key: string;
+  multipart: boolean;
+}
+
 /**
  * Leases up to `limit` tombstones whose upload window has passed: their `delete_after` moves `leaseSeconds` into
  * the future and their keys are returned. Rows are claimed with SKIP LOCKED, so concurrent purges take disjoint
  * sets; the caller deletes the objects, then the rows (deleteTombstones). If it dies or S3 fails in between, the
  * lease runs out and a later purge retries: a key is never forgotten, and deleting an object twice is harmless.
  */
-export interface DueTombstone {
-  storage_key: string;
-  multipart: boolean;
-}
-
 export async function leaseDueTombstones(
   db: Kysely<Database>,
   limit: number,
@@ -478,9 +479,9 @@ export interface PurgedDocument {
 
 /**
  * Deletes up to `limit` pending documents last active (created, or signed for) more than `olderThanSeconds` ago
- * and returns their keys. The
- * rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent purges take disjoint batches and never wait on each
- * other (or on a confirm that holds a row); a row a confirm flipped to `uploaded` is re-checked and left alone.
+ * and returns their keys. The rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent purges take disjoint
+ * batches and never wait on each other (or on a confirm that holds a row); a row a confirm flipped to `uploaded`
+ * is re-checked and left alone.
  */
 export async function deleteExpiredPendingDocuments(
   db: Kysely<Database>,
