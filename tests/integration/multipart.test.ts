@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { config } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
@@ -31,6 +31,7 @@ process.env.DEFAULT_QUOTA_BYTES = String(64 * MiB);
 afterAll(closeDb);
 
 const GiB = 1024 * MiB;
+const strict = inject('testS3') === 'radosgw';
 
 async function newCaller() {
   const userId = newUserId('multipart');
@@ -320,7 +321,8 @@ describe('multipart uploads against S3', () => {
     expect([after.status, after.body.error.code]).toEqual([409, 'conflict']);
   });
 
-  it('refuses a part larger than was signed', async () => {
+  // Only an S3 that checks signatures can refuse it (README "Which S3 the tests use"): skipped on s3rver.
+  it.runIf(strict)('refuses a part larger than was signed', async () => {
     const { token } = await newCaller();
     const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });
     const uploadId = await createUpload(ticket);
