@@ -3,9 +3,9 @@ import * as baseline from './20240101000000-baseline.js';
 import * as multiUserIsolation from './20250601000000-multi-user-isolation.js';
 import * as documentIndexes from './20250602000000-document-indexes.js';
 import * as uploadTombstones from './20251127000000-upload-tombstones.js';
-import * as multipart from './20261201140000-multipart.js';
 import * as contentHashes from './20261201160000-content-hashes.js';
 import * as documentSearch from './20261201181500-document-search.js';
+import * as multipart from './20261201190000-multipart.js';
 
 /** A static list: bundlers break file-system migration discovery. Names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -13,7 +13,7 @@ export const migrations: Record<string, Migration> = {
   '20250601000000-multi-user-isolation': multiUserIsolation,
   '20250602000000-document-indexes': documentIndexes,
   '20251127000000-upload-tombstones': uploadTombstones,
-  '20261201140000-multipart': multipart,
   '20261201160000-content-hashes': contentHashes,
   '20261201181500-document-search': documentSearch,
+  '20261201190000-multipart': multipart,
 };
