@@ -9,8 +9,12 @@ import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredIdempotencyKeys } from '../../lib/purge.js';
 import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import { MiB, uploadInParts } from '../helpers/multipart.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, type Ticket } from '../helpers/uploads.js';
+
+// Read by lib/config.ts on first use: room for a file in parts (the suite's default limit is 1 MiB).
+process.env.MAX_UPLOAD_BYTES = String(64 * 1024 * 1024);
 
 let fake: FakeLlm;
 
@@ -102,6 +106,26 @@ describe("kite's own content hash", () => {
     await classify(id);
 
     expect(await getDocument(token, id)).toMatchObject({ sha256: sha256(bytes), duplicateOf: null });
+  });
+
+  it("of an object uploaded in parts is the whole file's SHA-256, not S3's hash of part hashes", async () => {
+    const { token } = await newOwner();
+    const file = randomBytes(11 * MiB);
+    const { ticket } = await uploadInParts(token, file, { partSize: 5 * MiB, filename: 'parts.txt' });
+    expect((await confirm(token, ticket.document.id)).status).toBe(200);
+
+    await classify(ticket.document.id);
+
+    expect(await getDocument(token, ticket.document.id)).toMatchObject({
+      sha256: sha256(file),
+      sizeBytes: file.length,
+    });
+    const again = await uploadUrl(token, { size: file.length, sha256: sha256(file) });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({
+      code: 'duplicate',
+      details: { documentId: ticket.document.id },
+    });
   });
 
   it('a second identical upload shows duplicateOf the first; both are kept', async () => {
