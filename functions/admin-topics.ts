@@ -1,4 +1,5 @@
 import { json, noContent, route, router, uuidParam } from '../lib/http.js';
+import type { RoutesOf } from '../lib/routes.js';
 import { createTopicBody, updateTopicBody } from '../lib/schemas.js';
 import { createTopic, deleteTopic, listSystemTopics, updateTopic } from '../lib/topics.js';
 
@@ -31,4 +32,4 @@ export const handler = router({
   'POST /api/admin/topics': create,
   'PATCH /api/admin/topics/{id}': update,
   'DELETE /api/admin/topics/{id}': remove,
-});
+} satisfies Record<RoutesOf<'admin-topics'>, unknown>);

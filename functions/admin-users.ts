@@ -1,6 +1,7 @@
 import { listUsers, updateUser } from '../lib/admin-users.js';
 import { ValidationError } from '../lib/errors.js';
 import { json, route, router, zodIssues } from '../lib/http.js';
+import type { RoutesOf } from '../lib/routes.js';
 import { listUsersQuery, updateUserBody } from '../lib/schemas.js';
 
 /** GET /api/admin/users?limit=&cursor= — every user with AI settings and quota, in id order, one page. */
@@ -18,4 +19,4 @@ const update = route({ admin: true, body: updateUserBody }, async ({ params, bod
 export const handler = router({
   'GET /api/admin/users': list,
   'PATCH /api/admin/users/{id}': update,
-});
+} satisfies Record<RoutesOf<'admin-users'>, unknown>);

@@ -1,6 +1,7 @@
 import { deleteDocument, getDocument, listDocuments, requestClassification } from '../lib/documents.js';
 import { ValidationError } from '../lib/errors.js';
 import { json, noContent, route, router, uuidParam, zodIssues } from '../lib/http.js';
+import type { RoutesOf } from '../lib/routes.js';
 import { listDocumentsQuery } from '../lib/schemas.js';
 
 /** GET /api/documents?status=&topicId=&limit=&cursor= — the caller's documents, newest first, one page. */
@@ -31,4 +32,4 @@ export const handler = router({
   'GET /api/documents/{id}': get,
   'DELETE /api/documents/{id}': remove,
   'POST /api/documents/{id}/classify': classify,
-});
+} satisfies Record<RoutesOf<'documents'>, unknown>);

@@ -1,4 +1,5 @@
 import { json, noContent, route, router, uuidParam } from '../lib/http.js';
+import type { RoutesOf } from '../lib/routes.js';
 import { createTopicBody, updateTopicBody } from '../lib/schemas.js';
 import { createTopic, deleteTopic, listVisibleTopics, updateTopic } from '../lib/topics.js';
 
@@ -28,4 +29,4 @@ export const handler = router({
   'POST /api/topics': create,
   'PATCH /api/topics/{id}': update,
   'DELETE /api/topics/{id}': remove,
-});
+} satisfies Record<RoutesOf<'topics'>, unknown>);

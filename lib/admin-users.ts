@@ -1,16 +1,12 @@
 import { db } from './db/client.js';
 import { listUsersWithQuota, type UserSettings, updateUserSettings } from './db/users.js';
 import { NotFoundError, ValidationError } from './errors.js';
+import type { UserPage } from './response-schemas.js';
 import type { ListUsersQuery, UpdateUserBody } from './schemas.js';
 import { type UserView, userView } from './views.js';
 
-export interface UsersPage {
-  users: UserView[];
-  nextCursor: string | null;
-}
-
 /** GET /api/admin/users: every user in id order, keyset-paginated; `nextCursor` is null on the last page. */
-export async function listUsers(query: ListUsersQuery): Promise<UsersPage> {
+export async function listUsers(query: ListUsersQuery): Promise<UserPage> {
   const afterId = query.cursor === undefined ? undefined : decodeUserCursor(query.cursor);
   // One extra row tells whether another page follows without a count query.
   const rows = await listUsersWithQuota(db(), { limit: query.limit + 1, afterId });

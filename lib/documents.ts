@@ -10,14 +10,10 @@ import {
 import { NotFoundError, UnavailableError } from './errors.js';
 import { logger } from './logger.js';
 import { reprocessDocument } from './reprocess.js';
+import type { DocumentPage, DocumentWithDownload } from './response-schemas.js';
 import type { ListDocumentsQuery } from './schemas.js';
 import { deleteObjects, presignGet } from './storage.js';
-import { type DocumentView, documentView } from './views.js';
-
-export interface DocumentPage {
-  documents: DocumentView[];
-  nextCursor: string | null;
-}
+import { documentView } from './views.js';
 
 /**
  * GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. One row
@@ -45,11 +41,6 @@ export async function listDocuments(userId: string, query: ListDocumentsQuery): 
         ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
         : null,
   };
-}
-
-export interface DocumentWithDownload {
-  document: DocumentView;
-  downloadUrl: string | null;
 }
 
 /** GET /api/documents/{id}: the document, and a short-lived download link once its bytes are confirmed. */

@@ -129,13 +129,20 @@ function queryInt(options: {
   maxMessage: string;
   fallback: number;
 }) {
-  return z._default(
-    z.pipe(
-      z.pipe(z.string().check(z.regex(options.pattern, options.digitsMessage)), z.transform(Number)),
-      z.number().check(z.int(), z.minimum(1, options.minMessage), z.maximum(options.max, options.maxMessage)),
-    ),
-    options.fallback,
-  );
+  return z
+    ._default(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(options.pattern, options.digitsMessage)), z.transform(Number)),
+        z
+          .number()
+          .check(z.int(), z.minimum(1, options.minMessage), z.maximum(options.max, options.maxMessage)),
+      ),
+      options.fallback,
+    )
+    .register(z.globalRegistry, {
+      // The OpenAPI document shows the integer a client means, not the digits it travels as (lib/openapi.ts).
+      queryInteger: { minimum: 1, maximum: options.max, default: options.fallback },
+    });
 }
 
 const topicIdQuery = z.optional(

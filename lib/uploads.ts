@@ -23,15 +23,11 @@ import {
 import { logger } from './logger.js';
 import { MAX_SINGLE_PUT_BYTES } from './multipart-rules.js';
 import { enqueueClassification } from './queue.js';
+import type { ConfirmResult, UploadTicket } from './response-schemas.js';
 import type { UploadUrlBody } from './schemas.js';
 import { searchLanguage } from './search-language.js';
-import { deleteObjects, headObjectSize, type PresignedPut, presignPut, storageKey } from './storage.js';
-import { type DocumentView, documentView, quotaView } from './views.js';
-
-export interface UploadTicket {
-  document: DocumentView;
-  upload: { key: string; url: string; method: 'PUT'; headers: PresignedPut['headers']; expiresAt: string };
-}
+import { deleteObjects, headObjectSize, presignPut, storageKey } from './storage.js';
+import { documentView, quotaView } from './views.js';
 
 /** What upload-url and multipart ask for before a pending document exists. */
 export interface PendingDocumentRequest {
@@ -173,11 +169,6 @@ export async function createUpload(
       expiresAt: put.expiresAt.toISOString(),
     },
   };
-}
-
-export interface ConfirmResult {
-  document: DocumentView;
-  quota: { usedBytes: number; limitBytes: number };
 }
 
 /**

@@ -1,28 +1,12 @@
-import type { DocumentRow, QuotaRow, ShownDocumentRow, TopicRow, TopicSource, UserRow } from './db/schema.js';
+import type { QuotaRow, ShownDocumentRow, TopicRow, UserRow } from './db/schema.js';
+import type { DocumentTopicView, DocumentView, QuotaView, TopicView, UserView } from './response-schemas.js';
 
-/** How rows are shown to clients (README "API"): camelCase, ISO dates. */
+export type { DocumentTopicView, DocumentView, TopicView, UserView };
 
-export interface DocumentTopicView {
-  id: string;
-  name: string;
-  scope: 'system' | 'user';
-  source: TopicSource;
-}
-
-export interface DocumentView {
-  id: string;
-  filename: string;
-  contentType: string;
-  sizeBytes: number | null;
-  status: DocumentRow['status'];
-  topics: DocumentTopicView[];
-  createdAt: string;
-  confirmedAt: string | null;
-  classifiedAt: string | null;
-  error: string | null;
-  sha256: string | null;
-  duplicateOf: string | null;
-}
+/**
+ * How rows are shown to clients (README "API"): camelCase, ISO dates. The types come from the response schemas
+ * the OpenAPI document is generated from, so a field added here and not there does not compile.
+ */
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
@@ -43,15 +27,8 @@ export function documentView(row: ShownDocumentRow, topics: DocumentTopicView[] 
   };
 }
 
-export function quotaView(quota: Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>) {
+export function quotaView(quota: Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>): QuotaView {
   return { usedBytes: quota.used_bytes, limitBytes: quota.limit_bytes };
-}
-
-export interface TopicView {
-  id: string;
-  name: string;
-  description: string | null;
-  scope: 'system' | 'user';
 }
 
 export function topicView(row: Pick<TopicRow, 'id' | 'user_id' | 'name' | 'description'>): TopicView {
@@ -61,15 +38,6 @@ export function topicView(row: Pick<TopicRow, 'id' | 'user_id' | 'name' | 'descr
     description: row.description,
     scope: row.user_id === null ? 'system' : 'user',
   };
-}
-
-export interface UserView {
-  id: string;
-  email: string | null;
-  role: UserRow['role'];
-  aiProvider: string | null;
-  aiModel: string | null;
-  quota: { usedBytes: number; limitBytes: number };
 }
 
 /** The shape GET /api/me answers with; the admin user routes answer with the same. */

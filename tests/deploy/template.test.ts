@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_KEYS } from '../../lib/routes.js';
 
 /** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
 type Resource = { Type: string; Properties: any; Condition?: string };
@@ -22,6 +23,7 @@ const FUNCTIONS = {
   'admin-users': 'AdminDashusers',
   search: 'Search',
   me: 'Me',
+  openapi: 'Openapi',
   'not-found': 'NotDashfound',
   classify: 'Classify',
   purge: 'Purge',
@@ -113,35 +115,11 @@ describe('the prod CloudFormation template', () => {
     }
   });
 
-  it('routes exactly the contract routes (plus the /api catch-all 404)', () => {
+  it('routes exactly the routes of lib/routes.ts (plus the /api catch-all 404)', () => {
     const routes = byType('AWS::ApiGatewayV2::Route')
       .map(([, r]) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(
-      [
-        'POST /api/documents/upload-url',
-        'POST /api/documents/{id}/confirm',
-        'POST /api/documents/multipart',
-        'POST /api/documents/{id}/multipart/sign',
-        'GET /api/documents',
-        'GET /api/documents/{id}',
-        'DELETE /api/documents/{id}',
-        'POST /api/documents/{id}/classify',
-        'GET /api/topics',
-        'POST /api/topics',
-        'PATCH /api/topics/{id}',
-        'DELETE /api/topics/{id}',
-        'GET /api/admin/topics',
-        'POST /api/admin/topics',
-        'PATCH /api/admin/topics/{id}',
-        'DELETE /api/admin/topics/{id}',
-        'GET /api/admin/users',
-        'PATCH /api/admin/users/{id}',
-        'GET /api/search',
-        'GET /api/me',
-        'ANY /api/{proxy+}',
-      ].sort(),
-    );
+    expect(routes).toEqual([...ROUTE_KEYS, 'ANY /api/{proxy+}'].sort());
   });
 
   it('answers CORS for the configured web origins', () => {
@@ -265,7 +243,7 @@ describe('the prod CloudFormation template', () => {
         'sqs:SendMessage',
       ].sort(),
     );
-    for (const fn of ['topics', 'admin-topics', 'admin-users', 'search', 'me', 'not-found']) {
+    for (const fn of ['topics', 'admin-topics', 'admin-users', 'search', 'me', 'openapi', 'not-found']) {
       expect(
         actionsOf(fn).filter((a) => /^(s3|sqs):/.test(a)),
         fn,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { handler as confirmHandler } from '../../functions/confirm.js';
+import { handler as meHandler } from '../../functions/me.js';
+import { handler as openApiHandler } from '../../functions/openapi.js';
+import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { signDevToken } from '../../local/token.js';
+import { assertDocumentedResponse } from './openapi.js';
 
 type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -45,10 +50,23 @@ export function lambdaContext(functionName = 'kite-test', timeoutMs?: number): C
   };
 }
 
-/** Invokes a handler in-process with an API Gateway HTTP API (v2) event, the way Lambda would. */
+// Functions that serve one route: a call without method and path means that route.
+const SINGLE_ROUTE = new Map<unknown, string>([
+  [meHandler, 'GET /api/me'],
+  [uploadUrlHandler, 'POST /api/documents/upload-url'],
+  [confirmHandler, 'POST /api/documents/{id}/confirm'],
+  [openApiHandler, 'GET /api/openapi.json'],
+]);
+
+/**
+ * Invokes a handler in-process with an API Gateway HTTP API (v2) event, the way Lambda would, and checks the
+ * response against the OpenAPI document (tests/helpers/openapi.ts): every response the tests read is one the
+ * document describes.
+ */
 export async function call<T = any>(handler: HttpHandler, options: CallOptions = {}): Promise<CallResult<T>> {
-  const method = options.method ?? 'GET';
-  const path = options.path ?? '/';
+  const [routeMethod, routePath] = SINGLE_ROUTE.get(handler)?.split(' ') ?? [];
+  const method = options.method ?? routeMethod ?? 'GET';
+  const path = options.path ?? routePath ?? '/';
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -77,11 +95,13 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
   };
   const result = await handler(event, lambdaContext('kite-test', options.timeoutMs));
   const text = typeof result.body === 'string' ? result.body : '';
-  return {
+  const response = {
     status: result.statusCode ?? 200,
     body: text ? JSON.parse(text) : undefined,
     headers: result.headers ?? {},
   };
+  assertDocumentedResponse(method, path, response.status, response.body);
+  return response;
 }
 
 export function newUserId(label = 'user'): string {

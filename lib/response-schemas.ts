@@ -1,0 +1,106 @@
+import * as z from 'zod/mini';
+import { DOCUMENT_STATUSES } from './schemas.js';
+
+// What the API answers with (README "API"), as zod schemas: lib/views.ts takes its types from them, the OpenAPI
+// document is generated from them, and the integration tests validate every response they receive against that
+// document. Kept apart from lib/schemas.ts, which every handler loads at cold start to validate requests: nothing
+// at run time needs these but the OpenAPI function.
+
+const dateTime = () => z.iso.datetime();
+const byteCount = () => z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
+const scope = z.enum(['system', 'user']);
+
+export const documentTopicSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  scope,
+  source: z.enum(['ai', 'user']),
+});
+
+export const documentSchema = z.object({
+  id: z.uuid(),
+  filename: z.string(),
+  contentType: z.string(),
+  /** Null until confirm has read the real size from storage. */
+  sizeBytes: z.nullable(byteCount()),
+  status: z.enum(DOCUMENT_STATUSES),
+  topics: z.array(documentTopicSchema),
+  createdAt: dateTime(),
+  confirmedAt: z.nullable(dateTime()),
+  classifiedAt: z.nullable(dateTime()),
+  error: z.nullable(z.string()),
+});
+
+export const quotaSchema = z.object({ usedBytes: byteCount(), limitBytes: byteCount() });
+
+export const topicSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.nullable(z.string()),
+  scope,
+});
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.nullable(z.string()),
+  role: z.enum(['user', 'admin']),
+  aiProvider: z.nullable(z.string()),
+  aiModel: z.nullable(z.string()),
+  quota: quotaSchema,
+});
+
+export const uploadTicketSchema = z.object({
+  document: documentSchema,
+  upload: z.object({
+    url: z.url(),
+    method: z.literal('PUT'),
+    headers: z.object({ 'Content-Type': z.string(), 'Content-Length': z.string().check(z.regex(/^\d+$/)) }),
+    expiresAt: dateTime(),
+  }),
+});
+
+export const confirmResultSchema = z.object({ document: documentSchema, quota: quotaSchema });
+
+export const documentPageSchema = z.object({
+  documents: z.array(documentSchema),
+  nextCursor: z.nullable(z.string()),
+});
+
+export const documentWithDownloadSchema = z.object({
+  document: documentSchema,
+  /** A presigned GET, valid for DOWNLOAD_URL_TTL_SECONDS; null while the document is pending. */
+  downloadUrl: z.nullable(z.url()),
+});
+
+export const documentResponseSchema = z.object({ document: documentSchema });
+export const topicListSchema = z.object({ topics: z.array(topicSchema) });
+export const topicResponseSchema = z.object({ topic: topicSchema });
+export const userPageSchema = z.object({ users: z.array(userSchema), nextCursor: z.nullable(z.string()) });
+export const userResponseSchema = z.object({ user: userSchema });
+
+export const validationIssueSchema = z.object({ path: z.string(), message: z.string() });
+
+/** The one error body (README "Errors"); `codes` narrows `code` to what one response can carry. */
+export function errorBodySchema(codes?: readonly [string, ...string[]]) {
+  return z.object({
+    error: z.object({
+      code: codes ? z.enum(codes) : z.string(),
+      message: z.string(),
+      details: z.optional(
+        // Validation errors list their issues; `duplicate` names the document it duplicates ({documentId}).
+        z.union([z.array(validationIssueSchema), z.record(z.string(), z.unknown())]),
+      ),
+    }),
+  });
+}
+
+export type DocumentTopicView = z.output<typeof documentTopicSchema>;
+export type DocumentView = z.output<typeof documentSchema>;
+export type QuotaView = z.output<typeof quotaSchema>;
+export type TopicView = z.output<typeof topicSchema>;
+export type UserView = z.output<typeof userSchema>;
+export type UploadTicket = z.output<typeof uploadTicketSchema>;
+export type ConfirmResult = z.output<typeof confirmResultSchema>;
+export type DocumentPage = z.output<typeof documentPageSchema>;
+export type DocumentWithDownload = z.output<typeof documentWithDownloadSchema>;
+export type UserPage = z.output<typeof userPageSchema>;

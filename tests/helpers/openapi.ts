@@ -1,0 +1,77 @@
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { openApiDocument } from '../../lib/openapi.js';
+import { ROUTE_KEYS, type RouteKey } from '../../lib/routes.js';
+
+// Every response an integration test receives through call() (tests/helpers/api.ts) is checked here against the
+// OpenAPI document: the status must be one the route documents, and the body must match that response's schema.
+
+const ROOT = 'https://kite.invalid/openapi.json';
+type Json = Record<string, any>;
+
+let compiled: { document: Json; ajv: Ajv2020; cache: Map<string, ValidateFunction> } | undefined;
+
+function validator() {
+  if (!compiled) {
+    const document = openApiDocument() as Json;
+    const ajv = new Ajv2020({ allErrors: true });
+    addFormats(ajv);
+    ajv.addKeyword('components');
+    ajv.addSchema({ $id: ROOT, components: document.components });
+    compiled = { document, ajv, cache: new Map() };
+  }
+  return compiled;
+}
+
+const TEMPLATES = ROUTE_KEYS.map((key) => {
+  const [method, template = ''] = key.split(' ');
+  const pattern = template.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+');
+  return { key, method, regex: new RegExp(`^${pattern}/?$`) };
+});
+
+export function routeOf(method: string, path: string): RouteKey | undefined {
+  return TEMPLATES.find((t) => t.method === method && t.regex.test(path))?.key;
+}
+
+/** The schema (as a validator) a route documents for a status; undefined when the status is not documented. */
+function schemaFor(route: RouteKey | undefined, status: number): ValidateFunction | null | undefined {
+  const { document, ajv, cache } = validator();
+  const id = `${route ?? 'unknown route'} ${status}`;
+  if (cache.has(id)) return cache.get(id);
+  let response: Json | undefined;
+  if (route) {
+    const [method = '', path = ''] = route.split(' ');
+    response = document.paths[path]?.[method.toLowerCase()]?.responses?.[status];
+    if (!response) return undefined;
+  } else if (status < 400) {
+    return undefined; // a success from no route of the API
+  }
+  const schema: Json | undefined = response
+    ? response.content?.['application/json']?.schema
+    : { $ref: '#/components/schemas/Error' };
+  if (!schema) return null; // documented without a body (204)
+  const validate = ajv.compile(schema.$ref ? { $ref: `${ROOT}${schema.$ref}` } : schema);
+  cache.set(id, validate);
+  return validate;
+}
+
+/** Throws unless `body` is what the OpenAPI document says `method path` answers with `status`. */
+export function assertDocumentedResponse(method: string, path: string, status: number, body: unknown): void {
+  const route = routeOf(method, path);
+  const where = `${method} ${path} → ${status}${route ? ` (${route})` : ''}`;
+  const validate = schemaFor(route, status);
+  if (validate === undefined) {
+    throw new Error(`${where}: the OpenAPI document does not list this response (lib/openapi.ts)`);
+  }
+  if (validate === null) {
+    if (body !== undefined)
+      throw new Error(`${where}: documented without a body, got ${JSON.stringify(body)}`);
+    return;
+  }
+  if (!validate(body)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    throw new Error(
+      `${where}: the body does not match the OpenAPI document: ${problems}\n${JSON.stringify(body)}`,
+    );
+  }
+}
