@@ -1,0 +1,338 @@
+import { basename } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  createKiteClient,
+  type Document,
+  KiteApiError,
+  type KiteClient,
+  type Topic,
+  unwrap,
+} from '../client/index.js';
+import { collectFiles } from './files.js';
+import { formatBytes, plainProgress, terminalProgress } from './progress.js';
+import { download } from './transfer.js';
+import { oneLine, skipNothing, skipSameNameAndSize, uploadFiles } from './upload.js';
+
+// `kite`: the command-line client (README "Command-line client"), on the typed client generated from the OpenAPI
+// document. Exit codes: 0 done, 1 a request failed, 2 the command line is wrong.
+
+const DEFAULT_URL = 'http://127.0.0.1:3000';
+
+class UsageError extends Error {}
+
+interface GlobalOptions {
+  url?: string;
+  token?: string;
+}
+
+const program = new Command('kite')
+  .description('Command-line client for kite, the document store')
+  .addOption(new Option('--url <url>', `API base URL (default: $KITE_URL or ${DEFAULT_URL})`))
+  .addOption(new Option('--token <jwt>', 'bearer token (default: $KITE_TOKEN)'))
+  .showHelpAfterError('(kite --help lists the commands)')
+  .exitOverride();
+
+function client(): KiteClient {
+  const options = program.opts<GlobalOptions>();
+  const token = options.token ?? process.env.KITE_TOKEN;
+  if (!token)
+    throw new UsageError('no token: pass --token or set KITE_TOKEN (npm run token -- <user> prints one)');
+  return createKiteClient({ baseUrl: options.url ?? process.env.KITE_URL ?? DEFAULT_URL, token });
+}
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return number;
+}
+
+const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/** Columns padded to their widest cell; the last one is not padded. */
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(
+      `${row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+}
+
+const documentRow = (d: Document) => [
+  d.id,
+  d.status,
+  d.sizeBytes === null ? '-' : formatBytes(d.sizeBytes),
+  d.createdAt.slice(0, 19).replace('T', ' '),
+  d.topics.map((t) => t.name).join(', ') || '-',
+  d.filename,
+];
+const DOCUMENT_HEADER = ['ID', 'STATUS', 'SIZE', 'CREATED', 'TOPICS', 'FILENAME'];
+
+/** A topic named by id or by name (case-insensitive), among the topics the caller sees. */
+async function findTopic(api: KiteClient, idOrName: string): Promise<Topic> {
+  const { topics } = unwrap(await api.GET('/api/topics'));
+  const topic =
+    topics.find((t) => t.id === idOrName.toLowerCase()) ??
+    topics.find((t) => t.name.toLowerCase() === idOrName.trim().toLowerCase());
+  if (!topic) throw new KiteApiError(404, 'not_found', `No topic ${idOrName}`);
+  return topic;
+}
+
+program
+  .command('upload')
+  .description('upload files and directories (recursively); files already stored are skipped')
+  .argument('<paths...>', 'files or directories')
+  .addOption(new Option('-c, --concurrency <n>', 'files in flight at once').default(4).argParser(positiveInt))
+  .option('--no-skip', 'upload even files already stored (same name and size)')
+  .option('--json', 'print the results as JSON instead of progress')
+  .action(async (paths: string[], options: { concurrency: number; skip: boolean; json?: boolean }) => {
+    const api = client();
+    const files = await collectFiles(paths).catch((error: Error) => {
+      throw new UsageError(oneLine(error));
+    });
+    const skip = options.skip ? await skipSameNameAndSize(api) : skipNothing;
+    const onTerminal = !options.json && process.stderr.isTTY === true;
+    const results = await uploadFiles(api, files, {
+      concurrency: options.concurrency,
+      skip,
+      progress: (toSend) =>
+        onTerminal
+          ? terminalProgress({ files: toSend.length, bytes: toSend.reduce((sum, f) => sum + f.size, 0) })
+          : plainProgress({ quiet: options.json === true }),
+    });
+    const count = (status: string) => results.filter((r) => r.status === status).length;
+    if (options.json) printJson(results);
+    else {
+      process.stdout.write(
+        `${count('uploaded')} uploaded, ${count('skipped')} skipped, ${count('failed')} failed\n`,
+      );
+    }
+    if (count('failed') > 0) process.exitCode = 1;
+  });
+
+program
+  .command('ls')
+  .description('list your documents, newest first')
+  .addOption(
+    new Option('--status <status>', 'only documents in this state').choices([
+      'pending',
+      'uploaded',
+      'classified',
+      'failed',
+    ]),
+  )
+  .option('--topic <topic>', 'only documents filed under this topic (id or name)')
+  .addOption(new Option('-n, --limit <n>', 'at most this many').default(50).argParser(positiveInt))
+  .option('--all', 'every document (ignores --limit)')
+  .option('--json', 'print the documents as JSON')
+  .action(
+    async (options: {
+      status?: Document['status'];
+      topic?: string;
+      limit: number;
+      all?: boolean;
+      json?: boolean;
+    }) => {
+      const api = client();
+      const topicId = options.topic ? (await findTopic(api, options.topic)).id : undefined;
+      const documents: Document[] = [];
+      let cursor: string | undefined;
+      do {
+        const want = options.all ? 100 : Math.min(100, options.limit - documents.length);
+        const page = unwrap(
+          await api.GET('/api/documents', {
+            params: {
+              query: {
+                limit: want,
+                ...(options.status ? { status: options.status } : {}),
+                ...(topicId ? { topicId } : {}),
+                ...(cursor ? { cursor } : {}),
+              },
+            },
+          }),
+        );
+        documents.push(...page.documents);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && (options.all || documents.length < options.limit));
+      if (options.json) printJson(documents);
+      else printTable(DOCUMENT_HEADER, documents.map(documentRow));
+    },
+  );
+
+program
+  .command('get')
+  .description("download a document's bytes")
+  .argument('<id>', 'document id')
+  .option('-o, --output <file>', 'where to write it (- for stdout; default: its filename here)')
+  .action(async (id: string, options: { output?: string }) => {
+    const api = client();
+    const { document, downloadUrl } = unwrap(
+      await api.GET('/api/documents/{id}', { params: { path: { id } } }),
+    );
+    if (!downloadUrl)
+      throw new KiteApiError(
+        409,
+        'conflict',
+        `${document.filename} is not uploaded yet (${document.status})`,
+      );
+    const output = options.output ?? basename(document.filename);
+    const destination = output === '-' ? process.stdout : output;
+    const size = document.sizeBytes ?? 0;
+    const bars =
+      output !== '-' && process.stderr.isTTY ? terminalProgress({ files: 1, bytes: size }) : undefined;
+    const bar = bars?.file(document.filename, size);
+    try {
+      await download(
+        downloadUrl,
+        destination,
+        () => {},
+        (bytes) => bar?.advance(bytes),
+      );
+      bar?.finish(`downloaded ${document.filename} ${formatBytes(size)} → ${output}`);
+    } finally {
+      bars?.stop();
+    }
+    if (output !== '-' && !bars) process.stdout.write(`${output}\n`);
+  });
+
+program
+  .command('rm')
+  .description('delete documents (their bytes too; the quota is refunded)')
+  .argument('<ids...>', 'document ids')
+  .action(async (ids: string[]) => {
+    const api = client();
+    for (const id of ids) {
+      unwrap(await api.DELETE('/api/documents/{id}', { params: { path: { id } } }));
+      process.stdout.write(`deleted ${id}\n`);
+    }
+  });
+
+program
+  .command('reclassify')
+  .description('file documents under topics again')
+  .argument('<ids...>', 'document ids')
+  .option('--json', 'print the documents as JSON')
+  .action(async (ids: string[], options: { json?: boolean }) => {
+    const api = client();
+    const documents: Document[] = [];
+    for (const id of ids) {
+      const { document } = unwrap(
+        await api.POST('/api/documents/{id}/classify', { params: { path: { id } } }),
+      );
+      documents.push(document);
+      if (!options.json) process.stdout.write(`queued ${document.id} ${document.filename}\n`);
+    }
+    if (options.json) printJson(documents);
+  });
+
+const topics = program.command('topics').description('the topics you see: the system ones and your own');
+
+topics
+  .command('ls', { isDefault: true })
+  .description('list topics')
+  .option('--json', 'print the topics as JSON')
+  .action(async (options: { json?: boolean }) => {
+    const { topics: list } = unwrap(await client().GET('/api/topics'));
+    if (options.json) printJson(list);
+    else
+      printTable(
+        ['ID', 'SCOPE', 'NAME', 'DESCRIPTION'],
+        list.map((t) => [t.id, t.scope, t.name, t.description ?? '']),
+      );
+  });
+
+topics
+  .command('add')
+  .description('create one of your own topics')
+  .argument('<name>', 'topic name')
+  .option('-d, --description <text>', 'what belongs under it')
+  .option('--json', 'print the topic as JSON')
+  .action(async (name: string, options: { description?: string; json?: boolean }) => {
+    const { topic } = unwrap(
+      await client().POST('/api/topics', {
+        body: { name, ...(options.description ? { description: options.description } : {}) },
+      }),
+    );
+    if (options.json) printJson(topic);
+    else process.stdout.write(`created ${topic.id} ${topic.name}\n`);
+  });
+
+topics
+  .command('rm')
+  .description('delete one of your own topics (by id or name)')
+  .argument('<topic>', 'topic id or name')
+  .action(async (idOrName: string) => {
+    const api = client();
+    const topic = await findTopic(api, idOrName);
+    unwrap(await api.DELETE('/api/topics/{id}', { params: { path: { id: topic.id } } }));
+    process.stdout.write(`deleted ${topic.id} ${topic.name}\n`);
+  });
+
+program
+  .command('me')
+  .description('who you are, your quota and AI settings')
+  .option('--json', 'print it as JSON')
+  .action(async (options: { json?: boolean }) => {
+    const me = unwrap(await client().GET('/api/me'));
+    if (options.json) {
+      printJson(me);
+      return;
+    }
+    const { usedBytes, limitBytes } = me.quota;
+    printTable(
+      ['FIELD', 'VALUE'],
+      [
+        ['id', me.id],
+        ['email', me.email ?? '-'],
+        ['role', me.role],
+        [
+          'quota',
+          `${formatBytes(usedBytes)} of ${formatBytes(limitBytes)} used (${((100 * usedBytes) / Math.max(limitBytes, 1)).toFixed(1)}%)`,
+        ],
+        ['ai', `${me.aiProvider ?? 'default provider'} / ${me.aiModel ?? 'default model'}`],
+      ],
+    );
+  });
+
+/** One readable line on stderr and the exit code: 1 for a failed request, 2 for a wrong command line. */
+function fail(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help) already.
+    return error.exitCode === 0 ||
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version'
+      ? 0
+      : 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`kite: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof KiteApiError) {
+    process.stderr.write(`kite: ${oneLine(error)} (${error.code}, HTTP ${error.status})\n`);
+    return 1;
+  }
+  const url = program.opts<GlobalOptions>().url ?? process.env.KITE_URL ?? DEFAULT_URL;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const unreachable = error instanceof TypeError && error.message === 'fetch failed';
+  process.stderr.write(
+    `kite: ${unreachable ? `cannot reach ${url} (${cause?.code ?? cause?.message ?? 'network error'})` : oneLine(error)}\n`,
+  );
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

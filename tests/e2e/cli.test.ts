@@ -1,0 +1,214 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from '../../local/token.js';
+import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
+import { buildPdf } from '../helpers/pdf.js';
+
+/** The built `kite` CLI run as a user runs it, against one `npm start`. */
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let stack: NpmStart;
+let work = '';
+
+function kite(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/kite.cjs', ...args],
+      {
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KITE_URL: stack.api, ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function userToken(label: string): Promise<string> {
+  return signDevToken(`cli-${label}-${Date.now()}`, { email: `${label}@example.test` });
+}
+
+/** 50 files of the kinds kite accepts, in nested directories, of varied sizes. */
+function mixedDirectory(root: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+  for (let i = 0; i < 50; i++) {
+    const dir = ['', 'letters', 'letters/2026', 'scans'][i % 4] as string;
+    const kind = i % 5;
+    const name = `${dir ? `${dir}/` : ''}file-${String(i).padStart(2, '0')}.${['txt', 'md', 'csv', 'pdf', 'png'][kind]}`;
+    const body =
+      kind === 3
+        ? Buffer.from(buildPdf([[`Invoice number ${i}`, 'Total due: 42 EUR']]))
+        : kind === 4
+          ? Buffer.concat([png, Buffer.alloc(1000 + i * 997, i)])
+          : Buffer.from(`${'line of text '.repeat(i * 40 + 1)}#${i}\n`);
+    mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, name), body);
+    files.set(name, body);
+  }
+  return files;
+}
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'pipe' });
+  work = mkdtempSync(join(tmpdir(), 'kite-cli-'));
+  stack = await bootNpmStart();
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 30_000);
+
+describe('kite CLI against npm start', () => {
+  it('prints its help and exits 0; a wrong command line exits 2', async () => {
+    const help = await kite(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['upload', 'ls', 'get', 'rm', 'reclassify', 'topics', 'me']) {
+      expect(help.stdout).toContain(command);
+    }
+    expect((await kite(['frobnicate'])).code).toBe(2);
+    expect((await kite(['upload', '--concurrency', 'zero', 'x'], { KITE_TOKEN: 'x' })).code).toBe(2);
+    const noToken = await kite(['me']);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/^kite: no token/);
+  });
+
+  it('uploads 50 mixed files 4 at a time, every one confirmed with its size; a second run uploads nothing', async () => {
+    const token = await userToken('bulk');
+    const root = join(work, 'bulk');
+    const files = mixedDirectory(root);
+
+    const first = await kite(['upload', root, '--concurrency', '4'], { KITE_TOKEN: token });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines.filter((line) => line.startsWith('uploaded  '))).toHaveLength(50);
+    expect(lines.at(-1)).toBe('50 uploaded, 0 skipped, 0 failed');
+
+    const listed = await kite(['ls', '--all', '--json'], { KITE_TOKEN: token });
+    expect(listed.code).toBe(0);
+    const documents = JSON.parse(listed.stdout) as { filename: string; sizeBytes: number; status: string }[];
+    expect(documents).toHaveLength(50);
+    for (const [name, body] of files) {
+      const document = documents.find((d) => d.filename === name);
+      expect(document, name).toBeDefined();
+      expect(document?.sizeBytes, name).toBe(body.length);
+      expect(document?.status, name).not.toBe('pending');
+    }
+
+    const second = await kite(['upload', root, '--concurrency', '4', '--json'], { KITE_TOKEN: token });
+    expect(second.code).toBe(0);
+    const results = JSON.parse(second.stdout) as { status: string }[];
+    expect(results).toHaveLength(50);
+    expect(results.every((r) => r.status === 'skipped')).toBe(true);
+    const after = JSON.parse((await kite(['ls', '--all', '--json'], { KITE_TOKEN: token })).stdout);
+    expect(after).toHaveLength(50);
+  });
+
+  it('get returns the same bytes, to a file or to stdout', async () => {
+    const token = await userToken('get');
+    const file = join(work, 'photo.png');
+    const bytes = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300_000, 7)]);
+    writeFileSync(file, bytes);
+    const uploaded = JSON.parse((await kite(['upload', file, '--json'], { KITE_TOKEN: token })).stdout);
+    const id = uploaded[0].documentId as string;
+
+    const out = join(work, 'photo-copy.png');
+    const got = await kite(['get', id, '-o', out], { KITE_TOKEN: token });
+    expect(got.code).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+
+    const piped = await new Promise<Buffer>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['bin/kite.cjs', 'get', id, '-o', '-'],
+        { env: { PATH: process.env.PATH ?? '', KITE_URL: stack.api, KITE_TOKEN: token }, encoding: 'buffer' },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+    });
+    expect(piped.equals(bytes)).toBe(true);
+  });
+
+  it('a bad token prints one readable line from the error body and exits 1', async () => {
+    for (const args of [['me'], ['ls'], ['upload', join(work, 'photo.png')]]) {
+      const result = await kite(args, { KITE_TOKEN: 'not-a-jwt' });
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout, args.join(' ')).toBe('');
+      expect(result.stderr, args.join(' ')).toMatch(/^kite: [^\n]+ \(unauthorized, HTTP 401\)\n$/);
+    }
+  });
+
+  it('--json output parses; topics, reclassify and rm work end to end', async () => {
+    const token = await userToken('json');
+    const me = await kite(['me', '--json'], { KITE_TOKEN: token });
+    expect(JSON.parse(me.stdout)).toMatchObject({ email: 'json@example.test', quota: { usedBytes: 0 } });
+
+    const added = JSON.parse(
+      (await kite(['topics', 'add', 'Receipts', '-d', 'Till slips', '--json'], { KITE_TOKEN: token })).stdout,
+    );
+    expect(added).toMatchObject({ name: 'Receipts', description: 'Till slips', scope: 'user' });
+    const topics = JSON.parse((await kite(['topics', 'ls', '--json'], { KITE_TOKEN: token })).stdout);
+    expect(topics.map((t: { name: string }) => t.name)).toContain('Receipts');
+    const table = await kite(['topics'], { KITE_TOKEN: token });
+    expect(table.stdout).toMatch(/^ID\s+SCOPE\s+NAME/);
+    expect((await kite(['topics', 'rm', 'receipts'], { KITE_TOKEN: token })).code).toBe(0);
+    const missing = await kite(['topics', 'rm', 'receipts'], { KITE_TOKEN: token });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^kite: No topic receipts \(not_found, HTTP 404\)\n$/);
+
+    const file = join(work, 'note.txt');
+    writeFileSync(file, 'a note to reclassify');
+    const [uploaded] = JSON.parse((await kite(['upload', file, '--json'], { KITE_TOKEN: token })).stdout);
+    const queued = JSON.parse(
+      (await kite(['reclassify', uploaded.documentId, '--json'], { KITE_TOKEN: token })).stdout,
+    );
+    expect(queued[0]).toMatchObject({ id: uploaded.documentId, status: 'uploaded' });
+    const ls = await kite(['ls'], { KITE_TOKEN: token });
+    expect(ls.stdout).toMatch(/^ID\s+STATUS\s+SIZE\s+CREATED\s+TOPICS\s+FILENAME\n/);
+    expect(ls.stdout).toContain('note.txt');
+    expect((await kite(['rm', uploaded.documentId], { KITE_TOKEN: token })).stdout).toBe(
+      `deleted ${uploaded.documentId}\n`,
+    );
+    expect(JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout)).toEqual([]);
+    const gone = await kite(['get', uploaded.documentId], { KITE_TOKEN: token });
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/\(not_found, HTTP 404\)\n$/);
+  });
+
+  it('draws a progress bar per file and one for the total on a terminal', async () => {
+    const token = await userToken('tty');
+    const root = join(work, 'tty');
+    mkdirSync(root);
+    for (let i = 0; i < 6; i++) writeFileSync(join(root, `part-${i}.txt`), 'x'.repeat(200_000 + i));
+    const command = `'${process.execPath}' bin/kite.cjs upload '${root}' --concurrency 2`;
+    // util-linux script(1) runs the command on a pseudo-terminal and copies what it draws to stdout.
+    const drawn = execFileSync('script', ['-qefc', command, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', TERM: 'xterm', KITE_URL: stack.api, KITE_TOKEN: token },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(drawn).toContain('\u2588'); // a filled bar cell
+    expect(drawn).toMatch(/total\s+\S*[\u2588\u2591]+\S* 100% \| 6\/6 files/);
+    expect(drawn).toMatch(/part-\d\.txt\s+\S*[\u2588\u2591]+/);
+    expect(drawn).toMatch(/\x1b\[/); // redrawn in place with escape sequences
+    expect(drawn).toContain('6 uploaded, 0 skipped, 0 failed');
+  });
+
+  it('serves its OpenAPI document without a token', async () => {
+    const response = await fetch(`${stack.api}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+});

@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeLlm, startFakeLlm } from './fake-llm.js';
+import { freePort } from './postgres.js';
+
+export interface NpmStart {
+  /** The API, e.g. http://127.0.0.1:PORT. */
+  api: string;
+  llm: FakeLlm;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start` as a user runs it (embedded Postgres, emulators, serverless offline) on free ports in a clean
+ * environment, with the fake LLM as its Ollama; resolves once it prints `ready`.
+ */
+export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promise<NpmStart> {
+  const llm = await startFakeLlm();
+  llm.respondWith(() => JSON.stringify({ topics: [], newTopics: [] }));
+  const dataDir = mkdtempSync(join(tmpdir(), 'kite-npm-start-'));
+  const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    PORT: String(port),
+    KITE_PG_PORT: String(pgPort),
+    KITE_S3_PORT: String(s3Port),
+    KITE_SQS_PORT: String(sqsPort),
+    KITE_LAMBDA_PORT: String(lambdaPort),
+    KITE_DATA_DIR: dataDir,
+    OLLAMA_HOST: llm.ollamaHost,
+    ...extraEnv,
+  };
+  let output = '';
+  // Its own process group, so stop() sends Ctrl-C's SIGINT to all of it as a terminal does.
+  const child: ChildProcess = spawn('npm', ['start'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const stop = async () => {
+    if (child.pid && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid, 'SIGINT');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    await llm.close();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`npm start not ready after 180 s:\n${output}`)),
+        180_000,
+      );
+      const check = setInterval(() => {
+        if (/\bready\b/.test(output)) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 100);
+      child.once('exit', (code) => {
+        clearInterval(check);
+        clearTimeout(timer);
+        reject(new Error(`npm start exited with ${code}:\n${output}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { api: `http://127.0.0.1:${port}`, llm, output: () => output, stop };
+}
