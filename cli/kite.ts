@@ -11,7 +11,7 @@ import {
 import { collectFiles } from './files.js';
 import { formatBytes, plainProgress, terminalProgress } from './progress.js';
 import { download } from './transfer.js';
-import { oneLine, skipNothing, skipSameNameAndSize, uploadFiles } from './upload.js';
+import { oneLine, skipNothing, skipSameContent, uploadFiles } from './upload.js';
 
 // `kite`: the command-line client (README "Command-line client"), on the typed client generated from the OpenAPI
 // document. Exit codes: 0 done, 1 a request failed, 2 the command line is wrong.
@@ -83,17 +83,17 @@ async function findTopic(api: KiteClient, idOrName: string): Promise<Topic> {
 
 program
   .command('upload')
-  .description('upload files and directories (recursively); files already stored are skipped')
+  .description('upload files and directories (recursively); content already stored is skipped')
   .argument('<paths...>', 'files or directories')
   .addOption(new Option('-c, --concurrency <n>', 'files in flight at once').default(4).argParser(positiveInt))
-  .option('--no-skip', 'upload even files already stored (same name and size)')
+  .option('--no-skip', 'upload even content already stored')
   .option('--json', 'print the results as JSON instead of progress')
   .action(async (paths: string[], options: { concurrency: number; skip: boolean; json?: boolean }) => {
     const api = client();
     const files = await collectFiles(paths).catch((error: Error) => {
       throw new UsageError(oneLine(error));
     });
-    const skip = options.skip ? await skipSameNameAndSize(api) : skipNothing;
+    const skip = options.skip ? await skipSameContent(api) : skipNothing;
     const onTerminal = !options.json && process.stderr.isTTY === true;
     const results = await uploadFiles(api, files, {
       concurrency: options.concurrency,

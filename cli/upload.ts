@@ -1,10 +1,13 @@
-import { type KiteClient, unwrap } from '../client/index.js';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { type Document, type KiteApiError, type KiteClient, unwrap } from '../client/index.js';
 import type { LocalFile } from './files.js';
 import { type FileProgress, formatBytes, type Progress } from './progress.js';
 import { putFile } from './transfer.js';
 
 // `kite upload`: upload-url → PUT straight to storage → confirm, for many files at once (README "Command-line
-// client"). Which files are already stored is a SkipPolicy, so a content-hash check can replace name + size.
+// client"). Which files are already stored is a SkipPolicy: by content hash, or by name and size.
 
 export interface UploadResult {
   file: string;
@@ -15,21 +18,21 @@ export interface UploadResult {
   error?: string;
 }
 
-/** Decides, before anything is sent, whether the user already stores a file; answers that document's id. */
+/**
+ * Decides whether the user already stores a file's content before anything is sent (README "Command-line
+ * client"): `existing` is that document's id; `sha256`, when known, goes with upload-url so the API refuses a
+ * duplicate that appeared meanwhile (409 `duplicate`).
+ */
 export interface SkipPolicy {
   readonly describe: string;
-  existing(file: LocalFile): Promise<string | undefined>;
+  check(file: LocalFile): Promise<{ existing?: string; sha256?: string }>;
 }
 
 /** Nothing is skipped. */
-export const skipNothing: SkipPolicy = { describe: 'none', existing: async () => undefined };
+export const skipNothing: SkipPolicy = { describe: 'none', check: async () => ({}) };
 
-/**
- * Until kite hashes content, "already stored" means: a confirmed document of the caller with the same filename and
- * size. One listing of the caller's documents (100 a page) up front, then lookups.
- */
-export async function skipSameNameAndSize(client: KiteClient): Promise<SkipPolicy> {
-  const stored = new Map<string, string>();
+async function storedDocuments(client: KiteClient): Promise<Document[]> {
+  const documents: Document[] = [];
   let cursor: string | undefined;
   do {
     const page = unwrap(
@@ -37,16 +40,38 @@ export async function skipSameNameAndSize(client: KiteClient): Promise<SkipPolic
         params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } },
       }),
     );
-    for (const document of page.documents) {
-      if (document.sizeBytes !== null)
-        stored.set(`${document.filename}\u0000${document.sizeBytes}`, document.id);
-    }
+    documents.push(...page.documents);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
+  return documents.filter((document) => document.sizeBytes !== null);
+}
+
+const nameAndSize = (name: string, size: number) => `${name}\u0000${size}`;
+
+/**
+ * The same content, by SHA-256: the file's hash against kite's hashes of the caller's documents. A document kite
+ * has not hashed yet (it does so just after confirm) is matched by name and size instead, so a run repeated at once
+ * uploads nothing twice either.
+ */
+export async function skipSameContent(client: KiteClient): Promise<SkipPolicy> {
+  const documents = await storedDocuments(client);
+  const byHash = new Map(documents.filter((d) => d.sha256).map((d) => [d.sha256 as string, d.id]));
+  const unhashed = new Map(
+    documents.filter((d) => !d.sha256).map((d) => [nameAndSize(d.filename, d.sizeBytes ?? 0), d.id]),
+  );
   return {
-    describe: 'same name and size',
-    existing: async (file) => stored.get(`${file.name}\u0000${file.size}`),
+    describe: 'same content (SHA-256)',
+    check: async (file) => {
+      const sha256 = await sha256Of(file.path);
+      return { sha256, existing: byHash.get(sha256) ?? unhashed.get(nameAndSize(file.name, file.size)) };
+    },
   };
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
 }
 
 export interface UploadOptions {
@@ -62,33 +87,29 @@ export async function uploadFiles(
   options: UploadOptions,
 ): Promise<UploadResult[]> {
   const results = new Map<LocalFile, UploadResult>();
-  const toSend: LocalFile[] = [];
+  const toSend: { file: LocalFile; sha256?: string }[] = [];
   for (const file of files) {
-    const documentId = await options.skip.existing(file);
-    if (documentId)
-      results.set(file, {
-        file: file.path,
-        name: file.name,
-        status: 'skipped',
-        documentId,
-        sizeBytes: file.size,
-      });
-    else toSend.push(file);
+    const { existing, sha256 } = await options.skip.check(file);
+    if (existing) results.set(file, skipped(file, existing));
+    else toSend.push({ file, ...(sha256 ? { sha256 } : {}) });
   }
-  const progress = options.progress(toSend);
-  for (const result of results.values())
+  const progress = options.progress(toSend.map(({ file }) => file));
+  for (const result of results.values()) {
     progress.line(`skipped   ${result.name} (already stored: ${result.documentId})`);
+  }
   let next = 0;
   const worker = async () => {
     while (next < toSend.length) {
-      const file = toSend[next++] as LocalFile;
-      const bar = progress.file(file.name, file.size);
-      const result = await uploadOne(client, file, bar);
-      results.set(file, result);
+      const item = toSend[next++] as (typeof toSend)[number];
+      const bar = progress.file(item.file.name, item.file.size);
+      const result = await uploadOne(client, item.file, item.sha256, bar);
+      results.set(item.file, result);
       bar.finish(
         result.status === 'uploaded'
-          ? `uploaded  ${file.name} ${formatBytes(file.size)} ${result.documentId}`
-          : `failed    ${file.name}: ${result.error}`,
+          ? `uploaded  ${item.file.name} ${formatBytes(item.file.size)} ${result.documentId}`
+          : result.status === 'skipped'
+            ? `skipped   ${item.file.name} (already stored: ${result.documentId})`
+            : `failed    ${item.file.name}: ${result.error}`,
       );
     }
   };
@@ -100,29 +121,52 @@ export async function uploadFiles(
   return files.map((file) => results.get(file) as UploadResult);
 }
 
-async function uploadOne(client: KiteClient, file: LocalFile, bar: FileProgress): Promise<UploadResult> {
-  const base = { file: file.path, name: file.name };
+function skipped(file: LocalFile, documentId: string): UploadResult {
+  return { file: file.path, name: file.name, status: 'skipped', documentId, sizeBytes: file.size };
+}
+
+/** upload-url → PUT → confirm. A 409 `duplicate` (the content arrived meanwhile) is a skip, not a failure. */
+async function uploadOne(
+  client: KiteClient,
+  file: LocalFile,
+  sha256: string | undefined,
+  bar: FileProgress,
+): Promise<UploadResult> {
   try {
     const ticket = unwrap(
       await client.POST('/api/documents/upload-url', {
-        body: { filename: file.name, contentType: file.contentType, size: file.size },
+        body: {
+          filename: file.name,
+          contentType: file.contentType,
+          size: file.size,
+          ...(sha256 ? { sha256 } : {}),
+        },
       }),
     );
     await putFile(ticket.upload.url, ticket.upload.headers, { path: file.path }, (bytes) =>
       bar.advance(bytes),
     );
-    const confirmed = unwrap(
+    const { document } = unwrap(
       await client.POST('/api/documents/{id}/confirm', { params: { path: { id: ticket.document.id } } }),
     );
     return {
-      ...base,
+      file: file.path,
+      name: file.name,
       status: 'uploaded',
-      documentId: confirmed.document.id,
-      sizeBytes: confirmed.document.sizeBytes ?? undefined,
+      documentId: document.id,
+      ...(document.sizeBytes === null ? {} : { sizeBytes: document.sizeBytes }),
     };
   } catch (error) {
-    return { ...base, status: 'failed', error: oneLine(error) };
+    const duplicateOf =
+      (error as KiteApiError).code === 'duplicate' ? documentIdOf(error as KiteApiError) : undefined;
+    if (duplicateOf) return skipped(file, duplicateOf);
+    return { file: file.path, name: file.name, status: 'failed', error: oneLine(error) };
   }
+}
+
+function documentIdOf(error: KiteApiError): string | undefined {
+  const id = (error.details as { documentId?: unknown } | undefined)?.documentId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 export function oneLine(error: unknown): string {

@@ -241,6 +241,7 @@ export interface components {
             filename: string;
             contentType: string;
             size: number;
+            sha256?: string;
         };
         CreateTopicRequest: {
             name: string;
@@ -269,6 +270,8 @@ export interface components {
             confirmedAt: string | null;
             classifiedAt: string | null;
             error: string | null;
+            sha256: string | null;
+            duplicateOf: string | null;
         };
         DocumentTopic: {
             /** Format: uuid */
@@ -376,6 +379,16 @@ export interface components {
                 };
             };
         };
+        Error_duplicate_conflict: {
+            error: {
+                /** @enum {string} */
+                code: "duplicate" | "conflict";
+                message: string;
+                details?: components["schemas"]["ValidationIssue"][] | {
+                    [key: string]: unknown;
+                };
+            };
+        };
         Error_file_too_large_quota_exceeded: {
             error: {
                 /** @enum {string} */
@@ -468,7 +481,10 @@ export interface operations {
     createUploadUrl: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A retry with the same key and body within 24 hours gets the same document (with a fresh URL); the same key with another body → 409 `conflict` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -478,7 +494,8 @@ export interface operations {
                  * @example {
                  *       "filename": "invoice-2026-03.pdf",
                  *       "contentType": "application/pdf",
-                 *       "size": 48213
+                 *       "size": 48213,
+                 *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
                  *     }
                  */
                 "application/json": components["schemas"]["UploadUrlRequest"];
@@ -503,7 +520,9 @@ export interface operations {
                      *         "createdAt": "2026-03-02T09:14:05.123Z",
                      *         "confirmedAt": null,
                      *         "classifiedAt": null,
-                     *         "error": null
+                     *         "error": null,
+                     *         "sha256": null,
+                     *         "duplicateOf": null
                      *       },
                      *       "upload": {
                      *         "url": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c",
@@ -551,6 +570,23 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Conflicts with the current state: `duplicate`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "duplicate",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_duplicate_conflict"];
                 };
             };
             /** @description Too large: `file_too_large`, `quota_exceeded` */
@@ -653,7 +689,9 @@ export interface operations {
                      *         "createdAt": "2026-03-02T09:14:05.123Z",
                      *         "confirmedAt": "2026-03-02T09:14:06.456Z",
                      *         "classifiedAt": null,
-                     *         "error": null
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null
                      *       },
                      *       "quota": {
                      *         "usedBytes": 48213,
@@ -774,6 +812,7 @@ export interface operations {
                 status?: "pending" | "uploaded" | "classified" | "failed";
                 topicId?: string;
                 limit?: number;
+                sha256?: string;
                 cursor?: string;
             };
             header?: never;
@@ -808,7 +847,9 @@ export interface operations {
                      *           "createdAt": "2026-03-02T09:14:05.123Z",
                      *           "confirmedAt": "2026-03-02T09:14:06.456Z",
                      *           "classifiedAt": "2026-03-02T09:14:09.789Z",
-                     *           "error": null
+                     *           "error": null,
+                     *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "duplicateOf": null
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -924,7 +965,9 @@ export interface operations {
                      *         "createdAt": "2026-03-02T09:14:05.123Z",
                      *         "confirmedAt": "2026-03-02T09:14:06.456Z",
                      *         "classifiedAt": "2026-03-02T09:14:09.789Z",
-                     *         "error": null
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null
                      *       },
                      *       "downloadUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c"
                      *     }
@@ -1128,7 +1171,9 @@ export interface operations {
                      *         "createdAt": "2026-03-02T09:14:05.123Z",
                      *         "confirmedAt": "2026-03-02T09:14:06.456Z",
                      *         "classifiedAt": null,
-                     *         "error": null
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null
                      *       }
                      *     }
                      */

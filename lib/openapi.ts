@@ -20,6 +20,7 @@ import {
 import { ROUTE_KEYS, type RouteKey } from './routes.js';
 import {
   createTopicBody,
+  idempotencyKeySchema,
   listDocumentsQuery,
   listUsersQuery,
   updateTopicBody,
@@ -45,6 +46,8 @@ interface Operation {
   auth?: false;
   admin?: boolean;
   path?: Record<string, { description: string; schema: z.ZodMiniType }>;
+  /** Optional request headers. */
+  headers?: Record<string, { description: string; schema: z.ZodMiniType }>;
   query?: z.ZodMiniObject;
   body?: { schema: z.ZodMiniType; example: unknown };
   success: { status: number; description: string; schema?: z.ZodMiniType; example?: unknown };
@@ -98,6 +101,8 @@ const EXAMPLE_DOCUMENT = {
   confirmedAt: '2026-03-02T09:14:06.456Z',
   classifiedAt: '2026-03-02T09:14:09.789Z',
   error: null,
+  sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  duplicateOf: null,
 };
 const EXAMPLE_PENDING = {
   ...EXAMPLE_DOCUMENT,
@@ -106,6 +111,7 @@ const EXAMPLE_PENDING = {
   topics: [],
   confirmedAt: null,
   classifiedAt: null,
+  sha256: null,
 };
 const EXAMPLE_QUOTA = { usedBytes: 48213, limitBytes: 1073741824 };
 const EXAMPLE_TOPIC = {
@@ -135,9 +141,22 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
     description:
       'Step 1 of 3. PUT the bytes to `upload.url` with exactly `upload.headers`, then call confirm. Nothing is ' +
       'reserved: the quota is enforced at confirm, with the size read from storage.',
+    headers: {
+      'Idempotency-Key': {
+        description:
+          'A retry with the same key and body within 24 hours gets the same document (with a fresh URL); the same ' +
+          'key with another body → 409 `conflict`',
+        schema: idempotencyKeySchema,
+      },
+    },
     body: {
       schema: uploadUrlBody,
-      example: { filename: 'invoice-2026-03.pdf', contentType: 'application/pdf', size: 48213 },
+      example: {
+        filename: 'invoice-2026-03.pdf',
+        contentType: 'application/pdf',
+        size: 48213,
+        sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      },
     },
     success: {
       status: 201,
@@ -155,6 +174,7 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
     },
     errors: {
       400: ['validation_error'],
+      409: ['duplicate', 'conflict'],
       413: ['file_too_large', 'quota_exceeded'],
       415: ['unsupported_media_type'],
     },
@@ -459,12 +479,19 @@ function parameters(operation: Operation) {
     description: param.description,
     schema: jsonSchema(param.schema, 'input'),
   }));
+  const headers = Object.entries(operation.headers ?? {}).map(([name, param]) => ({
+    name,
+    in: 'header',
+    required: false,
+    description: param.description,
+    schema: jsonSchema(param.schema, 'input'),
+  }));
   const query = operation.query ? jsonSchema(operation.query, 'input') : undefined;
   const required = new Set((query?.required as string[] | undefined) ?? []);
   const queryParams = Object.entries((query?.properties ?? {}) as Record<string, JsonSchema>).map(
     ([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }),
   );
-  return [...path, ...queryParams];
+  return [...path, ...headers, ...queryParams];
 }
 
 /** The error body narrowed to a set of codes, one named schema per distinct set: `Error_not_found`, … */

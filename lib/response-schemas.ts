@@ -29,6 +29,10 @@ export const documentSchema = z.object({
   confirmedAt: z.nullable(dateTime()),
   classifiedAt: z.nullable(dateTime()),
   error: z.nullable(z.string()),
+  /** kite's SHA-256 of the stored bytes; null until computed (README "Duplicates and retried requests"). */
+  sha256: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  /** The owner's oldest other document with the same content, if any. */
+  duplicateOf: z.nullable(z.uuid()),
 });
 
 export const quotaSchema = z.object({ usedBytes: byteCount(), limitBytes: byteCount() });

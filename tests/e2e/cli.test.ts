@@ -117,6 +117,34 @@ describe('kite CLI against npm start', () => {
     expect(after).toHaveLength(50);
   });
 
+  it('skips content already stored under another name, by its SHA-256', async () => {
+    const token = await userToken('hash');
+    const original = join(work, 'report.txt');
+    writeFileSync(original, 'quarterly report, final version\n');
+    const [first] = JSON.parse((await kite(['upload', original, '--json'], { KITE_TOKEN: token })).stdout);
+    expect(first.status).toBe('uploaded');
+    // kite hashes the stored bytes just after confirm (README "Duplicates and retried requests").
+    const deadline = Date.now() + 60_000;
+    let hashed = false;
+    while (!hashed && Date.now() < deadline) {
+      const [document] = JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout);
+      hashed = typeof document?.sha256 === 'string';
+      if (!hashed) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(hashed).toBe(true);
+
+    const copy = join(work, 'copy-of-report.txt');
+    writeFileSync(copy, readFileSync(original));
+    const again = await kite(['upload', copy], { KITE_TOKEN: token });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`skipped   copy-of-report.txt (already stored: ${first.documentId})`);
+    expect(JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout)).toHaveLength(1);
+    const forced = JSON.parse(
+      (await kite(['upload', copy, '--no-skip', '--json'], { KITE_TOKEN: token })).stdout,
+    );
+    expect(forced[0].status).toBe('uploaded');
+  });
+
   it('get returns the same bytes, to a file or to stdout', async () => {
     const token = await userToken('get');
     const file = join(work, 'photo.png');
@@ -202,7 +230,7 @@ describe('kite CLI against npm start', () => {
     expect(drawn).toContain('\u2588'); // a filled bar cell
     expect(drawn).toMatch(/total\s+\S*[\u2588\u2591]+\S* 100% \| 6\/6 files/);
     expect(drawn).toMatch(/part-\d\.txt\s+\S*[\u2588\u2591]+/);
-    expect(drawn).toMatch(/\x1b\[/); // redrawn in place with escape sequences
+    expect(drawn).toContain('\u001b['); // redrawn in place with escape sequences
     expect(drawn).toContain('6 uploaded, 0 skipped, 0 failed');
   });
 
