@@ -41,6 +41,7 @@ const parts: Record<string, BenchPart> = {
   hashes: async () => (await import('./hashes.js')).benchHashes(),
   search: async () => (await import('./search.js')).benchSearch(),
   multipart: async () => (await import('./multipart.js')).benchMultipart(),
+  cli: async () => (await import('./cli.js')).benchCli(),
 };
 
 // npm runs scripts from the package root.
