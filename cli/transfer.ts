@@ -10,14 +10,24 @@ import { XMLParser } from 'fast-xml-parser';
 
 const xml = new XMLParser();
 
+export class StorageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
 /** S3's error answer (`<Error><Code>…</Code><Message>…</Message></Error>`) as one line. */
-export function storageError(status: number, body: string): Error {
+export function storageError(status: number, body: string): StorageError {
   let detail = '';
   try {
     const parsed = xml.parse(body) as { Error?: { Code?: string; Message?: string } };
     detail = [parsed.Error?.Code, parsed.Error?.Message].filter(Boolean).join(': ');
   } catch {}
-  return new Error(`storage answered ${status}${detail ? ` (${detail})` : ''}`);
+  return new StorageError(status, `storage answered ${status}${detail ? ` (${detail})` : ''}`);
 }
 
 function counter(onBytes: (bytes: number) => void) {

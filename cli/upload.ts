@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { type Document, type KiteApiError, type KiteClient, unwrap } from '../client/index.js';
+import { type Document, KiteApiError, type KiteClient, unwrap } from '../client/index.js';
 import type { LocalFile } from './files.js';
 import { type FileProgress, formatBytes, type Progress } from './progress.js';
-import { putFile } from './transfer.js';
+import { putFile, StorageError } from './transfer.js';
 
 // `kite upload`: upload-url → PUT straight to storage → confirm, for many files at once (README "Command-line
 // client"). Which files are already stored is a SkipPolicy: by content hash, or by name and size.
@@ -132,22 +132,32 @@ async function uploadOne(
   sha256: string | undefined,
   bar: FileProgress,
 ): Promise<UploadResult> {
+  // A retried upload-url with the same key gets the same pending document, never a second one.
+  const idempotencyKey = randomUUID();
   try {
-    const ticket = unwrap(
-      await client.POST('/api/documents/upload-url', {
-        body: {
-          filename: file.name,
-          contentType: file.contentType,
-          size: file.size,
-          ...(sha256 ? { sha256 } : {}),
-        },
-      }),
+    const ticket = await retried(async () =>
+      unwrap(
+        await client.POST('/api/documents/upload-url', {
+          headers: { 'Idempotency-Key': idempotencyKey },
+          body: {
+            filename: file.name,
+            contentType: file.contentType,
+            size: file.size,
+            ...(sha256 ? { sha256 } : {}),
+          },
+        }),
+      ),
     );
-    await putFile(ticket.upload.url, ticket.upload.headers, { path: file.path }, (bytes) =>
-      bar.advance(bytes),
-    );
-    const { document } = unwrap(
-      await client.POST('/api/documents/{id}/confirm', { params: { path: { id: ticket.document.id } } }),
+    await retried(() => {
+      bar.reset();
+      return putFile(ticket.upload.url, ticket.upload.headers, { path: file.path }, (bytes) =>
+        bar.advance(bytes),
+      );
+    });
+    const { document } = await retried(async () =>
+      unwrap(
+        await client.POST('/api/documents/{id}/confirm', { params: { path: { id: ticket.document.id } } }),
+      ),
     );
     return {
       file: file.path,
@@ -158,9 +168,34 @@ async function uploadOne(
     };
   } catch (error) {
     const duplicateOf =
-      (error as KiteApiError).code === 'duplicate' ? documentIdOf(error as KiteApiError) : undefined;
+      error instanceof KiteApiError && error.code === 'duplicate' ? documentIdOf(error) : undefined;
     if (duplicateOf) return skipped(file, duplicateOf);
     return { file: file.path, name: file.name, status: 'failed', error: oneLine(error) };
+  }
+}
+
+/** Failures a retry may fix: the API's 503 `unavailable`, storage's 5xx, a dropped connection. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof KiteApiError) return error.status === 503;
+  if (error instanceof StorageError) return error.status >= 500;
+  const code =
+    (error as { code?: string; cause?: { code?: string } })?.cause?.code ??
+    (error as { code?: string })?.code;
+  return (
+    (error instanceof TypeError && error.message === 'fetch failed') ||
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '')
+  );
+}
+
+/** Up to three attempts, 0.5 s then 1 s apart, for transient failures; every call here is safe to repeat. */
+export async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= 3 || !isTransient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * n));
+    }
   }
 }
 
