@@ -8,6 +8,7 @@ import {
   type Topic,
   unwrap,
 } from '../client/index.js';
+import { version } from '../package.json';
 import { collectFiles } from './files.js';
 import { formatBytes, plainProgress, terminalProgress } from './progress.js';
 import { download } from './transfer.js';
@@ -27,6 +28,7 @@ interface GlobalOptions {
 
 const program = new Command('kite')
   .description('Command-line client for kite, the document store')
+  .version(version)
   .addOption(new Option('--url <url>', `API base URL (default: $KITE_URL or ${DEFAULT_URL})`))
   .addOption(new Option('--token <jwt>', 'bearer token (default: $KITE_TOKEN)'))
   .showHelpAfterError('(kite --help lists the commands)')
