@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type FakeLlm, startFakeLlm } from './fake-llm.js';
 import { freePort } from './postgres.js';
 
@@ -21,6 +21,8 @@ export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promi
   const llm = await startFakeLlm();
   llm.respondWith(() => JSON.stringify({ topics: [], newTopics: [] }));
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-npm-start-'));
+  // Its own esbuild folder in the checkout (README "Tests"): builds running at once must not share one.
+  const workFolder = `.esbuild-${basename(dataDir)}`;
   const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
   );
@@ -34,6 +36,7 @@ export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promi
     KITE_LAMBDA_PORT: String(lambdaPort),
     KITE_DATA_DIR: dataDir,
     OLLAMA_HOST: llm.ollamaHost,
+    KITE_ESBUILD_DIR: workFolder,
     ...extraEnv,
   };
   let output = '';
@@ -56,6 +59,7 @@ export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promi
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workFolder, { recursive: true, force: true });
     await llm.close();
   };
   try {
