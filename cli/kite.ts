@@ -19,7 +19,11 @@ import { oneLine, skipNothing, skipSameContent, uploadFiles } from './upload.js'
 
 const DEFAULT_URL = 'http://127.0.0.1:3000';
 
+/** The command line is wrong: exit 2. */
 class UsageError extends Error {}
+
+/** What was asked cannot be done, found out without an API error body (no such topic, nothing to download): exit 1. */
+class Refused extends Error {}
 
 interface GlobalOptions {
   url?: string;
@@ -79,7 +83,7 @@ async function findTopic(api: KiteClient, idOrName: string): Promise<Topic> {
   const topic =
     topics.find((t) => t.id === idOrName.toLowerCase()) ??
     topics.find((t) => t.name.toLowerCase() === idOrName.trim().toLowerCase());
-  if (!topic) throw new KiteApiError(404, 'not_found', `No topic ${idOrName}`);
+  if (!topic) throw new Refused(`no topic ${idOrName} among the ones you see`);
   return topic;
 }
 
@@ -175,11 +179,7 @@ program
       await api.GET('/api/documents/{id}', { params: { path: { id } } }),
     );
     if (!downloadUrl)
-      throw new KiteApiError(
-        409,
-        'conflict',
-        `${document.filename} is not uploaded yet (${document.status})`,
-      );
+      throw new Refused(`${document.filename} has no bytes to download yet (${document.status})`);
     const output = options.output ?? basename(document.filename);
     const destination = output === '-' ? process.stdout : output;
     const size = document.sizeBytes ?? 0;
@@ -187,12 +187,7 @@ program
       output !== '-' && process.stderr.isTTY ? terminalProgress({ files: 1, bytes: size }) : undefined;
     const bar = bars?.file(document.filename, size);
     try {
-      await download(
-        downloadUrl,
-        destination,
-        () => {},
-        (bytes) => bar?.advance(bytes),
-      );
+      await download(downloadUrl, destination, (bytes) => bar?.advance(bytes));
       bar?.finish(`downloaded ${document.filename} ${formatBytes(size)} → ${output}`);
     } finally {
       bars?.stop();
@@ -312,6 +307,10 @@ function fail(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`kite: ${error.message}\n`);
     return 2;
+  }
+  if (error instanceof Refused) {
+    process.stderr.write(`kite: ${error.message}\n`);
+    return 1;
   }
   if (error instanceof KiteApiError) {
     process.stderr.write(`kite: ${oneLine(error)} (${error.code}, HTTP ${error.status})\n`);

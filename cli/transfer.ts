@@ -73,17 +73,14 @@ export function putFile(
   return Promise.all([sent, answered]).then(([, result]) => result);
 }
 
-/** Streams a presigned GET into a file (or stdout), counting bytes; returns the total the server announced. */
+/** Streams a presigned GET into a file (or stdout), counting bytes. */
 export async function download(
   url: string,
   destination: string | NodeJS.WritableStream,
-  onStart: (total: number | undefined) => void,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
   const response = await fetch(url);
   if (!response.ok || !response.body) throw storageError(response.status, await response.text());
-  const length = response.headers.get('content-length');
-  onStart(length === null ? undefined : Number(length));
   const sink = typeof destination === 'string' ? createWriteStream(destination) : destination;
   await pipeline(Readable.fromWeb(response.body as never), counter(onBytes), sink);
 }
