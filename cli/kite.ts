@@ -169,6 +169,72 @@ program
   );
 
 program
+  .command('search')
+  .description('find your documents by what they say (and by filename), best match first')
+  .argument('<words...>', 'web search syntax: words, "a phrase", -word, or')
+  .addOption(
+    new Option('--status <status>', 'only documents in this state').choices([
+      'pending',
+      'uploaded',
+      'classified',
+      'failed',
+    ]),
+  )
+  .option('--topic <topic>', 'only documents filed under this topic (id or name)')
+  .addOption(new Option('-n, --limit <n>', 'at most this many').default(20).argParser(positiveInt))
+  .option('--json', 'print the results as JSON')
+  .action(
+    async (
+      words: string[],
+      options: { status?: Document['status']; topic?: string; limit: number; json?: boolean },
+    ) => {
+      const api = client();
+      const topicId = options.topic ? (await findTopic(api, options.topic)).id : undefined;
+      // As openapi-fetch reads them: the highlight pairs as arrays.
+      const results: { document: Document; snippet: string; highlights: number[][]; rank: number }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = unwrap(
+          await api.GET('/api/search', {
+            params: {
+              query: {
+                q: words.join(' '),
+                limit: Math.min(100, options.limit - results.length),
+                ...(options.status ? { status: options.status } : {}),
+                ...(topicId ? { topicId } : {}),
+                ...(cursor ? { cursor } : {}),
+              },
+            },
+          }),
+        );
+        results.push(...page.results);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && results.length < options.limit);
+      if (options.json) {
+        printJson(results);
+        return;
+      }
+      const mark = process.stdout.isTTY ? ['\u001b[1m', '\u001b[22m'] : ['[', ']'];
+      printTable(
+        ['ID', 'FILENAME', 'SNIPPET'],
+        results.map((r) => [r.document.id, r.document.filename, highlight(r.snippet, r.highlights, mark)]),
+      );
+    },
+  );
+
+/** The snippet with its matched words marked: bold on a terminal, [brackets] otherwise. */
+function highlight(snippet: string, highlights: number[][], [open, close]: string[]): string {
+  let out = '';
+  let at = 0;
+  for (const [start = 0, end = 0] of [...highlights].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))) {
+    if (start < at) continue;
+    out += `${snippet.slice(at, start)}${open}${snippet.slice(start, end)}${close}`;
+    at = end;
+  }
+  return (out + snippet.slice(at)).replace(/\s+/g, ' ');
+}
+
+program
   .command('get')
   .description("download a document's bytes")
   .argument('<id>', 'document id')

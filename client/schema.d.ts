@@ -199,6 +199,26 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Full-text search of the caller's documents (their text and filename), best match first
+         * @description `q` is web search syntax: words, `"a phrase"`, `-word`, `or`. `snippet` is plain text around the best match; `highlights` are `[start, end)` offsets of the matched words in it (UTF-16 code units).
+         */
+        get: operations["searchDocuments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -345,6 +365,19 @@ export interface components {
         };
         UserResponse: {
             user: components["schemas"]["User"];
+        };
+        SearchResult: {
+            document: components["schemas"]["Document"];
+            snippet: string;
+            highlights: [
+                number,
+                number
+            ][];
+            rank: number;
+        };
+        SearchPage: {
+            results: components["schemas"]["SearchResult"][];
+            nextCursor: string | null;
         };
         Error: {
             error: {
@@ -2495,6 +2528,138 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    searchDocuments: {
+        parameters: {
+            query: {
+                q: string;
+                status?: "pending" | "uploaded" | "classified" | "failed";
+                topicId?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; `nextCursor` fetches the next, null on the last */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "document": {
+                     *             "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *             "filename": "invoice-2026-03.pdf",
+                     *             "contentType": "application/pdf",
+                     *             "sizeBytes": 48213,
+                     *             "status": "classified",
+                     *             "topics": [
+                     *               {
+                     *                 "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *                 "name": "Finance",
+                     *                 "scope": "system",
+                     *                 "source": "ai"
+                     *               }
+                     *             ],
+                     *             "createdAt": "2026-03-02T09:14:05.123Z",
+                     *             "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *             "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *             "error": null,
+                     *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *             "duplicateOf": null
+                     *           },
+                     *           "snippet": "Invoice 2026-03 … Total due: 42 EUR, payable within 30 days",
+                     *           "highlights": [
+                     *             [
+                     *               0,
+                     *               7
+                     *             ]
+                     *           ],
+                     *           "rank": 0.0607927
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
             /** @description Internal error (never with internals in the message): `internal` */

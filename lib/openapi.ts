@@ -8,6 +8,8 @@ import {
   documentWithDownloadSchema,
   errorBodySchema,
   quotaSchema,
+  searchPageSchema,
+  searchResultSchema,
   topicListSchema,
   topicResponseSchema,
   topicSchema,
@@ -23,6 +25,7 @@ import {
   idempotencyKeySchema,
   listDocumentsQuery,
   listUsersQuery,
+  searchQuery,
   updateTopicBody,
   updateUserBody,
   uploadUrlBody,
@@ -86,6 +89,8 @@ const RESPONSE_COMPONENTS: Record<string, z.ZodMiniType> = {
   TopicResponse: topicResponseSchema,
   UserPage: userPageSchema,
   UserResponse: userResponseSchema,
+  SearchResult: searchResultSchema,
+  SearchPage: searchPageSchema,
   Error: errorBodySchema(),
   ValidationIssue: validationIssueSchema,
 };
@@ -395,6 +400,32 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
       },
     },
     errors: { 400: ['validation_error'], 404: ['not_found'] },
+  },
+  'GET /api/search': {
+    operationId: 'searchDocuments',
+    tag: 'documents',
+    summary: "Full-text search of the caller's documents (their text and filename), best match first",
+    description:
+      '`q` is web search syntax: words, `"a phrase"`, `-word`, `or`. `snippet` is plain text around the best ' +
+      'match; `highlights` are `[start, end)` offsets of the matched words in it (UTF-16 code units).',
+    query: searchQuery,
+    success: {
+      status: 200,
+      description: 'One page; `nextCursor` fetches the next, null on the last',
+      schema: searchPageSchema,
+      example: {
+        results: [
+          {
+            document: EXAMPLE_DOCUMENT,
+            snippet: 'Invoice 2026-03 … Total due: 42 EUR, payable within 30 days',
+            highlights: [[0, 7]],
+            rank: 0.0607927,
+          },
+        ],
+        nextCursor: null,
+      },
+    },
+    errors: { 400: ['validation_error'] },
   },
   'GET /api/me': {
     operationId: 'getMe',

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { DOCUMENT_STATUSES } from './schemas.js';
+import { DOCUMENT_STATUSES, SNIPPET_MAX_CHARS } from './schemas.js';
 
 // What the API answers with (README "API"), as zod schemas: lib/views.ts takes its types from them, the OpenAPI
 // document is generated from them, and the integration tests validate every response they receive against that
@@ -76,6 +76,19 @@ export const documentWithDownloadSchema = z.object({
   downloadUrl: z.nullable(z.url()),
 });
 
+/** GET /api/search: best match first; `highlights` are [start, end) UTF-16 offsets into `snippet`. */
+export const searchResultSchema = z.object({
+  document: documentSchema,
+  snippet: z.string().check(z.maxLength(SNIPPET_MAX_CHARS)),
+  highlights: z.array(z.tuple([z.number().check(z.int()), z.number().check(z.int())])),
+  rank: z.number(),
+});
+
+export const searchPageSchema = z.object({
+  results: z.array(searchResultSchema),
+  nextCursor: z.nullable(z.string()),
+});
+
 export const documentResponseSchema = z.object({ document: documentSchema });
 export const topicListSchema = z.object({ topics: z.array(topicSchema) });
 export const topicResponseSchema = z.object({ topic: topicSchema });
@@ -108,3 +121,4 @@ export type ConfirmResult = z.output<typeof confirmResultSchema>;
 export type DocumentPage = z.output<typeof documentPageSchema>;
 export type DocumentWithDownload = z.output<typeof documentWithDownloadSchema>;
 export type UserPage = z.output<typeof userPageSchema>;
+export type SearchPage = z.output<typeof searchPageSchema>;

@@ -21,6 +21,7 @@ export const HTTP_ROUTES = {
     'DELETE /api/admin/topics/{id}',
   ],
   'admin-users': ['GET /api/admin/users', 'PATCH /api/admin/users/{id}'],
+  search: ['GET /api/search'],
   me: ['GET /api/me'],
   openapi: ['GET /api/openapi.json'],
 } as const;

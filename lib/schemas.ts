@@ -2,7 +2,6 @@ import * as z from 'zod/mini';
 import './zod-messages.js';
 import { AI_PROVIDERS } from './config.js';
 import { checkTopicName, hasControlChars, hasNonWhitespaceControlChars } from './names.js';
-import { SNIPPET_MAX_CHARS } from './snippet.js';
 
 export const filenameSchema = z.string().check(
   z.trim(),
@@ -118,6 +117,9 @@ export const multipartUploadSchema = z.object({
 /** The answer of POST /api/documents/{id}/multipart/sign (200). */
 export const multipartSignResponse = z.object({ requests: z.array(signedRequestSchema) });
 
+/** The longest `snippet` a search result carries (lib/snippet.ts). */
+export const SNIPPET_MAX_CHARS = 300;
+
 export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'classified', 'failed'] as const;
 
 /** A query-string integer: digits only, then range-checked as a number, `fallback` when absent. */
@@ -193,45 +195,6 @@ export const searchQuery = z.object({
   cursor: z.optional(z.string()),
 });
 export type SearchQuery = z.infer<typeof searchQuery>;
-
-const isoDate = z.string().check(z.iso.datetime());
-
-/** A document as every route shows it (lib/views.ts). */
-export const documentSchema = z.object({
-  id: z.uuid(),
-  filename: z.string(),
-  contentType: z.string(),
-  sizeBytes: z.nullable(z.number()),
-  status: z.enum(DOCUMENT_STATUSES),
-  topics: z.array(
-    z.object({
-      id: z.uuid(),
-      name: z.string(),
-      scope: z.enum(['system', 'user']),
-      source: z.enum(['ai', 'user']),
-    }),
-  ),
-  createdAt: isoDate,
-  confirmedAt: z.nullable(isoDate),
-  classifiedAt: z.nullable(isoDate),
-  error: z.nullable(z.string()),
-  sha256: z.nullable(z.string()),
-  duplicateOf: z.nullable(z.uuid()),
-});
-
-/** GET /api/search 200: best match first; `highlights` are [start, end) UTF-16 offsets into `snippet`. */
-export const searchResponse = z.object({
-  results: z.array(
-    z.object({
-      document: documentSchema,
-      snippet: z.string().check(z.maxLength(SNIPPET_MAX_CHARS)),
-      highlights: z.array(z.tuple([z.number().check(z.int()), z.number().check(z.int())])),
-      rank: z.number(),
-    }),
-  ),
-  nextCursor: z.nullable(z.string()),
-});
-export type SearchResponse = z.infer<typeof searchResponse>;
 
 const required = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? `${what} is required` : `${what} must be a string`;

@@ -2,7 +2,8 @@ import { decodeSearchCursor, encodeSearchCursor } from './cursor.js';
 import { db } from './db/client.js';
 import { indexableQuery, searchDocumentsForOwner } from './db/search.js';
 import { ValidationError } from './errors.js';
-import type { SearchQuery, SearchResponse } from './schemas.js';
+import type { SearchPage } from './response-schemas.js';
+import type { SearchQuery } from './schemas.js';
 import { searchLanguage } from './search-language.js';
 import { searchSnippet } from './snippet.js';
 import { documentView } from './views.js';
@@ -11,7 +12,7 @@ import { documentView } from './views.js';
  * GET /api/search: the caller's documents matching `q`, best first, then newest; one keyset page, in one query
  * (with headlines and topics). Only an empty page asks, in a second one, whether `q` had a word to look for.
  */
-export async function searchDocuments(userId: string, query: SearchQuery): Promise<SearchResponse> {
+export async function searchDocuments(userId: string, query: SearchQuery): Promise<SearchPage> {
   const language = await searchLanguage();
   const database = db();
   const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor);

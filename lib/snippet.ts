@@ -1,4 +1,5 @@
 import { HEADLINE_MARKS, HEADLINE_SWAPS } from './db/search.js';
+import { SNIPPET_MAX_CHARS } from './schemas.js';
 
 /** A snippet as the API shows it: plain text, and the [start, end) UTF-16 offsets of the matched words in it. */
 export interface Snippet {
@@ -6,7 +7,7 @@ export interface Snippet {
   highlights: [number, number][];
 }
 
-export const SNIPPET_MAX_CHARS = 300;
+export { SNIPPET_MAX_CHARS };
 
 const unswap = new Map<string, string>(Object.entries(HEADLINE_SWAPS).map(([char, swap]) => [swap, char]));
 

@@ -75,7 +75,7 @@ describe('kite CLI against npm start', () => {
   it('prints its help and exits 0; a wrong command line exits 2', async () => {
     const help = await kite(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['upload', 'ls', 'get', 'rm', 'reclassify', 'topics', 'me']) {
+    for (const command of ['upload', 'ls', 'search', 'get', 'rm', 'reclassify', 'topics', 'me']) {
       expect(help.stdout).toContain(command);
     }
     expect((await kite(['frobnicate'])).code).toBe(2);
@@ -143,6 +143,32 @@ describe('kite CLI against npm start', () => {
       (await kite(['upload', copy, '--no-skip', '--json'], { KITE_TOKEN: token })).stdout,
     );
     expect(forced[0].status).toBe('uploaded');
+  });
+
+  it('search finds a document by a word in it, marked in its snippet', async () => {
+    const token = await userToken('search');
+    const file = join(work, 'minutes.txt');
+    writeFileSync(
+      file,
+      'Minutes of the meeting: the committee approved the zeppelin budget for next year.\n',
+    );
+    const [uploaded] = JSON.parse((await kite(['upload', file, '--json'], { KITE_TOKEN: token })).stdout);
+    // The text is indexed when the document is classified (README "Search").
+    const deadline = Date.now() + 60_000;
+    let results: { document: { id: string }; snippet: string }[] = [];
+    while (results.length === 0 && Date.now() < deadline) {
+      const found = await kite(['search', 'zeppelin', '--json'], { KITE_TOKEN: token });
+      expect(found.code).toBe(0);
+      results = JSON.parse(found.stdout);
+      if (results.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(results.map((r) => r.document.id)).toEqual([uploaded.documentId]);
+    const table = await kite(['search', 'zeppelin', 'budget'], { KITE_TOKEN: token });
+    expect(table.stdout).toMatch(/^ID\s+FILENAME\s+SNIPPET\n/);
+    expect(table.stdout).toContain('[zeppelin] [budget]');
+    const bad = await kite(['search', '-n', '5', ' '], { KITE_TOKEN: token });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^kite: [^\n]+ \(validation_error, HTTP 400\)\n$/);
   });
 
   it('get returns the same bytes, to a file or to stdout', async () => {

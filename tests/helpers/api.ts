@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as openApiHandler } from '../../functions/openapi.js';
+import { handler as searchHandler } from '../../functions/search.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { signDevToken } from '../../local/token.js';
 import { assertDocumentedResponse } from './openapi.js';
@@ -56,6 +57,7 @@ const SINGLE_ROUTE = new Map<unknown, string>([
   [uploadUrlHandler, 'POST /api/documents/upload-url'],
   [confirmHandler, 'POST /api/documents/{id}/confirm'],
   [openApiHandler, 'GET /api/openapi.json'],
+  [searchHandler, 'GET /api/search'],
 ]);
 
 /**

@@ -4,7 +4,7 @@ import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { searchResponse } from '../../lib/schemas.js';
+import { searchPageSchema } from '../../lib/response-schemas.js';
 import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
@@ -43,7 +43,7 @@ async function search(token: string, query: Record<string, string>) {
     query,
     token,
   });
-  if (result.status === 200) expect(searchResponse.safeParse(result.body).success).toBe(true);
+  if (result.status === 200) expect(searchPageSchema.safeParse(result.body).success).toBe(true);
   return result as { status: number; body: { results: Hit[]; nextCursor: string | null; error?: any } };
 }
 
