@@ -18,6 +18,18 @@ export interface NpmStart {
  * environment, with the fake LLM as its Ollama; resolves once it prints `ready`.
  */
 export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promise<NpmStart> {
+  // A free port can be taken by another process of this shared machine before npm start binds it: boot again on
+  // new ports rather than fail the file.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootOnce(extraEnv);
+    } catch (error) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function bootOnce(extraEnv: Record<string, string>): Promise<NpmStart> {
   const llm = await startFakeLlm();
   llm.respondWith(() => JSON.stringify({ topics: [], newTopics: [] }));
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-npm-start-'));
