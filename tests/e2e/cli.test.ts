@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signDevToken } from '../../local/token.js';
 import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
 import { buildPdf } from '../helpers/pdf.js';
@@ -63,7 +63,9 @@ function mixedDirectory(root: string): Map<string, Buffer> {
 beforeAll(async () => {
   execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'pipe' });
   work = mkdtempSync(join(tmpdir(), 'kite-cli-'));
-  stack = await bootNpmStart();
+  // On the suite's S3: radosgw checks that every PUT carries exactly what kite signed (README "Which S3 the tests
+  // use"), so the CLI is proven to send it.
+  stack = await bootNpmStart(inject('testS3') === 'radosgw' ? { KITE_S3: 'ceph' } : {});
 }, 240_000);
 
 afterAll(async () => {
@@ -258,6 +260,11 @@ describe('kite CLI against npm start', () => {
     expect(drawn).toMatch(/part-\d\.txt\s+\S*[\u2588\u2591]+/);
     expect(drawn).toContain('\u001b['); // redrawn in place with escape sequences
     expect(drawn).toContain('6 uploaded, 0 skipped, 0 failed');
+  });
+
+  it("runs against the suite's S3", () => {
+    const s3 = stack.output().match(/S3: \S+ \(([^)]*)\)/)?.[1] ?? '';
+    expect(s3).toMatch(inject('testS3') === 'radosgw' ? /radosgw|Ceph/i : /s3rver/i);
   });
 
   it('serves its OpenAPI document without a token', async () => {
