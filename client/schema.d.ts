@@ -41,6 +41,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/documents/multipart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a multipart upload: a pending document, its part size and a presigned CreateMultipartUpload
+         * @description For large files (README "Large files"): POST `upload.create` to storage and read `UploadId` from its XML answer, then sign parts with multipart/sign, complete, and confirm. The same early checks as upload-url.
+         */
+        post: operations["createMultipartUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/multipart/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign requests of a pending document's multipart upload: parts, ListParts, complete, abort
+         * @description `uploadPart` signs 1–1000 parts, each with its exact Content-Length. The first signing binds `uploadId` to the document; another one later → 409. `listParts` tells a resuming client which parts storage holds.
+         */
+        post: operations["signMultipartRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/documents": {
         parameters: {
             query?: never;
@@ -276,6 +316,20 @@ export interface components {
             aiModel?: string | null;
             quotaLimitBytes?: number;
         };
+        MultipartRequest: {
+            filename: string;
+            contentType: string;
+            size: number;
+            sha256?: string;
+            partSize?: number;
+        };
+        MultipartSignRequest: {
+            uploadId: string;
+            /** @enum {string} */
+            operation: "uploadPart" | "listParts" | "complete" | "abort";
+            partNumbers?: number[];
+            partNumberMarker?: number;
+        };
         Document: {
             /** Format: uuid */
             id: string;
@@ -326,6 +380,7 @@ export interface components {
         UploadTicket: {
             document: components["schemas"]["Document"];
             upload: {
+                key: string;
                 /** Format: uri */
                 url: string;
                 /** @constant */
@@ -341,6 +396,30 @@ export interface components {
         ConfirmResult: {
             document: components["schemas"]["Document"];
             quota: components["schemas"]["Quota"];
+        };
+        SignedRequest: {
+            partNumber?: number;
+            /** Format: uri */
+            url: string;
+            /** @enum {string} */
+            method: "POST" | "PUT" | "GET" | "DELETE";
+            headers: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        MultipartTicket: {
+            document: components["schemas"]["Document"];
+            upload: {
+                key: string;
+                partSize: number;
+                partCount: number;
+                create: components["schemas"]["SignedRequest"];
+            };
+        };
+        SignedRequests: {
+            requests: components["schemas"]["SignedRequest"][];
         };
         DocumentPage: {
             documents: components["schemas"]["Document"][];
@@ -558,6 +637,7 @@ export interface operations {
                      *         "duplicateOf": null
                      *       },
                      *       "upload": {
+                     *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf",
                      *         "url": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c",
                      *         "method": "PUT",
                      *         "headers": {
@@ -801,6 +881,345 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Error_file_too_large_quota_exceeded"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    createMultipartUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description As for upload-url: a retry with the same key and body gets the same document */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filename": "scan.pdf",
+                 *       "contentType": "application/pdf",
+                 *       "size": 41943040
+                 *     }
+                 */
+                "application/json": components["schemas"]["MultipartRequest"];
+            };
+        };
+        responses: {
+            /** @description The pending document, its parts, and the signed CreateMultipartUpload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "document": {
+                     *         "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *         "filename": "scan.pdf",
+                     *         "contentType": "application/pdf",
+                     *         "sizeBytes": null,
+                     *         "status": "pending",
+                     *         "topics": [],
+                     *         "createdAt": "2026-03-02T09:14:05.123Z",
+                     *         "confirmedAt": null,
+                     *         "classifiedAt": null,
+                     *         "error": null,
+                     *         "sha256": null,
+                     *         "duplicateOf": null
+                     *       },
+                     *       "upload": {
+                     *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf",
+                     *         "partSize": 16777216,
+                     *         "partCount": 3,
+                     *         "create": {
+                     *           "url": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf?uploads&X-Amz-Signature=0f1e2d3c",
+                     *           "method": "POST",
+                     *           "headers": {
+                     *             "Content-Type": "application/pdf"
+                     *           },
+                     *           "expiresAt": "2026-03-02T09:29:05.000Z"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MultipartTicket"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Conflicts with the current state: `duplicate`, `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "duplicate",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_duplicate_conflict"];
+                };
+            };
+            /** @description Too large: `file_too_large`, `quota_exceeded` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "file_too_large",
+                     *         "message": "Too large"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_file_too_large_quota_exceeded"];
+                };
+            };
+            /** @description Unsupported media type: `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unsupported_media_type",
+                     *         "message": "Unsupported media type"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unsupported_media_type"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    signMultipartRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "uploadId": "VXBsb2FkIElEIGZvciBzY2FuLnBkZg",
+                 *       "operation": "uploadPart",
+                 *       "partNumbers": [
+                 *         1,
+                 *         2,
+                 *         3
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["MultipartSignRequest"];
+            };
+        };
+        responses: {
+            /** @description The signed requests, in the order asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "requests": [
+                     *         {
+                     *           "partNumber": 1,
+                     *           "url": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf?partNumber=1&uploadId=VXBsb2FkIElEIGZvciBzY2FuLnBkZg&X-Amz-Signature=0f1e2d3c",
+                     *           "method": "PUT",
+                     *           "headers": {
+                     *             "Content-Length": "16777216"
+                     *           },
+                     *           "expiresAt": "2026-03-02T09:29:05.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SignedRequests"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
                 };
             };
             /** @description Internal error (never with internals in the message): `internal` */

@@ -1,5 +1,6 @@
 import { idempotencyKey, json, route, router, uuidParam } from '../lib/http.js';
 import { createMultipartUpload, signMultipartRequests } from '../lib/multipart.js';
+import type { RoutesOf } from '../lib/routes.js';
 import { multipartBody, multipartSignBody } from '../lib/schemas.js';
 
 /** POST /api/documents/multipart and POST /api/documents/{id}/multipart/sign (README "Large files"). */
@@ -13,4 +14,4 @@ export const handler = router({
       return json(200, await signMultipartRequests(caller.userId, uuidParam(params), body));
     },
   ),
-});
+} satisfies Record<RoutesOf<'multipart'>, unknown>);

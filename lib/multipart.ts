@@ -5,6 +5,7 @@ import { findDocumentForOwner, touchMultipartDocument } from './db/documents.js'
 import type { DocumentRow } from './db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { choosePartSize, MAX_OBJECT_BYTES, partCount, partLength } from './multipart-rules.js';
+import type { MultipartTicket, SignedRequestView } from './response-schemas.js';
 import type { MultipartBody, MultipartSignBody } from './schemas.js';
 import {
   type PresignedRequest,
@@ -15,23 +16,12 @@ import {
   presignUploadParts,
 } from './storage.js';
 import { createPendingDocument } from './uploads.js';
-import { type DocumentView, documentView } from './views.js';
-
-/** A signed request as the routes answer it: dates as ISO strings. */
-export type SignedRequestView = Omit<PresignedRequest, 'expiresAt'> & {
-  partNumber?: number;
-  expiresAt: string;
-};
+import { documentView } from './views.js';
 
 const view = ({ expiresAt, ...request }: PresignedRequest & { partNumber?: number }): SignedRequestView => ({
   ...request,
   expiresAt: expiresAt.toISOString(),
 });
-
-export interface MultipartTicket {
-  document: DocumentView;
-  upload: { key: string; partSize: number; partCount: number; create: SignedRequestView };
-}
 
 /**
  * POST /api/documents/multipart: the part size (the client's exactly, or the default raised to fit 10,000

@@ -7,9 +7,12 @@ import {
   documentTopicSchema,
   documentWithDownloadSchema,
   errorBodySchema,
+  multipartTicketSchema,
   quotaSchema,
   searchPageSchema,
   searchResultSchema,
+  signedRequestSchema,
+  signedRequestsSchema,
   topicListSchema,
   topicResponseSchema,
   topicSchema,
@@ -25,6 +28,8 @@ import {
   idempotencyKeySchema,
   listDocumentsQuery,
   listUsersQuery,
+  multipartBody,
+  multipartSignBody,
   searchQuery,
   updateTopicBody,
   updateUserBody,
@@ -71,6 +76,8 @@ const REQUEST_COMPONENTS: Record<string, z.ZodMiniType> = {
   CreateTopicRequest: createTopicBody,
   UpdateTopicRequest: updateTopicBody,
   UpdateUserRequest: updateUserBody,
+  MultipartRequest: multipartBody,
+  MultipartSignRequest: multipartSignBody,
 };
 
 /** ...and responses as the API answers them. */
@@ -82,6 +89,9 @@ const RESPONSE_COMPONENTS: Record<string, z.ZodMiniType> = {
   User: userSchema,
   UploadTicket: uploadTicketSchema,
   ConfirmResult: confirmResultSchema,
+  SignedRequest: signedRequestSchema,
+  MultipartTicket: multipartTicketSchema,
+  SignedRequests: signedRequestsSchema,
   DocumentPage: documentPageSchema,
   DocumentWithDownload: documentWithDownloadSchema,
   DocumentResponse: documentResponseSchema,
@@ -170,6 +180,7 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
       example: {
         document: EXAMPLE_PENDING,
         upload: {
+          key: 'users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf',
           url: 'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c',
           method: 'PUT',
           headers: { 'Content-Type': 'application/pdf', 'Content-Length': '48213' },
@@ -204,6 +215,84 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
       409: ['upload_missing'],
       413: ['file_too_large', 'quota_exceeded'],
     },
+  },
+  'POST /api/documents/multipart': {
+    operationId: 'createMultipartUpload',
+    tag: 'documents',
+    summary:
+      'Start a multipart upload: a pending document, its part size and a presigned CreateMultipartUpload',
+    description:
+      'For large files (README "Large files"): POST `upload.create` to storage and read `UploadId` from its XML ' +
+      'answer, then sign parts with multipart/sign, complete, and confirm. The same early checks as upload-url.',
+    headers: {
+      'Idempotency-Key': {
+        description: 'As for upload-url: a retry with the same key and body gets the same document',
+        schema: idempotencyKeySchema,
+      },
+    },
+    body: {
+      schema: multipartBody,
+      example: { filename: 'scan.pdf', contentType: 'application/pdf', size: 41943040 },
+    },
+    success: {
+      status: 201,
+      description: 'The pending document, its parts, and the signed CreateMultipartUpload',
+      schema: multipartTicketSchema,
+      example: {
+        document: { ...EXAMPLE_PENDING, filename: 'scan.pdf' },
+        upload: {
+          key: 'users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf',
+          partSize: 16777216,
+          partCount: 3,
+          create: {
+            url: 'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf?uploads&X-Amz-Signature=0f1e2d3c',
+            method: 'POST',
+            headers: { 'Content-Type': 'application/pdf' },
+            expiresAt: '2026-03-02T09:29:05.000Z',
+          },
+        },
+      },
+    },
+    errors: {
+      400: ['validation_error'],
+      409: ['duplicate', 'conflict'],
+      413: ['file_too_large', 'quota_exceeded'],
+      415: ['unsupported_media_type'],
+    },
+  },
+  'POST /api/documents/{id}/multipart/sign': {
+    operationId: 'signMultipartRequests',
+    tag: 'documents',
+    summary: "Sign requests of a pending document's multipart upload: parts, ListParts, complete, abort",
+    description:
+      '`uploadPart` signs 1–1000 parts, each with its exact Content-Length. The first signing binds `uploadId` to ' +
+      'the document; another one later → 409. `listParts` tells a resuming client which parts storage holds.',
+    path: documentId,
+    body: {
+      schema: multipartSignBody,
+      example: {
+        uploadId: 'VXBsb2FkIElEIGZvciBzY2FuLnBkZg',
+        operation: 'uploadPart',
+        partNumbers: [1, 2, 3],
+      },
+    },
+    success: {
+      status: 200,
+      description: 'The signed requests, in the order asked',
+      schema: signedRequestsSchema,
+      example: {
+        requests: [
+          {
+            partNumber: 1,
+            url: 'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf?partNumber=1&uploadId=VXBsb2FkIElEIGZvciBzY2FuLnBkZg&X-Amz-Signature=0f1e2d3c',
+            method: 'PUT',
+            headers: { 'Content-Length': '16777216' },
+            expiresAt: '2026-03-02T09:29:05.000Z',
+          },
+        ],
+      },
+    },
+    errors: { 400: ['validation_error'], 404: ['not_found'], 409: ['conflict'] },
   },
   'GET /api/documents': {
     operationId: 'listDocuments',

@@ -56,12 +56,35 @@ export const userSchema = z.object({
 export const uploadTicketSchema = z.object({
   document: documentSchema,
   upload: z.object({
+    /** The object's key, users/<userId>/<documentId>/<safe name>. */
+    key: z.string(),
     url: z.url(),
     method: z.literal('PUT'),
     headers: z.object({ 'Content-Type': z.string(), 'Content-Length': z.string().check(z.regex(/^\d+$/)) }),
     expiresAt: dateTime(),
   }),
 });
+
+/** A request the client sends straight to storage, exactly as kite signed it (README "Large files"). */
+export const signedRequestSchema = z.object({
+  partNumber: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10_000))),
+  url: z.url(),
+  method: z.enum(['POST', 'PUT', 'GET', 'DELETE']),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: dateTime(),
+});
+
+export const multipartTicketSchema = z.object({
+  document: documentSchema,
+  upload: z.object({
+    key: z.string(),
+    partSize: z.number().check(z.int(), z.positive()),
+    partCount: z.number().check(z.int(), z.minimum(1), z.maximum(10_000)),
+    create: signedRequestSchema,
+  }),
+});
+
+export const signedRequestsSchema = z.object({ requests: z.array(signedRequestSchema) });
 
 export const confirmResultSchema = z.object({ document: documentSchema, quota: quotaSchema });
 
@@ -118,6 +141,8 @@ export type TopicView = z.output<typeof topicSchema>;
 export type UserView = z.output<typeof userSchema>;
 export type UploadTicket = z.output<typeof uploadTicketSchema>;
 export type ConfirmResult = z.output<typeof confirmResultSchema>;
+export type SignedRequestView = z.output<typeof signedRequestSchema>;
+export type MultipartTicket = z.output<typeof multipartTicketSchema>;
 export type DocumentPage = z.output<typeof documentPageSchema>;
 export type DocumentWithDownload = z.output<typeof documentWithDownloadSchema>;
 export type UserPage = z.output<typeof userPageSchema>;

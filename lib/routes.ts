@@ -7,6 +7,7 @@
 export const HTTP_ROUTES = {
   'upload-url': ['POST /api/documents/upload-url'],
   confirm: ['POST /api/documents/{id}/confirm'],
+  multipart: ['POST /api/documents/multipart', 'POST /api/documents/{id}/multipart/sign'],
   documents: [
     'GET /api/documents',
     'GET /api/documents/{id}',

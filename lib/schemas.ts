@@ -97,26 +97,6 @@ export const multipartSignBody = z
   );
 export type MultipartSignBody = z.infer<typeof multipartSignBody>;
 
-/** A request a client sends straight to S3 as kite signed it (responses of multipart and sign). */
-export const signedRequestSchema = z.object({
-  partNumber: z.optional(z.number()),
-  url: z.string(),
-  method: z.enum(['POST', 'PUT', 'GET', 'DELETE']),
-  headers: z.record(z.string(), z.string()),
-  expiresAt: z.string(),
-});
-
-/** The `upload` of the multipart answer (201 `{document, upload}`). */
-export const multipartUploadSchema = z.object({
-  key: z.string(),
-  partSize: z.number(),
-  partCount: z.number(),
-  create: signedRequestSchema,
-});
-
-/** The answer of POST /api/documents/{id}/multipart/sign (200). */
-export const multipartSignResponse = z.object({ requests: z.array(signedRequestSchema) });
-
 /** The longest `snippet` a search result carries (lib/snippet.ts). */
 export const SNIPPET_MAX_CHARS = 300;
 
