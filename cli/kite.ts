@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   createKiteClient,
@@ -10,6 +11,7 @@ import {
 } from '../client/index.js';
 import { version } from '../package.json';
 import { collectFiles } from './files.js';
+import { StateStore } from './multipart.js';
 import { formatBytes, plainProgress, terminalProgress } from './progress.js';
 import { download } from './transfer.js';
 import { oneLine, skipNothing, skipSameContent, uploadFiles } from './upload.js';
@@ -38,12 +40,36 @@ const program = new Command('kite')
   .showHelpAfterError('(kite --help lists the commands)')
   .exitOverride();
 
+const baseUrl = () => program.opts<GlobalOptions>().url ?? process.env.KITE_URL ?? DEFAULT_URL;
+
+/** Where interrupted multipart uploads are remembered: $KITE_STATE_DIR, else ~/.kite/uploads. */
+const stateDirectory = () => process.env.KITE_STATE_DIR ?? join(homedir(), '.kite', 'uploads');
+
 function client(): KiteClient {
-  const options = program.opts<GlobalOptions>();
-  const token = options.token ?? process.env.KITE_TOKEN;
+  const token = program.opts<GlobalOptions>().token ?? process.env.KITE_TOKEN;
   if (!token)
     throw new UsageError('no token: pass --token or set KITE_TOKEN (npm run token -- <user> prints one)');
-  return createKiteClient({ baseUrl: options.url ?? process.env.KITE_URL ?? DEFAULT_URL, token });
+  return createKiteClient({ baseUrl: baseUrl(), token });
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** 16777216, 16MiB, 16M. */
+function byteSize(value: string): number {
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined || Number(match[1]) < 1) {
+    throw new InvalidArgumentError('must be a size in bytes, e.g. 16777216, 16MiB or 16M');
+  }
+  return Number(match[1]) * unit;
 }
 
 function positiveInt(value: string): number {
@@ -87,14 +113,29 @@ async function findTopic(api: KiteClient, idOrName: string): Promise<Topic> {
   return topic;
 }
 
+interface UploadFlags {
+  concurrency: number;
+  multipartThreshold: number;
+  partSize?: number;
+  skip: boolean;
+  json?: boolean;
+}
+
 program
   .command('upload')
   .description('upload files and directories (recursively); content already stored is skipped')
   .argument('<paths...>', 'files or directories')
   .addOption(new Option('-c, --concurrency <n>', 'files in flight at once').default(4).argParser(positiveInt))
+  .addOption(
+    new Option('--multipart-threshold <size>', 'files this large go in parts, resumably')
+      .default(64 * 1024 ** 2, '64MiB')
+      .argParser(byteSize),
+  )
+  .addOption(new Option('--part-size <size>', 'part size (default: the server chooses)').argParser(byteSize))
   .option('--no-skip', 'upload even content already stored')
   .option('--json', 'print the results as JSON instead of progress')
-  .action(async (paths: string[], options: { concurrency: number; skip: boolean; json?: boolean }) => {
+
+  .action(async (paths: string[], options: UploadFlags) => {
     const api = client();
     const files = await collectFiles(paths).catch((error: Error) => {
       throw new UsageError(oneLine(error));
@@ -104,6 +145,11 @@ program
     const results = await uploadFiles(api, files, {
       concurrency: options.concurrency,
       skip,
+      multipart: {
+        threshold: options.multipartThreshold,
+        ...(options.partSize ? { partSize: options.partSize } : {}),
+        store: new StateStore(stateDirectory(), baseUrl()),
+      },
       progress: (toSend) =>
         onTerminal
           ? terminalProgress({ files: toSend.length, bytes: toSend.reduce((sum, f) => sum + f.size, 0) })
@@ -382,7 +428,7 @@ function fail(error: unknown): number {
     process.stderr.write(`kite: ${oneLine(error)} (${error.code}, HTTP ${error.status})\n`);
     return 1;
   }
-  const url = program.opts<GlobalOptions>().url ?? process.env.KITE_URL ?? DEFAULT_URL;
+  const url = baseUrl();
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const unreachable = error instanceof TypeError && error.message === 'fetch failed';
   process.stderr.write(

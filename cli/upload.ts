@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { type Document, KiteApiError, type KiteClient, unwrap } from '../client/index.js';
 import type { LocalFile } from './files.js';
+import { type StateStore, uploadInParts } from './multipart.js';
 import { type FileProgress, formatBytes, type Progress } from './progress.js';
 import { putFile, StorageError } from './transfer.js';
 
@@ -15,6 +16,9 @@ export interface UploadResult {
   status: 'uploaded' | 'skipped' | 'failed';
   documentId?: string;
   sizeBytes?: number;
+  /** Multipart uploads: the parts storage already held from an interrupted run, and the bytes this run sent. */
+  resumedParts?: number;
+  sentBytes?: number;
   error?: string;
 }
 
@@ -77,6 +81,8 @@ async function sha256Of(path: string): Promise<string> {
 export interface UploadOptions {
   concurrency: number;
   skip: SkipPolicy;
+  /** Files of at least this many bytes go in parts (README "Large files"), resumable through `store`. */
+  multipart: { threshold: number; partSize?: number; store: StateStore };
   progress: (toSend: LocalFile[]) => Progress;
 }
 
@@ -102,7 +108,10 @@ export async function uploadFiles(
     while (next < toSend.length) {
       const item = toSend[next++] as (typeof toSend)[number];
       const bar = progress.file(item.file.name, item.file.size);
-      const result = await uploadOne(client, item.file, item.sha256, bar);
+      const result =
+        item.file.size >= options.multipart.threshold
+          ? await uploadLarge(client, item.file, item.sha256, options, bar)
+          : await uploadOne(client, item.file, item.sha256, bar);
       results.set(item.file, result);
       bar.finish(
         result.status === 'uploaded'
@@ -166,6 +175,35 @@ async function uploadOne(
       documentId: document.id,
       ...(document.sizeBytes === null ? {} : { sizeBytes: document.sizeBytes }),
     };
+  } catch (error) {
+    const duplicateOf =
+      error instanceof KiteApiError && error.code === 'duplicate' ? documentIdOf(error) : undefined;
+    if (duplicateOf) return skipped(file, duplicateOf);
+    return { file: file.path, name: file.name, status: 'failed', error: oneLine(error) };
+  }
+}
+
+/** In parts, resuming an interrupted run's upload; the parts go `concurrency` at a time. */
+async function uploadLarge(
+  client: KiteClient,
+  file: LocalFile,
+  sha256: string | undefined,
+  options: UploadOptions,
+  bar: FileProgress,
+): Promise<UploadResult> {
+  try {
+    const outcome = await uploadInParts(
+      client,
+      file,
+      {
+        store: options.multipart.store,
+        concurrency: options.concurrency,
+        ...(options.multipart.partSize ? { partSize: options.multipart.partSize } : {}),
+        ...(sha256 ? { sha256 } : {}),
+      },
+      bar,
+    );
+    return { file: file.path, name: file.name, status: 'uploaded', sizeBytes: file.size, ...outcome };
   } catch (error) {
     const duplicateOf =
       error instanceof KiteApiError && error.code === 'duplicate' ? documentIdOf(error) : undefined;

@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -171,6 +171,65 @@ describe('kite CLI against npm start', () => {
     const bad = await kite(['search', '-n', '5', ' '], { KITE_TOKEN: token });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^kite: [^\n]+ \(validation_error, HTTP 400\)\n$/);
+  });
+
+  it('resumes a killed multipart upload without sending the parts storage already holds', async () => {
+    const token = await userToken('resume');
+    const stateDir = join(work, 'state');
+    const file = join(work, 'big.txt');
+    const MiB = 1024 * 1024;
+    const bytes = Buffer.alloc(60 * MiB);
+    for (let i = 0; i < bytes.length; i += 64) bytes.write(`${i.toString(36).padStart(12, '0')} `, i);
+    writeFileSync(file, bytes);
+    const args = [
+      'upload',
+      file,
+      '--multipart-threshold',
+      '5MiB',
+      '--part-size',
+      '5MiB',
+      '--concurrency',
+      '1',
+    ];
+    const env = {
+      PATH: process.env.PATH ?? '',
+      KITE_URL: stack.api,
+      KITE_TOKEN: token,
+      KITE_STATE_DIR: stateDir,
+    };
+
+    // Killed (SIGKILL: no cleanup) once the state file records three finished parts.
+    const child = spawn(process.execPath, ['bin/kite.cjs', ...args], { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const recorded = () => {
+      try {
+        const [name] = readdirSync(stateDir).filter((f) => f.endsWith('.json'));
+        return name ? Object.keys(JSON.parse(readFileSync(join(stateDir, name), 'utf8')).parts).length : 0;
+      } catch {
+        return 0;
+      }
+    };
+    while (recorded() < 3 && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGKILL');
+    expect(await exited).toBeNull(); // killed, not finished
+    const done = recorded();
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(12);
+
+    const again = await kite([...args, '--json'], { KITE_TOKEN: token, KITE_STATE_DIR: stateDir });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    const [result] = JSON.parse(again.stdout);
+    expect(result).toMatchObject({ status: 'uploaded', sizeBytes: bytes.length });
+    expect(result.resumedParts).toBeGreaterThanOrEqual(done);
+    expect(result.sentBytes).toBe(bytes.length - result.resumedParts * 5 * MiB);
+    expect(readdirSync(stateDir).filter((f) => f.endsWith('.json'))).toEqual([]);
+
+    const out = join(work, 'big-copy.txt');
+    expect((await kite(['get', result.documentId, '-o', out], { KITE_TOKEN: token })).code).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    const listed = JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout);
+    expect(listed).toHaveLength(1);
   });
 
   it('get returns the same bytes, to a file or to stdout', async () => {
