@@ -4,6 +4,13 @@ import { awsClientTimeouts, type Config, config, s3Endpoint } from './config.js'
 import { deadlineSignal } from './deadline.js';
 import { stripControlChars } from './names.js';
 import { once } from './once.js';
+import {
+  type DirectPresigner,
+  directPresigner,
+  directTarget,
+  envCredentials,
+  type ObjectPresign,
+} from './presign.js';
 
 /*
  * The S3 SDK is loaded on first use, not at module load: its initialisation is most of a cold start (~80 ms of
@@ -12,7 +19,7 @@ import { once } from './once.js';
  */
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 const s3Sdk = /* @__PURE__ */ once(() => import('@aws-sdk/client-s3'));
-const presigner = /* @__PURE__ */ once(() => import('@aws-sdk/s3-request-presigner'));
+const sdkPresigner = /* @__PURE__ */ once(() => import('@aws-sdk/s3-request-presigner'));
 
 export async function createS3Client(cfg: Config): Promise<S3Client> {
   const { S3Client } = await s3Sdk();
@@ -20,16 +27,11 @@ export async function createS3Client(cfg: Config): Promise<S3Client> {
   return new S3Client({
     region: cfg.AWS_REGION,
     ...awsClientTimeouts(cfg),
-    ...(endpoint
-      ? {
-          endpoint,
-          forcePathStyle: true,
-          // Without these the SDK signs a CRC32 of an empty body into presigned URLs and corrupts streamed bodies
-          // on emulators.
-          requestChecksumCalculation: 'WHEN_REQUIRED',
-          responseChecksumValidation: 'WHEN_REQUIRED',
-        }
-      : {}),
+    // Without these the SDK signs the CRC32 of an empty body into every presigned PUT (which S3 then holds the
+    // uploaded bytes to, refusing them) and corrupts streamed bodies on emulators.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
   });
 }
 
@@ -71,14 +73,14 @@ export interface PresignedPut {
 
 /** A PUT URL that only accepts this exact Content-Type and Content-Length. */
 export async function presignPut(key: string, contentType: string, size: number): Promise<PresignedPut> {
-  const cfg = config();
-  const ttl = cfg.UPLOAD_URL_TTL_SECONDS;
-  const [{ PutObjectCommand }, { getSignedUrl }, client] = await Promise.all([s3Sdk(), presigner(), s3()]);
-  const url = await getSignedUrl(
-    client,
-    new PutObjectCommand({ Bucket: cfg.S3_BUCKET, Key: key, ContentType: contentType, ContentLength: size }),
-    { expiresIn: ttl, signableHeaders: new Set(['content-type', 'content-length']) },
-  );
+  const ttl = config().UPLOAD_URL_TTL_SECONDS;
+  const url = await presignObject({
+    method: 'PUT',
+    key,
+    contentType,
+    contentLength: size,
+    expiresIn: ttl,
+  });
   return {
     url,
     headers: { 'Content-Type': contentType, 'Content-Length': String(size) },
@@ -87,17 +89,55 @@ export async function presignPut(key: string, contentType: string, size: number)
 }
 
 export async function presignGet(key: string, downloadName: string): Promise<string> {
+  return presignObject({
+    method: 'GET',
+    key,
+    responseContentDisposition: contentDisposition(downloadName),
+    expiresIn: config().DOWNLOAD_URL_TTL_SECONDS,
+  });
+}
+
+/** Without an S3 client where lib/presign.ts can (README "Performance"), else with the SDK's getSignedUrl. */
+const presigner = /* @__PURE__ */ once(async (): Promise<DirectPresigner> => {
   const cfg = config();
-  const [{ GetObjectCommand }, { getSignedUrl }, client] = await Promise.all([s3Sdk(), presigner(), s3()]);
-  return getSignedUrl(
-    client,
-    new GetObjectCommand({
-      Bucket: cfg.S3_BUCKET,
-      Key: key,
-      ResponseContentDisposition: contentDisposition(downloadName),
-    }),
-    { expiresIn: cfg.DOWNLOAD_URL_TTL_SECONDS },
-  );
+  const target = directTarget(cfg);
+  const credentials = envCredentials();
+  if (target && credentials) return directPresigner(cfg, target, credentials);
+  return async (request) => presignWithClient(await s3(), cfg, request);
+});
+
+function presignObject(request: ObjectPresign): Promise<string> {
+  return presigner().then((presign) => presign(request));
+}
+
+/** The SDK's way: getSignedUrl with an S3 client (the fallback, and what the tests compare the direct URLs with). */
+export async function presignWithClient(
+  client: S3Client,
+  cfg: Config,
+  request: ObjectPresign,
+): Promise<string> {
+  const [{ GetObjectCommand, PutObjectCommand }, { getSignedUrl }] = await Promise.all([
+    s3Sdk(),
+    sdkPresigner(),
+  ]);
+  const command =
+    request.method === 'PUT'
+      ? new PutObjectCommand({
+          Bucket: cfg.S3_BUCKET,
+          Key: request.key,
+          ContentType: request.contentType,
+          ContentLength: request.contentLength,
+        })
+      : new GetObjectCommand({
+          Bucket: cfg.S3_BUCKET,
+          Key: request.key,
+          ResponseContentDisposition: request.responseContentDisposition,
+        });
+  return getSignedUrl(client, command, {
+    expiresIn: request.expiresIn,
+    ...(request.method === 'PUT' ? { signableHeaders: new Set(['content-type', 'content-length']) } : {}),
+    ...(request.signingDate ? { signingDate: request.signingDate } : {}),
+  });
 }
 
 /** RFC 6266 attachment header: an ASCII fallback plus the UTF-8 name (RFC 5987). */
