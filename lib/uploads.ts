@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import type { Caller } from './auth.js';
 import { config } from './config.js';
 import { db } from './db/client.js';
@@ -46,6 +47,8 @@ export interface PendingDocumentOptions {
   s3Limit: { bytes: number; hint: string };
   /** Multipart uploads only: every part but the last has exactly this many bytes (README "Large files"). */
   partBytes?: number | undefined;
+  /** The new document's id, for a caller that needs its storage key before the INSERT; a fresh UUID otherwise. */
+  id?: string;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function createPendingDocument(
     const existing = await findDocumentWithContent(database, caller.userId, request.sha256);
     if (existing) throw new DuplicateError(existing);
   }
-  const id = randomUUID();
+  const id = options.id ?? randomUUID();
   const row = await insertPendingDocumentWithinQuota(
     database,
     {
@@ -144,30 +147,37 @@ async function replay(userId: string, claim: IdempotencyClaim): Promise<Document
   return document;
 }
 
-/** Step 1: check what can be checked early, record a pending document, presign the PUT. Nothing is reserved. */
+/**
+ * Step 1: check what can be checked early, record a pending document, presign the PUT. Nothing is reserved.
+ * The new document's key is known before its INSERT, so the presign (CPU only) runs while the INSERT waits on the
+ * database, and the answer costs the longer of the two instead of their sum (README "Performance"); when the
+ * quota check refuses, the URL is dropped. A replayed request's document keeps its own key: it is signed anew.
+ */
 export async function createUpload(
   caller: Caller,
   request: UploadUrlBody,
   idempotencyKey?: string,
 ): Promise<UploadTicket> {
-  const row = await createPendingDocument(caller, request, {
+  const id = randomUUID();
+  const pending = createPendingDocument(caller, request, {
     idempotencyKey,
     fingerprint: { route: 'upload-url', body: request },
     s3Limit: {
       bytes: MAX_SINGLE_PUT_BYTES,
       hint: `a single upload stops at ${MAX_SINGLE_PUT_BYTES} bytes (5 GiB): send larger files in parts with POST /api/documents/multipart`,
     },
+    id,
   });
-  const put = await presignPut(row.storage_key, request.contentType, request.size);
+  // After the statement is on the wire: the signing would otherwise run to the end before pg gets to send it.
+  const presigned = setImmediate().then(() =>
+    presignPut(storageKey(caller.userId, id, request.filename), request.contentType, request.size),
+  );
+  const [row, put] = await Promise.all([pending, presigned]);
+  const { url, headers, expiresAt } =
+    row.id === id ? put : await presignPut(row.storage_key, request.contentType, request.size);
   return {
     document: documentView(row),
-    upload: {
-      key: row.storage_key,
-      url: put.url,
-      method: 'PUT',
-      headers: put.headers,
-      expiresAt: put.expiresAt.toISOString(),
-    },
+    upload: { key: row.storage_key, url, method: 'PUT', headers, expiresAt: expiresAt.toISOString() },
   };
 }
 

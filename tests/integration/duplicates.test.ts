@@ -261,6 +261,8 @@ describe('Idempotency-Key on upload-url', () => {
     expect(retry.status).toBe(201);
     expect(retry.body.document.id).toBe(first.body.document.id);
     expect(retry.body.upload.url).toContain('X-Amz-Signature');
+    // Signed for the first request's object, not for the key the retry would have made.
+    expect(new URL(retry.body.upload.url).pathname).toBe(new URL(first.body.upload.url).pathname);
     expect(await documentCount(userId)).toBe(1);
     await putBytes(retry.body, 'hello');
     const confirmed = await confirm(token, retry.body.document.id);
@@ -299,6 +301,7 @@ describe('Idempotency-Key on upload-url', () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((a) => a.body.document.id)).size).toBe(1);
+    expect(new Set(answers.map((a) => new URL(a.body.upload.url).pathname)).size).toBe(1);
     expect(await documentCount(userId)).toBe(1);
   });
 
