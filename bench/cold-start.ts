@@ -144,16 +144,58 @@ async function makeFixtures(): Promise<Fixtures> {
   return { token, pending, uploaded, confirmed: uploaded[0] ?? '' };
 }
 
-/** The SDK's own floor: a bundle that only builds an S3 client and presigns one PUT (what upload-url must load). */
-const S3_FLOOR_ENTRY = `
+/**
+ * Baselines: bundles that do only what an S3 route cannot avoid. Presigning one PUT with the SDK's getSignedUrl
+ * (what upload-url did before, a whole client), with the SDK's presigner and no client (what lib/presign.ts does),
+ * and one HeadObject to the bench's S3 server (what confirm cannot do without a client).
+ */
+const BASELINES: { name: string; summaryKey: string; contents: string }[] = [
+  {
+    name: 'baseline: S3 SDK alone, one presign (getSignedUrl with a client)',
+    summaryKey: 's3SdkFloorMs',
+    contents: `
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 export const handler = async () => {
-  const client = new S3Client({ region: 'us-east-1' });
-  const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: 'b', Key: 'k' }), { expiresIn: 60 });
+  const client = new S3Client({ region: 'us-east-1', requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const command = new PutObjectCommand({ Bucket: 'bench-bucket', Key: 'k', ContentType: 'text/plain', ContentLength: 5 });
+  const url = await getSignedUrl(client, command, { expiresIn: 60, signableHeaders: new Set(['content-type', 'content-length']) });
   return { statusCode: url.startsWith('http') ? 200 : 500 };
 };
-`;
+`,
+  },
+  {
+    name: 'baseline: the presigner alone, one presign (no client)',
+    summaryKey: 'presignerFloorMs',
+    contents: `
+import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import { Sha256 } from '@smithy/core/checksum';
+import { formatUrl } from '@aws-sdk/core/util';
+export const handler = async () => {
+  const credentials = { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY };
+  const signer = new S3RequestPresigner({ credentials: async () => credentials, region: 'us-east-1', sha256: Sha256 });
+  const request = { method: 'PUT', protocol: 'https:', hostname: 'bench-bucket.s3.us-east-1.amazonaws.com', path: '/k',
+    query: { 'x-id': 'PutObject' }, headers: { 'content-type': 'text/plain', 'content-length': '5' } };
+  const url = formatUrl(await signer.presign(request, { expiresIn: 60, signableHeaders: new Set(['content-type', 'content-length']) }));
+  return { statusCode: url.startsWith('http') ? 200 : 500 };
+};
+`,
+  },
+  {
+    name: 'baseline: S3 SDK alone, one HeadObject to the S3 server',
+    summaryKey: 's3SdkHeadObjectMs',
+    contents: `
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+export const handler = async () => {
+  const client = new S3Client({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_S3, forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const status = await client.send(new HeadObjectCommand({ Bucket: process.env.S3_BUCKET, Key: 'no-such-key' })).then(
+    () => 200, (error) => error.$metadata?.httpStatusCode ?? 500);
+  return { statusCode: status === 404 || status === 200 ? 200 : status };
+};
+`,
+  },
+];
 
 async function bundle(outfile: string, entry: { file: string } | { contents: string }): Promise<number> {
   await build({
@@ -274,11 +316,13 @@ export async function benchColdStart(): Promise<BenchResult> {
     });
     summary.bareNodeMs = Math.round(bareMedian);
 
-    const floorFile = join(dir, 's3-floor.js');
-    const floorSize = await bundle(floorFile, { contents: S3_FLOOR_ENTRY });
-    const floor = await probe(dir, floorFile, () => ({}), expectSuccess('s3-floor'));
-    line('baseline: S3 SDK alone, one presign', floorSize, floor);
-    summary.s3SdkFloorMs = Math.round(floor.median);
+    for (const [i, baseline] of BASELINES.entries()) {
+      const file = join(dir, `baseline-${i}.js`);
+      const size = await bundle(file, { contents: baseline.contents });
+      const measured = await probe(dir, file, () => ({}), expectSuccess(baseline.name));
+      line(baseline.name, size, measured);
+      summary[baseline.summaryKey] = Math.round(measured.median);
+    }
 
     const built = new Map<string, { file: string; size: number }>();
     for (const { name, fn, event } of CASES) {

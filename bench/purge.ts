@@ -1,19 +1,29 @@
-import { performance } from 'node:perf_hooks';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
-import { config } from '../lib/config.js';
+import { config, s3Endpoint } from '../lib/config.js';
 import { db } from '../lib/db/client.js';
-import { purgeExpiredUploads } from '../lib/purge.js';
 import { createS3Client, headObjectSize } from '../lib/storage.js';
+import { startLatencyProxy } from './latency-proxy.js';
+import type { PurgeRun } from './purge-run.js';
 import type { BenchResult, BenchRow } from './run.js';
 
+const execFileAsync = promisify(execFile);
+
 export interface BenchPurgeOptions {
-  /** Expired pending uploads for the batched purge. */
+  /** Expired pending uploads for the batched purge, straight to the S3 server. */
   rows?: number;
   /** Expired pending uploads for the naive loop (it is slow, so a smaller set; compared per row). */
   naiveRows?: number;
+  /** The fixed latency the proxy adds to every S3 request in the modelled runs (BENCH_S3_LATENCY_MS). */
+  latencyMs?: number;
+  /** Rows for the batched purge and for the naive loop through the latency proxy. */
+  latencyRows?: number;
+  latencyNaiveRows?: number;
   /**
-   * Expired uploads per owner, the same for both runs: s3rver re-reads a key's parent directories after each
+   * Expired uploads per owner, the same for every run: s3rver re-reads a key's parent directories after each
    * delete, so its cost per key depends on how many keys share a user prefix. (All 100,000 under one user would
    * measure the emulator's O(n²) directory scans rather than the purge.)
    */
@@ -21,8 +31,8 @@ export interface BenchPurgeOptions {
   /** Recent and confirmed rows the purge query has to step over. */
   noiseRows?: number;
   /**
-   * Expired uploads purged again without objects: what the purge costs when the emulator has no files to remove,
-   * i.e. the purge's own work (claim, delete, one DeleteObjects request per 1000 keys).
+   * Expired uploads purged again without objects: what the purge costs when the S3 server has no objects to
+   * remove, i.e. the purge's own work (claim, delete, one DeleteObjects request per 1000 keys).
    */
   rowsWithoutObjects?: number;
   /** PutObject calls in flight while seeding. */
@@ -31,98 +41,146 @@ export interface BenchPurgeOptions {
 
 const EXPIRED_AGE_SECONDS = 2 * 3600;
 
+interface Measured extends PurgeRun {
+  rows: number;
+}
+
 /**
- * Purges `rows` expired pending uploads, every one with a real object in the S3 emulator, with the production code
- * (batches of 1000: one DELETE … SKIP LOCKED, one DeleteObjects), and compares the time per row with a naive
- * loop (per row: one DeleteObject, one DELETE) over `naiveRows` in the same process.
+ * The production purge (batches of 1000: one DELETE … SKIP LOCKED, one DeleteObjects) against a naive loop (per
+ * row: one DeleteObject, one DELETE), each run in a process of its own (bench/purge-run.ts) on rows whose objects
+ * exist: straight to the S3 server, then through a loopback proxy that adds a fixed latency to every S3 request
+ * (what a Lambda pays per round trip to S3 and a server on the same machine does not), then without objects.
+ * Every run reports its SQL statements and S3 requests per 1,000 rows.
  */
 export async function benchPurge(options: BenchPurgeOptions = {}): Promise<BenchResult> {
   const rows = options.rows ?? 100_000;
   const naiveRows = options.naiveRows ?? 2_000;
+  const latencyMs = options.latencyMs ?? Number(process.env.BENCH_S3_LATENCY_MS ?? 15);
+  const latencyRows = options.latencyRows ?? 20_000;
+  const latencyNaiveRows = options.latencyNaiveRows ?? 500;
   const rowsPerUser = options.rowsPerUser ?? 100;
   const users = Math.ceil(rows / rowsPerUser);
-  const naiveUsers = Math.ceil(naiveRows / rowsPerUser);
   const noiseRows = options.noiseRows ?? 50_000;
   const concurrency = options.seedConcurrency ?? 64;
+  const bare = options.rowsWithoutObjects ?? 100_000;
+  const server = s3Endpoint(config());
+  if (!server) throw new Error('the purge bench needs the S3 server of the bench stack');
   const table: BenchRow[] = [];
 
-  await seedUsers('bench-user', users);
-  await seedUsers('bench-naive', naiveUsers);
+  await seedUsers('bench-user', Math.max(users, Math.ceil(bare / rowsPerUser)));
+  await seedUsers('bench-naive', Math.ceil(naiveRows / rowsPerUser));
   await seedNoise(noiseRows, users);
 
-  // Naive first, on its own smaller set, so the two runs never see each other's rows.
-  const naiveKeys = await seedExpired(naiveRows, 'bench-naive', naiveUsers);
-  await seedObjects(naiveKeys, concurrency);
-  const naive = await timed(() => naivePurge());
-  if (naive.value !== naiveRows) throw new Error(`naive loop purged ${naive.value} of ${naiveRows}`);
-  table.push(row('naive loop (DeleteObject + DELETE per row)', naiveRows, naive.seconds));
-
-  const keys = await seedExpired(rows, 'bench-user', users);
-  const seeding = await timed(() => seedObjects(keys, concurrency));
-  table.push({ ...row('seed: PutObject per row (setup, not timed)', rows, seeding.seconds), note: 'setup' });
-  const batched = await timed(() => purgeExpiredUploads());
-  if (batched.value !== rows) throw new Error(`purge purged ${batched.value} of ${rows}`);
-  table.push(row('purgeExpiredUploads (batches of 1000)', rows, batched.seconds));
-
-  await verify(keys, noiseRows);
-
-  // The same two strategies again with no objects behind the rows: s3rver's per-key file work (stat, three unlinks,
-  // directory scans, on this machine's disk) is the floor of the run above; without it, what is left is each
-  // strategy's own cost — round trips per row versus two statements and one request per 1000 rows.
-  const bare = options.rowsWithoutObjects ?? 100_000;
-  await seedExpired(naiveRows, 'bench-naive', naiveUsers);
-  const naiveBare = await timed(() => naivePurge());
-  if (naiveBare.value !== naiveRows) throw new Error(`naive loop purged ${naiveBare.value} of ${naiveRows}`);
-  table.push(row('naive loop, rows without objects', naiveRows, naiveBare.seconds));
-  await seedExpired(bare, 'bench-user', users);
-  const bareRun = await timed(() => purgeExpiredUploads());
-  if (bareRun.value !== bare) throw new Error(`purge purged ${bareRun.value} of ${bare}`);
-  table.push(row('purgeExpiredUploads, rows without objects', bare, bareRun.seconds));
-
-  const naivePerRow = (naive.seconds * 1000) / naiveRows;
-  const batchedPerRow = (batched.seconds * 1000) / rows;
-  const speedup = naivePerRow / batchedPerRow;
-  const naiveBarePerRow = (naiveBare.seconds * 1000) / naiveRows;
-  const barePerRow = (bareRun.seconds * 1000) / bare;
-  const bareSpeedup = naiveBarePerRow / barePerRow;
-  const note = (name: string, text: string) => {
-    const line = table.find((candidate) => candidate.case === name);
-    if (line) line.note = text;
+  /** Seeds `count` expired uploads (with objects unless told otherwise), runs one strategy, checks the result. */
+  const run = async (
+    mode: 'batched' | 'naive',
+    count: number,
+    endpoint: string,
+    withObjects = true,
+  ): Promise<Measured> => {
+    const prefix = mode === 'naive' ? 'bench-naive' : 'bench-user';
+    const keys = await seedExpired(count, prefix, Math.ceil(count / rowsPerUser));
+    if (withObjects) await seedObjects(keys, concurrency);
+    const measured = await runInOwnProcess(mode, endpoint);
+    if (measured.purged !== count) throw new Error(`${mode} purged ${measured.purged} of ${count}`);
+    if (withObjects) await verify(keys, noiseRows);
+    return { ...measured, rows: count };
   };
-  note('purgeExpiredUploads (batches of 1000)', `${speedup.toFixed(1)}× faster per row than the naive loop`);
-  note(
-    'purgeExpiredUploads, rows without objects',
-    `${bareSpeedup.toFixed(1)}× faster per row than the naive loop`,
-  );
+
+  // Straight to the S3 server. Naive first, on its own smaller set, so the runs never see each other's rows.
+  const naive = await run('naive', naiveRows, server);
+  const batched = await run('batched', rows, server);
+
+  // Through the proxy: every S3 request pays `latencyMs` more, as from a Lambda.
+  const proxy = await startLatencyProxy(server, latencyMs);
+  let naiveSlow: Measured;
+  let batchedSlow: Measured;
+  try {
+    naiveSlow = await run('naive', latencyNaiveRows, proxy.url);
+    batchedSlow = await run('batched', latencyRows, proxy.url);
+  } finally {
+    await proxy.close();
+  }
+
+  // Without objects behind the rows: s3rver's per-key file work (stat, three unlinks, directory scans, on this
+  // machine's disk) is part of both runs above; without it, what is left is each strategy's own cost.
+  const naiveBare = await run('naive', naiveRows, server, false);
+  const batchedBare = await run('batched', bare, server, false);
+
+  const latency = `${latencyMs} ms added per S3 request`;
+  const lines: [string, Measured, Measured | undefined][] = [
+    ['naive loop (DeleteObject + DELETE per row), straight to S3', naive, undefined],
+    ['purgeExpiredUploads (batches of 1000), straight to S3', batched, naive],
+    [`naive loop, ${latency}`, naiveSlow, undefined],
+    [`purgeExpiredUploads, ${latency}`, batchedSlow, naiveSlow],
+    ['naive loop, rows without objects', naiveBare, undefined],
+    ['purgeExpiredUploads, rows without objects', batchedBare, naiveBare],
+  ];
+  for (const [name, measured, baseline] of lines) {
+    const speedup = baseline
+      ? `${(perRow(baseline) / perRow(measured)).toFixed(1)}× faster per row than the naive loop; `
+      : '';
+    table.push({
+      ...row(name, measured.rows, measured.seconds),
+      note: `${speedup}per 1,000 rows: ${perThousand(measured.statements, measured.rows)} SQL statements, ${perThousand(requests(measured), measured.rows)} S3 requests (${describe(measured.s3Requests)})`,
+    });
+  }
+  const speedup = (a: Measured, b: Measured) => round(perRow(b) / perRow(a), 1);
   return {
     rows: table,
     summary: {
       rows,
-      objects: rows,
-      seconds: round(batched.seconds),
-      msPerRow: round(batchedPerRow, 4),
+      msPerRow: round(perRow(batched), 4),
       naiveRows,
-      naiveSeconds: round(naive.seconds),
-      naiveMsPerRow: round(naivePerRow, 4),
-      speedupPerRow: round(speedup, 1),
+      naiveMsPerRow: round(perRow(naive), 4),
+      speedupPerRow: speedup(batched, naive),
+      latencyMs,
+      latencyRows,
+      latencyMsPerRow: round(perRow(batchedSlow), 4),
+      latencyNaiveRows,
+      latencyNaiveMsPerRow: round(perRow(naiveSlow), 4),
+      speedupPerRowWithLatency: speedup(batchedSlow, naiveSlow),
       rowsWithoutObjects: bare,
-      msPerRowWithoutObjects: round(barePerRow, 4),
-      naiveMsPerRowWithoutObjects: round(naiveBarePerRow, 4),
-      speedupPerRowWithoutObjects: round(bareSpeedup, 1),
+      msPerRowWithoutObjects: round(perRow(batchedBare), 4),
+      naiveMsPerRowWithoutObjects: round(perRow(naiveBare), 4),
+      speedupPerRowWithoutObjects: speedup(batchedBare, naiveBare),
+      statementsPer1000Rows: perThousand(batched.statements, batched.rows),
+      s3RequestsPer1000Rows: perThousand(requests(batched), batched.rows),
+      naiveStatementsPer1000Rows: perThousand(naive.statements, naive.rows),
+      naiveS3RequestsPer1000Rows: perThousand(requests(naive), naive.rows),
       noiseRows,
       rowsPerUser,
+      target: '>= 20x per row with the modelled latency; <= 2 S3 requests and <= 3 statements per 1,000 rows',
     },
   };
 }
 
-function row(name: string, rows: number, seconds: number): BenchRow {
-  return { part: 'purge', case: name, rows, seconds, msPerRow: (seconds * 1000) / rows };
+const perRow = (m: Measured) => (m.seconds * 1000) / m.rows;
+// "X answered 500" entries count requests already counted under X.
+const requests = (m: Measured) =>
+  Object.entries(m.s3Requests)
+    .filter(([name]) => !name.includes(' answered '))
+    .reduce((sum, [, n]) => sum + n, 0);
+const perThousand = (count: number, rows: number) => round((count * 1000) / rows, 2);
+const describe = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([name, n]) => `${n} ${name}`)
+    .join(', ') || 'none';
+
+/** bench/purge-run.ts in a fresh Node process; asynchronous, because the S3 server may run in this one. */
+async function runInOwnProcess(mode: 'batched' | 'naive', endpoint: string): Promise<PurgeRun> {
+  const { stdout, stderr } = await execFileAsync(
+    process.execPath,
+    ['--import', 'tsx', join(process.cwd(), 'bench', 'purge-run.ts'), mode],
+    { env: { ...process.env, AWS_ENDPOINT_URL_S3: endpoint }, encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  if (stderr) process.stderr.write(stderr);
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as PurgeRun;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const start = performance.now();
-  const value = await fn();
-  return { value, seconds: (performance.now() - start) / 1000 };
+function row(name: string, rows: number, seconds: number): BenchRow {
+  return { part: 'purge', case: name, rows, seconds, msPerRow: (seconds * 1000) / rows };
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -185,30 +243,6 @@ async function seedObjects(keys: readonly string[], concurrency: number): Promis
   } finally {
     s3.destroy();
   }
-}
-
-/** What a first version would write: find the expired rows, then per row one DeleteObject and one DELETE. */
-async function naivePurge(): Promise<number> {
-  const s3 = await createS3Client(config());
-  const bucket = config().S3_BUCKET;
-  const ttl = config().PENDING_UPLOAD_TTL_SECONDS;
-  let purged = 0;
-  try {
-    const expired = await db()
-      .selectFrom('documents')
-      .select(['id', 'storage_key'])
-      .where('status', '=', 'pending')
-      .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${ttl})`)
-      .execute();
-    for (const doc of expired) {
-      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: doc.storage_key }));
-      await db().deleteFrom('documents').where('id', '=', doc.id).where('status', '=', 'pending').execute();
-      purged += 1;
-    }
-  } finally {
-    s3.destroy();
-  }
-  return purged;
 }
 
 /** The purge did what it claims: no expired pending row left, objects gone, the other rows untouched. */

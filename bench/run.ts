@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startTestStack, type TestStack } from '../tests/helpers/stack.js';
 
@@ -56,6 +57,11 @@ async function main(): Promise<void> {
   const selected = requested.length > 0 ? requested : Object.keys(parts);
 
   const stack = await startStack();
+  const s3Server = await describeS3Server(process.env.AWS_ENDPOINT_URL_S3 ?? '');
+  const loadAtStart = loadavg()[0] ?? 0;
+  console.log(
+    `[bench] S3 server: ${s3Server}; load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores`,
+  );
   const results: Record<string, BenchResult & { finishedAt: string }> = {};
   try {
     for (const name of selected) {
@@ -70,11 +76,26 @@ async function main(): Promise<void> {
   }
 
   printTable(Object.values(results).flatMap((result) => result.rows));
+  const loadAtEnd = loadavg()[0] ?? 0;
+  console.log(
+    `[bench] S3 server: ${s3Server}; load average ${loadAtStart.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end`,
+  );
   for (const [name, result] of Object.entries(results)) {
     console.log(`[bench] ${name}: ${JSON.stringify(result.summary)}`);
   }
   const previous = existsSync(RESULTS_FILE) ? JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) : {};
-  const merged = { ...previous, ...results, machine: { node: process.version, platform: process.platform } };
+  const machine = {
+    node: process.version,
+    platform: process.platform,
+    cores: cpus().length,
+    s3Server,
+    loadAverage: { start: Number(loadAtStart.toFixed(2)), end: Number(loadAtEnd.toFixed(2)) },
+  };
+  const merged = {
+    ...previous,
+    ...Object.fromEntries(Object.entries(results).map(([name, result]) => [name, { ...result, s3Server }])),
+    machine,
+  };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(merged, null, 2)}\n`);
   console.log(`[bench] written to ${RESULTS_FILE}`);
 }
@@ -98,6 +119,36 @@ async function startStack(): Promise<{ stop(): Promise<void> }> {
     LOG_LEVEL: 'WARN',
   });
   return stack;
+}
+
+/**
+ * Which S3 implementation answers at `endpoint`, from what it says to an anonymous ListBuckets: every figure that
+ * touches S3 depends on it, so the table names it.
+ */
+async function describeS3Server(endpoint: string): Promise<string> {
+  try {
+    const answer = await fetch(`${endpoint}/`);
+    const body = await answer.text();
+    const server = answer.headers.get('server');
+    const requestId = answer.headers.get('x-amz-request-id') ?? '';
+    let name = server ?? 'unknown S3 server';
+    if (body.includes('<DisplayName>S3rver</DisplayName>'))
+      name = `s3rver ${packageVersion('s3rver')}, in this process`;
+    else if (/ceph/i.test(server ?? '') || /^tx0+/.test(requestId))
+      name = `Ceph radosgw (${server ?? 'no Server header'})`;
+    return `${name} at ${endpoint}`;
+  } catch (error) {
+    return `unreachable at ${endpoint} (${(error as Error).message})`;
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    const file = join(process.cwd(), 'node_modules', name, 'package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return '(version unknown)';
+  }
 }
 
 function printTable(rows: BenchRow[]): void {
