@@ -214,43 +214,60 @@ async function bundle(outfile: string, entry: { file: string } | { contents: str
   return statSync(outfile).size;
 }
 
-/** Medians of RUNS fresh processes: require + first invocation, and the same since the process's origin. */
-async function probe(
-  dir: string,
-  outfile: string,
-  event: (run: number) => object,
-  check: (result: unknown) => void,
-) {
-  const ours: number[] = [];
-  const sinceOrigin: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    // Asynchronously: the S3/SQS emulators run in this process and must keep answering.
-    const { stdout: out } = await execFileAsync(
-      process.execPath,
-      [join(dir, 'probe.cjs'), outfile, JSON.stringify(event(run))],
-      {
-        env: { ...process.env, LOG_LEVEL: process.env.BENCH_PROBE_LOG_LEVEL ?? 'SILENT' },
-        encoding: 'utf8',
-      },
-    );
-    // The probe's line is the last one; the function's own log lines (BENCH_PROBE_LOG_LEVEL) come before it.
-    const { start, served, result } = JSON.parse(out.slice(out.lastIndexOf('\n') + 1)) as {
-      start: number;
-      served: number;
-      result: unknown;
-    };
-    if (process.env.BENCH_PROBE_LOG_LEVEL) process.stderr.write(out.slice(0, out.lastIndexOf('\n') + 1));
-    check(result);
-    ours.push(served);
-    sinceOrigin.push(start + served);
-  }
-  ours.sort((a, b) => a - b);
-  sinceOrigin.sort((a, b) => a - b);
-  return {
-    median: percentile(ours, 50),
-    total: percentile(sinceOrigin, 50),
-    sum: ours.reduce((a, b) => a + b, 0),
+/** One fresh process: require + first invocation, and the same since the process's origin. */
+async function probeOnce(dir: string, outfile: string, event: object, check: (result: unknown) => void) {
+  // Asynchronously: the S3/SQS emulators run in this process and must keep answering.
+  const { stdout: out } = await execFileAsync(
+    process.execPath,
+    [join(dir, 'probe.cjs'), outfile, JSON.stringify(event)],
+    {
+      env: { ...process.env, LOG_LEVEL: process.env.BENCH_PROBE_LOG_LEVEL ?? 'SILENT' },
+      encoding: 'utf8',
+    },
+  );
+  // The probe's line is the last one; the function's own log lines (BENCH_PROBE_LOG_LEVEL) come before it.
+  const { start, served, result } = JSON.parse(out.slice(out.lastIndexOf('\n') + 1)) as {
+    start: number;
+    served: number;
+    result: unknown;
   };
+  if (process.env.BENCH_PROBE_LOG_LEVEL) process.stderr.write(out.slice(0, out.lastIndexOf('\n') + 1));
+  check(result);
+  return { served, sinceOrigin: start + served };
+}
+
+interface Probe {
+  name: string;
+  file: string;
+  size: number;
+  event: (run: number) => object;
+  check: (result: unknown) => void;
+  ours: number[];
+  sinceOrigin: number[];
+}
+
+/**
+ * RUNS rounds, each one fresh process per probe in turn: load that comes and goes on this shared machine then
+ * weighs on every case alike, instead of on whichever case ran while it lasted.
+ */
+async function probeInTurn(dir: string, probes: Probe[]) {
+  for (let run = 0; run < RUNS; run++) {
+    for (const p of probes) {
+      const { served, sinceOrigin } = await probeOnce(dir, p.file, p.event(run), p.check);
+      p.ours.push(served);
+      p.sinceOrigin.push(sinceOrigin);
+    }
+  }
+  return probes.map((p) => {
+    const ours = [...p.ours].sort((x, y) => x - y);
+    const sinceOrigin = [...p.sinceOrigin].sort((x, y) => x - y);
+    return {
+      probe: p,
+      median: percentile(ours, 50),
+      total: percentile(sinceOrigin, 50),
+      sum: ours.reduce((x, y) => x + y, 0),
+    };
+  });
 }
 
 /** A first invocation that failed would look fast: every probe's answer is checked. */
@@ -316,14 +333,13 @@ export async function benchColdStart(): Promise<BenchResult> {
     });
     summary.bareNodeMs = Math.round(bareMedian);
 
+    const probes: Probe[] = [];
+    const add = (name: string, file: string, size: number, event: (run: number) => object) =>
+      probes.push({ name, file, size, event, check: expectSuccess(name), ours: [], sinceOrigin: [] });
     for (const [i, baseline] of BASELINES.entries()) {
       const file = join(dir, `baseline-${i}.js`);
-      const size = await bundle(file, { contents: baseline.contents });
-      const measured = await probe(dir, file, () => ({}), expectSuccess(baseline.name));
-      line(baseline.name, size, measured);
-      summary[baseline.summaryKey] = Math.round(measured.median);
+      add(baseline.name, file, await bundle(file, { contents: baseline.contents }), () => ({}));
     }
-
     const built = new Map<string, { file: string; size: number }>();
     for (const { name, fn, event } of CASES) {
       let target = built.get(fn);
@@ -332,11 +348,18 @@ export async function benchColdStart(): Promise<BenchResult> {
         target = { file, size: await bundle(file, { file: join(process.cwd(), 'functions', `${fn}.ts`) }) };
         built.set(fn, target);
       }
-      const measured = await probe(dir, target.file, (run) => event(fixtures, run), expectSuccess(name));
-      line(name, target.size, measured);
-      summary[`${name}KiB`] = Math.round(target.size / 1024);
-      summary[`${name}Ms`] = Math.round(measured.median);
-      summary[`${name}FromProcessStartMs`] = Math.round(measured.total);
+      add(name, target.file, target.size, (run) => event(fixtures, run));
+    }
+    for (const { probe: p, ...measured } of await probeInTurn(dir, probes)) {
+      line(p.name, p.size, measured);
+      const baseline = BASELINES.find((b) => b.name === p.name);
+      if (baseline) {
+        summary[baseline.summaryKey] = Math.round(measured.median);
+        continue;
+      }
+      summary[`${p.name}KiB`] = Math.round(p.size / 1024);
+      summary[`${p.name}Ms`] = Math.round(measured.median);
+      summary[`${p.name}FromProcessStartMs`] = Math.round(measured.total);
     }
   } finally {
     if (previousOllamaHost === undefined) delete process.env.OLLAMA_HOST;
