@@ -19,7 +19,7 @@ import {
  */
 type S3Sdk = typeof import('@aws-sdk/client-s3');
 const s3Sdk = /* @__PURE__ */ once(() => import('@aws-sdk/client-s3'));
-const sdkPresigner = /* @__PURE__ */ once(() => import('@aws-sdk/s3-request-presigner'));
+const presigner = /* @__PURE__ */ once(() => import('@aws-sdk/s3-request-presigner'));
 
 export async function createS3Client(cfg: Config): Promise<S3Client> {
   const { S3Client } = await s3Sdk();
@@ -98,7 +98,7 @@ export async function presignGet(key: string, downloadName: string): Promise<str
 }
 
 /** Without an S3 client where lib/presign.ts can (README "Performance"), else with the SDK's getSignedUrl. */
-const presigner = /* @__PURE__ */ once(async (): Promise<DirectPresigner> => {
+const objectPresigner = /* @__PURE__ */ once(async (): Promise<DirectPresigner> => {
   const cfg = config();
   const target = directTarget(cfg);
   const credentials = envCredentials();
@@ -107,7 +107,7 @@ const presigner = /* @__PURE__ */ once(async (): Promise<DirectPresigner> => {
 });
 
 function presignObject(request: ObjectPresign): Promise<string> {
-  return presigner().then((presign) => presign(request));
+  return objectPresigner().then((presign) => presign(request));
 }
 
 /** The SDK's way: getSignedUrl with an S3 client (the fallback, and what the tests compare the direct URLs with). */
@@ -118,7 +118,7 @@ export async function presignWithClient(
 ): Promise<string> {
   const [{ GetObjectCommand, PutObjectCommand }, { getSignedUrl }] = await Promise.all([
     s3Sdk(),
-    sdkPresigner(),
+    presigner(),
   ]);
   const command =
     request.method === 'PUT'
