@@ -1,14 +1,8 @@
 import { config } from './config.js';
 import { db } from './db/client.js';
-import {
-  deleteExpiredIdempotencyKeys,
-  deleteExpiredPendingDocuments,
-  deleteTombstones,
-  findStrandedUploads,
-  leaseDueTombstones,
-  restorePurgedDocuments,
-  tombstoneKeys,
-} from './db/documents.js';
+import { deleteExpiredIdempotencyKeys } from './db/idempotency.js';
+import { deleteExpiredPendingDocuments, findStrandedUploads, restorePurgedDocuments } from './db/purge.js';
+import { deleteTombstones, leaseDueTombstones, tombstoneKeys } from './db/tombstones.js';
 import { logger } from './logger.js';
 import { enqueueClassification } from './queue.js';
 import { abortMultipartUploads, deleteObjects, ObjectsNotDeletedError } from './storage.js';

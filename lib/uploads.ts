@@ -7,11 +7,10 @@ import {
   confirmPendingDocument,
   findDocumentForOwner,
   findDocumentWithContent,
-  findIdempotencyKey,
-  type IdempotencyClaim,
   insertPendingDocumentWithinQuota,
   topicsOfDocuments,
 } from './db/documents.js';
+import { findIdempotencyKey, type IdempotencyClaim } from './db/idempotency.js';
 import type { DocumentRow } from './db/schema.js';
 import { findQuota } from './db/users.js';
 import {

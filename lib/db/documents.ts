@@ -1,12 +1,8 @@
 import { type Kysely, sql } from 'kysely';
+import { IDEMPOTENCY_KEY_TTL_SECONDS, type IdempotencyClaim } from './idempotency.js';
 import type { Database, DocumentRow, NewDocument, ShownDocumentRow } from './schema.js';
 import { insertFilenameOnly } from './search-rows.js';
-
-/** What a retried request is recognised by (README "Duplicates and retried requests"). */
-export interface IdempotencyClaim {
-  key: string;
-  fingerprint: string;
-}
+import { tombstoneDeletedKeys } from './tombstones.js';
 
 /**
  * Inserts a pending document only while its claimed size still fits the owner's remaining quota (an early,
@@ -63,40 +59,6 @@ export async function insertPendingDocumentWithinQuota(
     select * from inserted
   `.execute(db);
   return result.rows[0];
-}
-
-/** How long an Idempotency-Key names its first request's document. */
-export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600;
-
-/** The document and fingerprint an Idempotency-Key of this user still names, if any. */
-export async function findIdempotencyKey(
-  db: Kysely<Database>,
-  userId: string,
-  key: string,
-): Promise<{ fingerprint: string; document_id: string } | undefined> {
-  return db
-    .selectFrom('idempotency_keys')
-    .select(['fingerprint', 'document_id'])
-    .where('user_id', '=', userId)
-    .where('key', '=', key)
-    .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${IDEMPOTENCY_KEY_TTL_SECONDS})`)
-    .executeTakeFirst();
-}
-
-/** Deletes up to `limit` keys past their 24 hours; returns how many went. */
-export async function deleteExpiredIdempotencyKeys(db: Kysely<Database>, limit: number): Promise<number> {
-  const result = await sql<{ deleted: number }>`
-    with gone as (
-      delete from idempotency_keys where ctid in (
-        select ctid from idempotency_keys
-        where created_at <= now() - make_interval(secs => ${IDEMPOTENCY_KEY_TTL_SECONDS})
-        limit ${limit}
-      )
-      returning 1
-    )
-    select count(*)::int as deleted from gone
-  `.execute(db);
-  return result.rows[0]?.deleted ?? 0;
 }
 
 /**
@@ -371,23 +333,14 @@ export interface DeleteOutcome {
  * so one transaction. The DELETE locks the row: of concurrent deletes only one gets it back from RETURNING, so
  * the refund happens exactly once. `greatest(…, 0)` keeps a drifted counter from blocking deletes forever.
  */
-/**
- * How long after its upload URL expires a deleted document's key stays tombstoned. S3 checks a presigned URL when
- * a PUT starts, so an upload begun just before expiry may still be arriving; the hour also covers clock skew and a
- * lowered UPLOAD_URL_TTL_SECONDS (the window is computed with the current value). Waiting costs nothing.
- */
-export const TOMBSTONE_SLACK_SECONDS = 3600;
-
 export async function deleteDocumentWithRefund(
   db: Kysely<Database>,
   userId: string,
   id: string,
   uploadUrlTtlSeconds: number,
 ): Promise<DeleteOutcome> {
-  // While the document's upload URLs may still be in use (see TOMBSTONE_SLACK_SECONDS; the last was signed at its
-  // last activity), its key is tombstoned in the same statement, so an object written after the delete is still
-  // found and removed by the purge.
-  const keepFor = uploadUrlTtlSeconds + TOMBSTONE_SLACK_SECONDS;
+  // While the document's upload URLs may still be in use (the last was signed at its last activity), its key is
+  // tombstoned in the same statement, so an object written after the delete is still found and removed by the purge.
   const result = await sql<{ deleted: number; refunded: number }>`
     with gone as (
       delete from documents where id = ${id} and user_id = ${userId}
@@ -395,11 +348,7 @@ export async function deleteDocumentWithRefund(
         case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
     ), tombstone as (
       -- A multipart key is always tombstoned: the purge aborts whatever upload is still open under it.
-      insert into upload_tombstones (storage_key, delete_after, multipart)
-      select storage_key, greatest(active_at + make_interval(secs => ${keepFor}), now()), multipart
-      from gone
-      where multipart or active_at + make_interval(secs => ${keepFor}) > now()
-      on conflict (storage_key) do nothing
+      ${tombstoneDeletedKeys('gone', uploadUrlTtlSeconds, { multipartAlways: true })}
     ), refund as (
       update quotas set used_bytes = greatest(used_bytes - (select sum(refund) from gone), 0)
       where user_id = ${userId} and (select sum(refund) from gone) > 0
@@ -411,160 +360,4 @@ export async function deleteDocumentWithRefund(
   `.execute(db);
   const row = result.rows[0];
   return { deleted: (row?.deleted ?? 0) > 0, refundedBytes: Number(row?.refunded ?? 0) };
-}
-
-/** A leased tombstone; a multipart key also has its unfinished uploads aborted. */
-export interface DueTombstone {
-  storage_key: string;
-  multipart: boolean;
-}
-
-/**
- * Leases up to `limit` tombstones whose upload window has passed: their `delete_after` moves `leaseSeconds` into
- * the future and their keys are returned. Rows are claimed with SKIP LOCKED, so concurrent purges take disjoint
- * sets; the caller deletes the objects, then the rows (deleteTombstones). If it dies or S3 fails in between, the
- * lease runs out and a later purge retries: a key is never forgotten, and deleting an object twice is harmless.
- */
-export async function leaseDueTombstones(
-  db: Kysely<Database>,
-  limit: number,
-  leaseSeconds: number,
-): Promise<DueTombstone[]> {
-  const result = await sql<DueTombstone>`
-    with claimed as materialized (
-      select storage_key from upload_tombstones
-      where delete_after <= now()
-      order by delete_after
-      limit ${limit}
-      for update skip locked
-    )
-    update upload_tombstones t set delete_after = now() + make_interval(secs => ${leaseSeconds})
-    from claimed
-    where t.storage_key = claimed.storage_key
-    returning t.storage_key, t.multipart
-  `.execute(db);
-  return result.rows;
-}
-
-export async function deleteTombstones(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await db.deleteFrom('upload_tombstones').where('storage_key', 'in', keys).execute();
-}
-
-/**
- * Tombstones keys whose objects S3 refused to delete, due in `afterSeconds` (a tombstone already due later keeps
- * its time), so a later purge's sweep retries them: the key is kept until its object is gone.
- */
-export async function tombstoneKeys(
-  db: Kysely<Database>,
-  keys: readonly string[],
-  afterSeconds: number,
-): Promise<void> {
-  if (keys.length === 0) return;
-  await sql`
-    insert into upload_tombstones (storage_key, delete_after)
-    select key, now() + make_interval(secs => ${afterSeconds}) from unnest(${[...keys]}::text[]) as key
-    on conflict (storage_key)
-    do update set delete_after = greatest(upload_tombstones.delete_after, excluded.delete_after)
-  `.execute(db);
-}
-
-export interface PurgedDocument {
-  storage_key: string;
-  /** It was a multipart upload: unfinished uploads under its key are aborted. */
-  multipart: boolean;
-  /** The deleted row as JSON text, so it can be put back exactly if its object cannot be deleted. */
-  snapshot: string;
-}
-
-/**
- * Deletes up to `limit` pending documents last active (created, or signed for) more than `olderThanSeconds` ago
- * and returns their keys. The rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent purges take disjoint
- * batches and never wait on each other (or on a confirm that holds a row); a row a confirm flipped to `uploaded`
- * is re-checked and left alone.
- */
-export async function deleteExpiredPendingDocuments(
-  db: Kysely<Database>,
-  olderThanSeconds: number,
-  limit: number,
-  uploadUrlTtlSeconds: number,
-): Promise<PurgedDocument[]> {
-  // A pending upload may expire while its last URL still works (PENDING_UPLOAD_TTL_SECONDS close to, or below,
-  // UPLOAD_URL_TTL_SECONDS): its key is tombstoned like a deleted document's, in the same statement.
-  const keepFor = uploadUrlTtlSeconds + TOMBSTONE_SLACK_SECONDS;
-  const result = await sql<PurgedDocument>`
-    with claimed as materialized (
-      select id from documents
-      where status = 'pending'
-        and coalesce(last_activity_at, created_at) < now() - make_interval(secs => ${olderThanSeconds})
-      order by coalesce(last_activity_at, created_at)
-      limit ${limit}
-      for update skip locked
-    ), purged as (
-      delete from documents d using claimed
-      where d.id = claimed.id and d.status = 'pending'
-      returning d.storage_key, coalesce(d.last_activity_at, d.created_at) as active_at,
-        d.part_bytes is not null as multipart,
-        to_jsonb(d)::text as snapshot
-    ), tombstone as (
-      insert into upload_tombstones (storage_key, delete_after, multipart)
-      select storage_key, active_at + make_interval(secs => ${keepFor}), multipart from purged
-      where active_at + make_interval(secs => ${keepFor}) > now()
-      on conflict (storage_key) do nothing
-    )
-    select storage_key, multipart, snapshot from purged
-  `.execute(db);
-  return result.rows;
-}
-
-/**
- * Puts purged rows back (after their objects could not be deleted), so the next purge retries them. Rows whose
- * owner has gone meanwhile stay gone; a row that somehow exists again is left as it is.
- */
-export async function restorePurgedDocuments(
-  db: Kysely<Database>,
-  snapshots: readonly string[],
-  searchLanguage: string,
-): Promise<number> {
-  if (snapshots.length === 0) return 0;
-  // A restored row's key is live again: the purge must not sweep it (it may yet be confirmed). Its search row went
-  // with it (a pending document's is its filename alone) and comes back too.
-  const result = await sql<{ restored: number }>`
-    with rows as (
-      select r.* from jsonb_populate_recordset(null::documents, ${`[${snapshots.join(',')}]`}::jsonb) r
-    ), untombed as (
-      delete from upload_tombstones where storage_key in (select storage_key from rows)
-    ), restored as (
-      insert into documents
-      select * from rows r where exists (select 1 from users u where u.id = r.user_id)
-      on conflict do nothing
-      returning id, user_id, filename
-    ), indexed as (
-      ${insertFilenameOnly('restored', searchLanguage)}
-    )
-    select count(*)::int as restored from restored
-  `.execute(db);
-  return result.rows[0]?.restored ?? 0;
-}
-
-/**
- * Confirmed documents still waiting for their first (or a requested) classification after `olderThanSeconds`,
- * oldest first. created_at ≤ confirmed_at, so the created_at bound lets the (status, created_at) index narrow
- * the scan before confirmed_at is checked.
- */
-export async function findStrandedUploads(
-  db: Kysely<Database>,
-  olderThanSeconds: number,
-  limit: number,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('documents')
-    .select('id')
-    .where('status', '=', 'uploaded')
-    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
-    .where('confirmed_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
-    .orderBy('created_at')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => row.id);
 }
