@@ -1,3 +1,5 @@
+import { DeadlineExceededError } from './deadline.js';
+
 /** Typed HTTP errors; `lib/http.ts` is the only place that turns them (and everything else) into a response. */
 export class HttpError extends Error {
   readonly expose: boolean;
@@ -84,4 +86,43 @@ export function errorBody(error: HttpError): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (error.details !== undefined) body.error.details = error.details;
   return body;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+// Postgres: connection failures, admin shutdown, too many connections (08xxx, 57P0x, 53300), and a transaction
+// rolled back by a serialization failure or a deadlock (40001, 40P01): nothing was committed, a retry may succeed.
+const PG_UNAVAILABLE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '40001',
+  '40P01',
+]);
+// statement_timeout (DB_STATEMENT_TIMEOUT_MS): the server cancelled the statement, nothing was committed.
+const PG_STATEMENT_TIMEOUT = '57014';
+
+/**
+ * Errors that mean a dependency (database, S3, SQS) is down or overloaded, so a retry may succeed: lib/http.ts
+ * answers them 503 `unavailable`.
+ */
+export function isDependencyFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.code && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.has(e.code))) return true;
+  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    e instanceof DeadlineExceededError ||
+    e.code === PG_STATEMENT_TIMEOUT ||
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(e.message)
+  ) {
+    return true;
+  }
+  return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
 }

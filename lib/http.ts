@@ -5,13 +5,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod/mini';
 import { authenticate, type Caller } from './auth.js';
 import { config } from './config.js';
-import { clientQueryTimeoutMs, db } from './db/client.js';
-import { ensureUser } from './db/users.js';
-import { DeadlineExceededError, withDeadline } from './deadline.js';
+import { clientQueryTimeoutMs } from './db/client.js';
+import { withDeadline } from './deadline.js';
 import {
   errorBody,
   ForbiddenError,
   HttpError,
+  isDependencyFailure,
   NotFoundError,
   UnavailableError,
   ValidationError,
@@ -19,6 +19,7 @@ import {
 } from './errors.js';
 import { logger } from './logger.js';
 import { idempotencyKeySchema } from './schemas.js';
+import { provisionCaller } from './users.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -90,41 +91,6 @@ function parseBody<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Schem
   return result.data;
 }
 
-// Users known to exist with this email/role in this instance: skips the upsert round trip on warm requests.
-const ensuredUsers = new Set<string>();
-
-async function ensureCaller(caller: Caller): Promise<void> {
-  const role = caller.isAdmin ? 'admin' : 'user';
-  const key = `${caller.userId}\u0000${caller.email ?? ''}\u0000${role}`;
-  if (ensuredUsers.has(key)) return;
-  await ensureUser(db(), { id: caller.userId, email: caller.email, role }, config().DEFAULT_QUOTA_BYTES);
-  ensuredUsers.add(key);
-}
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-// Postgres: connection failures, admin shutdown, too many connections, serialization/deadlock under load.
-const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
-// statement_timeout (DB_STATEMENT_TIMEOUT_MS): the server cancelled the statement, nothing was committed.
-const PG_STATEMENT_TIMEOUT = '57014';
-
-/** Errors that mean a dependency (database, S3, SQS) is down or overloaded, so a retry may succeed. */
-export function isDependencyFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const e = error as Error & { code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.code && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.has(e.code))) return true;
-  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError' ||
-    e instanceof DeadlineExceededError ||
-    e.code === PG_STATEMENT_TIMEOUT ||
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(e.message)
-  ) {
-    return true;
-  }
-  return e.cause !== undefined && e.cause !== error && isDependencyFailure(e.cause);
-}
-
 /** The one place an error becomes a response: exposed HttpErrors as they are, everything else without internals. */
 export function errorResponse(error: unknown): HttpResult {
   if (error instanceof HttpError) {
@@ -183,7 +149,7 @@ async function handle<Schema extends z.ZodMiniType | undefined>(
   const caller = await authenticate(event.headers?.authorization);
   logger.appendKeys({ userId: caller.userId });
   if (options.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
-  await ensureCaller(caller);
+  await provisionCaller(caller);
   const body = (options.body ? parseBody(event, options.body) : undefined) as BodyOf<Schema>;
   const query = { ...(event.queryStringParameters ?? {}) };
   return fn({

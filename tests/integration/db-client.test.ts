@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { config } from '../../lib/config.js';
 import { createDb } from '../../lib/db/client.js';
-import { isDependencyFailure } from '../../lib/http.js';
+import { isDependencyFailure } from '../../lib/errors.js';
 
 describe('the database pool', () => {
   const db = createDb(config().DATABASE_URL, 1);
