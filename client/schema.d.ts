@@ -465,6 +465,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         ValidationIssue: {
@@ -479,6 +480,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_unauthorized: {
@@ -489,6 +491,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_duplicate_conflict: {
@@ -499,6 +502,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_file_too_large_quota_exceeded: {
@@ -509,6 +513,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_unsupported_media_type: {
@@ -519,6 +524,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_internal: {
@@ -529,6 +535,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_unavailable: {
@@ -539,6 +546,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_not_found: {
@@ -549,6 +557,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_upload_missing: {
@@ -559,6 +568,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_conflict: {
@@ -569,6 +579,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
         Error_forbidden: {
@@ -579,6 +590,7 @@ export interface components {
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
                 };
+                requestId?: string;
             };
         };
     };

@@ -2,8 +2,6 @@ import { DeadlineExceededError } from './deadline.js';
 
 /** Typed HTTP errors; `lib/http.ts` is the only place that turns them (and everything else) into a response. */
 export class HttpError extends Error {
-  readonly expose: boolean;
-
   constructor(
     readonly status: number,
     readonly code: string,
@@ -12,7 +10,6 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
-    this.expose = status < 500;
   }
 }
 
@@ -79,12 +76,18 @@ export class UnavailableError extends HttpError {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
-export function errorBody(error: HttpError): ErrorBody {
+/**
+ * The one error body (README "Errors"). Messages are kite's own text, written for the client: an HttpError never
+ * carries an internal detail (everything else becomes a generic 500 or 503 in lib/http.ts). `requestId` is the
+ * invocation's id, the `function_request_id` of its log lines, so a user's report can be found in the logs.
+ */
+export function errorBody(error: HttpError, requestId?: string): ErrorBody {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (error.details !== undefined) body.error.details = error.details;
+  if (requestId) body.error.requestId = requestId;
   return body;
 }
 

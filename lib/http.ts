@@ -91,19 +91,27 @@ function parseBody<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Schem
   return result.data;
 }
 
-/** The one place an error becomes a response: exposed HttpErrors as they are, everything else without internals. */
-export function errorResponse(error: unknown): HttpResult {
+/**
+ * The one place an error becomes a response: HttpErrors as they are (their messages are written for clients),
+ * dependency failures as 503, everything else as a generic 500 without internals. The body and the
+ * `x-request-id` header carry the invocation's id, the one its log lines have.
+ */
+export function errorResponse(error: unknown, requestId?: string): HttpResult {
+  const headers: Record<string, string> = requestId ? { [REQUEST_ID_HEADER]: requestId } : {};
   if (error instanceof HttpError) {
     if (error.status >= 500) logger.error(error.message, { error });
-    return json(error.status, errorBody(error));
+    return json(error.status, errorBody(error, requestId), headers);
   }
   if (isDependencyFailure(error)) {
     logger.error('dependency unavailable', { error: error as Error });
-    return json(503, errorBody(new UnavailableError()));
+    return json(503, errorBody(new UnavailableError(), requestId), headers);
   }
   logger.error('unhandled error', { error: error as Error });
-  return json(500, errorBody(new HttpError(500, 'internal', 'Internal server error')));
+  return json(500, errorBody(new HttpError(500, 'internal', 'Internal server error'), requestId), headers);
 }
+
+/** Every answer names its invocation, so a client can quote it (README "API"). */
+export const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
  * The middy stack every HTTP handler uses: logger context, normalised headers, authentication (and the JIT user
@@ -123,8 +131,16 @@ export function route<Schema extends z.ZodMiniType | undefined = undefined>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(httpHeaderNormalizer())
     .use({
+      after: async (request) => {
+        if (request.response) {
+          request.response.headers = {
+            ...request.response.headers,
+            [REQUEST_ID_HEADER]: request.context.awsRequestId,
+          };
+        }
+      },
       onError: async (request) => {
-        request.response = errorResponse(request.error);
+        request.response = errorResponse(request.error, request.context.awsRequestId);
       },
     })
     .handler((event, context) => withDeadline(context, workMarginMs(), () => handle(options, fn, event)));
@@ -196,6 +212,6 @@ export function router(routes: Record<string, HttpHandler>): HttpHandler {
       }
       return entry.handler({ ...event, pathParameters: { ...fromPath, ...event.pathParameters } }, context);
     }
-    return errorResponse(new NotFoundError(`No route for ${method} ${path}`));
+    return errorResponse(new NotFoundError(`No route for ${method} ${path}`), context.awsRequestId);
   };
 }

@@ -130,6 +130,8 @@ export function errorBodySchema(codes?: readonly [string, ...string[]]) {
         // Validation errors list their issues; `duplicate` names the document it duplicates ({documentId}).
         z.union([z.array(validationIssueSchema), z.record(z.string(), z.unknown())]),
       ),
+      /** The invocation's id, as in its log lines and the x-request-id header: quote it when reporting a problem. */
+      requestId: z.optional(z.string()),
     }),
   });
 }

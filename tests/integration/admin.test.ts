@@ -71,7 +71,9 @@ describe('non-admins are refused every admin route', () => {
       });
 
       expect(result.status).toBe(403);
-      expect(result.body).toEqual({ error: { code: 'forbidden', message: expect.any(String) } });
+      expect(result.body).toEqual({
+        error: { code: 'forbidden', message: expect.any(String), requestId: expect.any(String) },
+      });
       expect(await userRow(userId)).toEqual(before);
     });
   }
@@ -249,7 +251,9 @@ describe('PATCH /api/admin/users/{id}', () => {
     const admin = await newUser({ admin: true });
     const result = await patchUser(admin.token, newUserId('ghost'), { body: { quotaLimitBytes: 1 } });
     expect(result.status).toBe(404);
-    expect(result.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect(result.body).toEqual({
+      error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
+    });
   });
 
   it('a user id with URL-special characters is addressed exactly', async () => {
@@ -340,7 +344,9 @@ describe('the retired /api/settings', () => {
         body: { provider: 'openai' },
       });
       expect(result.status).toBe(404);
-      expect(result.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+      expect(result.body).toEqual({
+        error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
+      });
     });
   }
 

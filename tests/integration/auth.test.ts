@@ -76,7 +76,9 @@ describe('every JWT failure is a 401 with the contract body and creates no user'
       const result = await call(meHandler, { headers: header ? { authorization: header } : {} });
 
       expect(result.status).toBe(401);
-      expect(result.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+      expect(result.body).toEqual({
+        error: { code: 'unauthorized', message: expect.any(String), requestId: expect.any(String) },
+      });
       expect(await userExists(sub)).toBe(false);
     });
   }
@@ -184,7 +186,9 @@ describe('verified tokens are remembered per instance', () => {
 
     const result = await call(meHandler, { token });
     expect(result.status).toBe(401);
-    expect(result.body).toEqual({ error: { code: 'unauthorized', message: 'Token expired' } });
+    expect(result.body).toEqual({
+      error: { code: 'unauthorized', message: 'Token expired', requestId: expect.any(String) },
+    });
   });
 
   it('a different token is verified on its own, even one that differs only in its signature', async () => {

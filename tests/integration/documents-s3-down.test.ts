@@ -62,7 +62,9 @@ describe('when S3 is down', () => {
     });
 
     expect(result.status).toBe(503);
-    expect(result.body).toEqual({ error: { code: 'unavailable', message: expect.any(String) } });
+    expect(result.body).toEqual({
+      error: { code: 'unavailable', message: expect.any(String), requestId: expect.any(String) },
+    });
     expect(result.body.error.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
     expect(await snapshot(id)).toBe(before);
     const quota = await db()

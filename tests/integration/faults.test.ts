@@ -117,7 +117,9 @@ async function confirmedUpload(token: string, content = 'hello') {
   return id;
 }
 
-const unavailable = { error: { code: 'unavailable', message: expect.any(String) } };
+const unavailable = {
+  error: { code: 'unavailable', message: expect.any(String), requestId: expect.any(String) },
+};
 
 beforeEach(() => {
   for (const proxy of Object.values(proxies)) proxy.setMode('pass');

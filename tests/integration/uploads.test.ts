@@ -138,7 +138,9 @@ describe('upload-url → PUT → confirm', () => {
     const result = await confirm(token, ticket.document.id);
 
     expect(result.status).toBe(409);
-    expect(result.body).toEqual({ error: { code: 'upload_missing', message: expect.any(String) } });
+    expect(result.body).toEqual({
+      error: { code: 'upload_missing', message: expect.any(String), requestId: expect.any(String) },
+    });
     expect((await documentsOf(userId))[0]?.status).toBe('pending');
     expect((await quotaOf(userId)).used_bytes).toBe(0);
   });
