@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { loadConfig } from '../lib/config.js';
 import { checkSearchLanguage } from '../lib/search-language.js';
 import { migrate } from '../migrations/migrator.js';
 import { ensureBucket } from './bucket.js';
@@ -50,6 +51,20 @@ function log(message: string): void {
   console.log(`[kite] ${message}`);
 }
 
+/**
+ * The functions parse their configuration at cold start; a value they cannot run with must stop `npm start` here,
+ * with the readable list of problems, not print `ready` and answer 500 to every call. The URLs the stack is about
+ * to start are stood in for.
+ */
+function checkConfig(env: Record<string, string>): void {
+  loadConfig({
+    DATABASE_URL: 'postgres://stack-starts-it',
+    CLASSIFY_QUEUE_URL: 'http://stack-starts-it',
+    ...process.env,
+    ...env,
+  });
+}
+
 async function main(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
   const env: Record<string, string> = {
@@ -62,6 +77,7 @@ async function main(): Promise<void> {
     JWT_SECRET: process.env.JWT_SECRET || (process.env.JWKS_URL ? '' : DEV_ONLY_JWT_SECRET),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+  checkConfig(env);
 
   if (process.env.DATABASE_URL) {
     env.DATABASE_URL = process.env.DATABASE_URL;

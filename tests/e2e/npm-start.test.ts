@@ -46,3 +46,33 @@ describe('npm start with an unknown SEARCH_LANGUAGE', () => {
     }
   }, 180_000);
 });
+
+describe('npm start with a configuration the functions cannot run with', () => {
+  it('stops before starting anything, listing the problem, instead of printing ready and answering 500', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kite-e2e-config-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      KITE_DATA_DIR: dataDir,
+      JWT_SECRET: 'short',
+    };
+    const child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, output).toBe(1);
+      expect(output).toContain('JWT_SECRET: JWT_SECRET must be at least 32 characters');
+      expect(output).not.toMatch(/\bready\b/);
+      expect(output).not.toContain('database:');
+    } finally {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
