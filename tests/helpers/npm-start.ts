@@ -29,11 +29,12 @@ export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promi
   }
 }
 
-async function bootOnce(extraEnv: Record<string, string>): Promise<NpmStart> {
-  const llm = await startFakeLlm();
-  llm.respondWith(() => JSON.stringify({ topics: [], newTopics: [] }));
+/**
+ * What a user's shell would give `npm start`: PATH and HOME only, free ports, a fresh data directory and its own
+ * esbuild folder in the checkout (README "Tests": builds running at once must not share one), plus `extraEnv`.
+ */
+async function cleanEnvironment(extraEnv: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-npm-start-'));
-  // Its own esbuild folder in the checkout (README "Tests"): builds running at once must not share one.
   const workFolder = `.esbuild-${basename(dataDir)}`;
   const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
@@ -47,10 +48,42 @@ async function bootOnce(extraEnv: Record<string, string>): Promise<NpmStart> {
     KITE_SQS_PORT: String(sqsPort),
     KITE_LAMBDA_PORT: String(lambdaPort),
     KITE_DATA_DIR: dataDir,
-    OLLAMA_HOST: llm.ollamaHost,
     KITE_ESBUILD_DIR: workFolder,
     ...extraEnv,
   };
+  return { env, port, dataDir, workFolder };
+}
+
+/** Runs `npm start` in a clean environment until it exits by itself (a start that must fail): its code and output. */
+export async function npmStartUntilExit(
+  extraEnv: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const { env, dataDir, workFolder } = await cleanEnvironment(extraEnv);
+  const child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  try {
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { code, output };
+  } finally {
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workFolder, { recursive: true, force: true });
+  }
+}
+
+async function bootOnce(extraEnv: Record<string, string>): Promise<NpmStart> {
+  const llm = await startFakeLlm();
+  llm.respondWith(() => JSON.stringify({ topics: [], newTopics: [] }));
+  const { env, port, dataDir, workFolder } = await cleanEnvironment({
+    OLLAMA_HOST: llm.ollamaHost,
+    ...extraEnv,
+  });
   let output = '';
   // Its own process group, so stop() sends Ctrl-C's SIGINT to all of it as a terminal does.
   const child: ChildProcess = spawn('npm', ['start'], {
