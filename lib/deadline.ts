@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DependencyFailure } from './errors.js';
 
 /**
  * The invocation's deadline (README "Timeouts and faults"). Every handler runs inside `withDeadline`: S3 and SQS
@@ -14,9 +15,8 @@ export interface RemainingTime {
   getRemainingTimeInMillis(): number;
 }
 
-/** Thrown instead of sending a statement after the deadline. */
-export class DeadlineExceededError extends Error {
-  override name = 'DeadlineExceededError';
+/** Thrown instead of sending a statement after the deadline; answered 503 like any dependency failure. */
+export class DeadlineExceededError extends DependencyFailure {
   constructor(message = "The invocation's deadline has passed") {
     super(message);
   }

@@ -7,7 +7,7 @@ import {
   listDocumentsForOwner,
   topicsOfDocuments,
 } from './db/documents.js';
-import { NotFoundError, UnavailableError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import { logger } from './logger.js';
 import { reprocessDocument } from './reprocess.js';
 import type { DocumentPage, DocumentWithDownload } from './response-schemas.js';
@@ -63,11 +63,7 @@ export async function deleteDocument(userId: string, documentId: string): Promis
   const database = db();
   const row = await findDocumentForOwner(database, userId, documentId);
   if (!row) throw new NotFoundError('Document not found');
-  try {
-    await deleteObjects([row.storage_key]);
-  } catch (error) {
-    throw new UnavailableError('Could not delete the stored file; retry later', { cause: error });
-  }
+  await deleteObjects([row.storage_key]);
   const outcome = await deleteDocumentWithRefund(
     database,
     userId,

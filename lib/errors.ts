@@ -1,5 +1,3 @@
-import { DeadlineExceededError } from './deadline.js';
-
 /** Typed HTTP errors; `lib/http.ts` is the only place that turns them (and everything else) into a response. */
 export class HttpError extends Error {
   constructor(
@@ -67,11 +65,26 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
-/** A dependency (S3, SQS, the database) is down; the client may retry. */
+/**
+ * The 503 answer: a dependency (S3, SQS, the database) is down or refused, and the client may retry. Code does not
+ * throw it: it lets the dependency's error propagate, and lib/http.ts answers every error `isDependencyFailure`
+ * accepts with this one body.
+ */
 export class UnavailableError extends HttpError {
-  constructor(message = 'A dependency is unavailable; retry later', options?: { cause?: unknown }) {
-    super(503, 'unavailable', message);
-    if (options?.cause) this.cause = options.cause;
+  constructor() {
+    super(503, 'unavailable', 'A dependency is unavailable; retry later');
+  }
+}
+
+/**
+ * A failure kite itself detects in a dependency (S3 refused keys, the invocation's deadline passed) rather than one
+ * the client library raises: `isDependencyFailure` accepts every subclass, so it answers 503 like a dropped
+ * connection.
+ */
+export class DependencyFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }
 
@@ -110,8 +123,8 @@ const PG_UNAVAILABLE = new Set([
 const PG_STATEMENT_TIMEOUT = '57014';
 
 /**
- * Errors that mean a dependency (database, S3, SQS) is down or overloaded, so a retry may succeed: lib/http.ts
- * answers them 503 `unavailable`.
+ * Errors that mean a dependency (database, S3, SQS) is down, overloaded or refused, so a retry may succeed: the one
+ * test for a 503 (README "Errors"). lib/http.ts answers them `unavailable`; everything else unexpected is a 500.
  */
 export function isDependencyFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -121,7 +134,7 @@ export function isDependencyFailure(error: unknown): boolean {
   if (
     e.name === 'TimeoutError' ||
     e.name === 'AbortError' ||
-    e instanceof DeadlineExceededError ||
+    e instanceof DependencyFailure ||
     e.code === PG_STATEMENT_TIMEOUT ||
     /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(e.message)
   ) {

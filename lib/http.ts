@@ -6,7 +6,7 @@ import type * as z from 'zod/mini';
 import { authenticate, type Caller } from './auth.js';
 import { config } from './config.js';
 import { clientQueryTimeoutMs } from './db/client.js';
-import { withDeadline } from './deadline.js';
+import { DeadlineExceededError, withDeadline } from './deadline.js';
 import {
   errorBody,
   ForbiddenError,
@@ -125,7 +125,7 @@ export function route<Schema extends z.ZodMiniType | undefined = undefined>(
     // The backstop: should anything ignore the deadline, kite still answers 503 itself before Lambda's timeout.
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
     timeoutEarlyResponse: () => {
-      throw new UnavailableError('The request ran out of time; retry later');
+      throw new DeadlineExceededError('The request ran out of time');
     },
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))

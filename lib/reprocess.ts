@@ -1,6 +1,6 @@
 import { db } from './db/client.js';
 import { markForReclassification, topicsOfDocuments } from './db/documents.js';
-import { ConflictError, NotFoundError, UnavailableError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import { enqueueClassification } from './queue.js';
 import { type DocumentView, documentView } from './views.js';
 
@@ -12,13 +12,7 @@ export async function reprocessDocument(userId: string, documentId: string): Pro
   const outcome = await markForReclassification(db(), userId, documentId);
   if (outcome.kind === 'missing') throw new NotFoundError('Document not found');
   if (outcome.kind === 'pending') throw new ConflictError('The document has not been confirmed yet');
-  try {
-    await enqueueClassification(documentId);
-  } catch (error) {
-    throw new UnavailableError('Could not queue the document for classification; retry later', {
-      cause: error,
-    });
-  }
+  await enqueueClassification(documentId);
   const topics = await topicsOfDocuments(db(), [documentId]);
   return documentView(outcome.document, topics.get(documentId) ?? []);
 }

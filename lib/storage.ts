@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsClientTimeouts, type Config, config, s3Endpoint } from './config.js';
 import { deadlineSignal } from './deadline.js';
+import { DependencyFailure } from './errors.js';
 import { stripControlChars } from './names.js';
 import { once } from './once.js';
 import {
@@ -216,10 +217,9 @@ const DELETE_BATCH = 1000;
  * S3 answered a DeleteObjects but refused some keys (AccessDenied from a bucket policy, an object lock, …); the
  * other keys of the call were deleted. `failedKeys` lists the refused ones, so no caller loses a key it still owes.
  */
-export class ObjectsNotDeletedError extends Error {
+export class ObjectsNotDeletedError extends DependencyFailure {
   constructor(readonly failed: readonly { key: string; code: string }[]) {
     super(`S3 could not delete ${failed.length} object(s), first: ${failed[0]?.key}: ${failed[0]?.code}`);
-    this.name = 'ObjectsNotDeletedError';
   }
 
   get failedKeys(): string[] {

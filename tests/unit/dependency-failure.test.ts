@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeadlineExceededError } from '../../lib/deadline.js';
 import { isDependencyFailure } from '../../lib/errors.js';
+import { ObjectsNotDeletedError } from '../../lib/storage.js';
 
 const withCode = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
 
@@ -24,6 +25,12 @@ describe('isDependencyFailure: what answers 503 unavailable (a retry may succeed
     });
     expect(isDependencyFailure(s3)).toBe(true);
     expect(isDependencyFailure(new Error('wrapped', { cause: s3 }))).toBe(true);
+  });
+
+  it('S3 refusing keys of a DeleteObjects it answered is retryable: the DELETE has changed nothing yet', () => {
+    expect(
+      isDependencyFailure(new ObjectsNotDeletedError([{ key: 'users/u/k', code: 'InternalError' }])),
+    ).toBe(true);
   });
 
   it('a constraint violation, a syntax error, a client fault or a plain bug is not', () => {
