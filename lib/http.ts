@@ -180,38 +180,16 @@ async function handle<Schema extends z.ZodMiniType | undefined>(
 type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 /**
- * One Lambda serving several routes of a group: dispatch on "METHOD /path/{param}" templates (the httpApi routes of
- * serverless.yml). Path parameters are taken from the template when the event does not carry them.
+ * One Lambda serving several routes of a group. API Gateway has already matched the request against the httpApi
+ * routes of serverless.yml (the list in lib/routes.ts): the event's `routeKey` ("GET /api/documents/{id}") names
+ * the route and `pathParameters` carry its decoded parameters, so dispatch is a lookup. A key the table lacks is a
+ * 404.
  */
 export function router(routes: Record<string, HttpHandler>): HttpHandler {
-  const table = Object.entries(routes).map(([key, handler]) => {
-    const [method, template = ''] = key.split(' ');
-    const names: string[] = [];
-    const pattern = template
-      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-      .replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      });
-    return { method, regex: new RegExp(`^${pattern}/?$`), names, handler };
-  });
+  const table = new Map(Object.entries(routes));
   return async (event, context) => {
-    const method = event.requestContext?.http?.method ?? '';
-    const path = event.rawPath ?? event.requestContext?.http?.path ?? '';
-    for (const entry of table) {
-      if (entry.method !== method) continue;
-      const match = entry.regex.exec(path);
-      if (!match) continue;
-      let fromPath: Record<string, string>;
-      try {
-        fromPath = Object.fromEntries(
-          entry.names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')]),
-        );
-      } catch {
-        break; // a malformed %-escape names nothing
-      }
-      return entry.handler({ ...event, pathParameters: { ...fromPath, ...event.pathParameters } }, context);
-    }
-    return errorResponse(new NotFoundError(`No route for ${method} ${path}`), context.awsRequestId);
+    const handler = table.get(event.routeKey);
+    if (handler) return handler(event, context);
+    return errorResponse(new NotFoundError(`No route for ${event.routeKey}`), context.awsRequestId);
   };
 }

@@ -5,7 +5,9 @@ import { handler as meHandler } from '../../functions/me.js';
 import { handler as openApiHandler } from '../../functions/openapi.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
+import { ROUTE_KEYS } from '../../lib/routes.js';
 import { signDevToken } from '../../local/token.js';
+import { matchRoute } from './api-gateway.js';
 import { assertDocumentedResponse } from './openapi.js';
 
 type HttpHandler = (
@@ -72,14 +74,16 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const matched = matchRoute(ROUTE_KEYS, method, path);
+  const pathParameters = { ...matched.pathParameters, ...options.params };
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
-    routeKey: `${method} ${path}`,
+    routeKey: matched.routeKey,
     rawPath: path,
     rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
     headers,
     ...(options.query ? { queryStringParameters: options.query } : {}),
-    ...(options.params ? { pathParameters: options.params } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     ...(body === undefined ? {} : { body }),
     isBase64Encoded: false,
     requestContext: {
@@ -89,7 +93,7 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
       domainPrefix: 'localhost',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
       requestId: randomUUID(),
-      routeKey: `${method} ${path}`,
+      routeKey: matched.routeKey,
       stage: '$default',
       time: new Date().toISOString(),
       timeEpoch: Date.now(),

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { lambdaContext } from './api.js';
+import { matchRoute } from './api-gateway.js';
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -22,12 +23,7 @@ export async function startHttpApi(
   routes: Record<string, Handler>,
   origins: readonly string[],
 ): Promise<HttpApi> {
-  const table = Object.entries(routes).map(([key, handler]) => {
-    const [method, template = ''] = key.split(' ');
-    const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
-    const pattern = template.replace(/\{\w+\}/g, '([^/]+)');
-    return { method, regex: new RegExp(`^${pattern}$`), names, handler };
-  });
+  const routeKeys = Object.keys(routes);
   const server: Server = createServer(async (req, res) => {
     const origin = req.headers.origin ?? '';
     const cors: Record<string, string> = origins.includes(origin)
@@ -46,25 +42,25 @@ export async function startHttpApi(
     }
     let body = '';
     for await (const chunk of req) body += chunk;
-    const route = table.find((r) => r.method === req.method && r.regex.test(url.pathname));
-    const match = route?.regex.exec(url.pathname);
-    if (!route || !match) {
+    const method = req.method ?? 'GET';
+    const matched = matchRoute(routeKeys, method, url.pathname);
+    const handler = routes[matched.routeKey];
+    if (!handler) {
       res.writeHead(404, cors).end();
       return;
     }
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([name, value]) => [name, String(value)]),
     ) as Record<string, string>;
-    const method = req.method ?? 'GET';
-    const result = await route.handler(
+    const result = await handler(
       {
         version: '2.0',
-        routeKey: `${method} ${url.pathname}`,
+        routeKey: matched.routeKey,
         rawPath: url.pathname,
         rawQueryString: url.search.slice(1),
         headers,
         ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-        pathParameters: Object.fromEntries(route.names.map((name, i) => [name, match[i + 1] ?? ''])),
+        ...(matched.pathParameters ? { pathParameters: matched.pathParameters } : {}),
         ...(body ? { body } : {}),
         isBase64Encoded: false,
         requestContext: {
@@ -80,7 +76,7 @@ export async function startHttpApi(
             userAgent: 'chromium',
           },
           requestId: randomUUID(),
-          routeKey: `${method} ${url.pathname}`,
+          routeKey: matched.routeKey,
           stage: '$default',
           time: new Date().toISOString(),
           timeEpoch: Date.now(),
