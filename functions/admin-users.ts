@@ -1,14 +1,11 @@
 import { listUsers, updateUser } from '../lib/admin-users.js';
-import { ValidationError } from '../lib/errors.js';
-import { json, route, router, zodIssues } from '../lib/http.js';
+import { json, route, router } from '../lib/http.js';
 import type { RoutesOf } from '../lib/routes.js';
 import { listUsersQuery, updateUserBody } from '../lib/schemas.js';
 
 /** GET /api/admin/users?limit=&cursor= — every user with AI settings and quota, in id order, one page. */
-const list = route({ admin: true }, async ({ query }) => {
-  const parsed = listUsersQuery.safeParse(query);
-  if (!parsed.success) throw new ValidationError('The query string is invalid', zodIssues(parsed.error));
-  return json(200, await listUsers(parsed.data));
+const list = route({ admin: true, query: listUsersQuery }, async ({ query }) => {
+  return json(200, await listUsers(query));
 });
 
 /** PATCH /api/admin/users/{id} — assign a user's AI provider/model and quota limit. */

@@ -1,14 +1,11 @@
 import { deleteDocument, getDocument, listDocuments, requestClassification } from '../lib/documents.js';
-import { ValidationError } from '../lib/errors.js';
-import { json, noContent, route, router, uuidParam, zodIssues } from '../lib/http.js';
+import { json, noContent, route, router, uuidParam } from '../lib/http.js';
 import type { RoutesOf } from '../lib/routes.js';
 import { listDocumentsQuery } from '../lib/schemas.js';
 
 /** GET /api/documents?status=&topicId=&limit=&cursor= — the caller's documents, newest first, one page. */
-const list = route({}, async ({ caller, query }) => {
-  const parsed = listDocumentsQuery.safeParse(query);
-  if (!parsed.success) throw new ValidationError('The query string is invalid', zodIssues(parsed.error));
-  return json(200, await listDocuments(caller.userId, parsed.data));
+const list = route({ query: listDocumentsQuery }, async ({ caller, query }) => {
+  return json(200, await listDocuments(caller.userId, query));
 });
 
 /** GET /api/documents/{id} — one document, with a presigned download URL once confirmed. */

@@ -1,6 +1,31 @@
 import { ValidationError } from './errors.js';
 
 /**
+ * Keyset paging, the one way every list pages (README "API"): a page's `nextCursor` is the opaque position of its
+ * last row, and each kind of list has its own cursor below. Cursors are base64url and not signed; tampering only
+ * moves the position, and anything kite could not have issued is a 400, never a database error.
+ */
+export interface Page<Row> {
+  rows: Row[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page: `fetch` is asked for one row more than `limit`, which tells whether a next page exists without a count
+ * query, so the last page never hands out a cursor to nothing.
+ */
+export async function fetchPage<Row>(
+  limit: number,
+  fetch: (limit: number) => Promise<Row[]>,
+  cursorOf: (last: Row) => string,
+): Promise<Page<Row>> {
+  const rows = await fetch(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}
+
+/**
  * The keyset position of the last document on a page. `createdAt` is Postgres' timestamp as text with all six
  * fractional digits ("2025-06-01T12:00:00.123456Z"): a JS Date keeps milliseconds only, so it could not round-trip
  * the ordering value exactly and rows would be skipped or repeated at page boundaries.
@@ -17,13 +42,12 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** Opaque to clients: base64url of a small JSON object. It is not signed; tampering only moves the position. */
-export function encodeCursor(cursor: DocumentCursor): string {
+/** base64url of a small JSON object. */
+export function encodeDocumentCursor(cursor: DocumentCursor): string {
   return Buffer.from(JSON.stringify({ c: cursor.createdAt, i: cursor.id }), 'utf8').toString('base64url');
 }
 
-/** Decodes a client's cursor; anything we could not have issued is a 400, never a database error. */
-export function decodeCursor(value: string): DocumentCursor {
+export function decodeDocumentCursor(value: string): DocumentCursor {
   const { c, i, ...rest } = cursorFields(value);
   if (Object.keys(rest).length > 0) throw invalidCursor();
   return position(c, i);
@@ -47,6 +71,19 @@ export function decodeSearchCursor(value: string): SearchCursor {
   const { r, c, i, ...rest } = cursorFields(value);
   if (Object.keys(rest).length > 0 || typeof r !== 'string' || !RANK.test(r)) throw invalidCursor();
   return { rank: r, ...position(c, i) };
+}
+
+/** The admin users list's position: base64url of the last user id (ids are the tokens' `sub`, up to 255 characters). */
+export function encodeUserCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+const USER_CURSOR = /^[A-Za-z0-9_-]{1,400}$/;
+
+export function decodeUserCursor(value: string): string {
+  const id = USER_CURSOR.test(value) ? Buffer.from(value, 'base64url').toString('utf8') : '';
+  if (id === '' || id.length > 255 || encodeUserCursor(id) !== value) throw invalidCursor();
+  return id;
 }
 
 function invalidCursor(): ValidationError {

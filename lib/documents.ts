@@ -1,5 +1,5 @@
 import { config } from './config.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeDocumentCursor, encodeDocumentCursor, fetchPage } from './cursor.js';
 import { db } from './db/client.js';
 import {
   deleteDocumentWithRefund,
@@ -15,31 +15,27 @@ import type { ListDocumentsQuery } from './schemas.js';
 import { deleteObjects, presignGet } from './storage.js';
 import { documentView } from './views.js';
 
-/**
- * GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. One row
- * more than asked for tells whether there is a next page, so the last page never hands out a cursor to nothing.
- */
+/** GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. */
 export async function listDocuments(userId: string, query: ListDocumentsQuery): Promise<DocumentPage> {
   const database = db();
-  const rows = await listDocumentsForOwner(database, userId, {
+  const filter = {
     status: query.status,
     topicId: query.topicId,
     sha256: query.sha256,
-    after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-    limit: query.limit + 1,
-  });
-  const page = rows.slice(0, query.limit);
+    after: query.cursor === undefined ? undefined : decodeDocumentCursor(query.cursor),
+  };
+  const page = await fetchPage(
+    query.limit,
+    (limit) => listDocumentsForOwner(database, userId, { ...filter, limit }),
+    (last) => encodeDocumentCursor({ createdAt: last.cursor_created_at, id: last.id }),
+  );
   const topics = await topicsOfDocuments(
     database,
-    page.map((row) => row.id),
+    page.rows.map((row) => row.id),
   );
-  const last = page.at(-1);
   return {
-    documents: page.map(({ cursor_created_at: _, ...row }) => documentView(row, topics.get(row.id))),
-    nextCursor:
-      rows.length > query.limit && last
-        ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
-        : null,
+    documents: page.rows.map(({ cursor_created_at: _, ...row }) => documentView(row, topics.get(row.id))),
+    nextCursor: page.nextCursor,
   };
 }
 

@@ -24,22 +24,30 @@ import { provisionCaller } from './users.js';
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export interface RouteContext<Body> {
+export interface RouteContext<Body, Query> {
   event: HttpEvent;
   caller: Caller;
   body: Body;
+  query: Query;
   params: Record<string, string>;
-  query: Record<string, string | undefined>;
 }
 
-interface RouteOptions<Schema extends z.ZodMiniType | undefined> {
+type Schema = z.ZodMiniType | undefined;
+
+interface RouteOptions<BodySchema extends Schema, QuerySchema extends Schema> {
   /** zod schema for the JSON body; without it the body is ignored. */
-  body?: Schema;
+  body?: BodySchema;
+  /** zod schema for the query string's parameters (all strings); without it the query string is ignored. */
+  query?: QuerySchema;
   /** Only callers with the admin claim may call this route. */
   admin?: boolean;
 }
 
-type BodyOf<Schema> = Schema extends z.ZodMiniType ? z.infer<Schema> : undefined;
+type Parsed<S> = S extends z.ZodMiniType ? z.infer<S> : undefined;
+
+type RouteFn<B extends Schema, Q extends Schema> = (
+  ctx: RouteContext<Parsed<B>, Parsed<Q>>,
+) => Promise<HttpResult>;
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return {
@@ -73,7 +81,7 @@ export function idempotencyKey(event: HttpEvent): string | undefined {
   return parsed.data;
 }
 
-export function zodIssues(error: z.core.$ZodError): ValidationIssue[] {
+function zodIssues(error: z.core.$ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 }
 
@@ -88,6 +96,12 @@ function parseBody<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Schem
   }
   const result = schema.safeParse(parsed);
   if (!result.success) throw new ValidationError('The request body is invalid', zodIssues(result.error));
+  return result.data;
+}
+
+function parseQuery<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Schema): z.infer<Schema> {
+  const result = schema.safeParse({ ...event.queryStringParameters });
+  if (!result.success) throw new ValidationError('The query string is invalid', zodIssues(result.error));
   return result.data;
 }
 
@@ -115,11 +129,11 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
  * The middy stack every HTTP handler uses: logger context, normalised headers, authentication (and the JIT user
- * row), the zod-validated JSON body, and the error mapper last.
+ * row), the zod-validated JSON body and query string, and the error mapper last.
  */
-export function route<Schema extends z.ZodMiniType | undefined = undefined>(
-  options: RouteOptions<Schema>,
-  fn: (ctx: RouteContext<BodyOf<Schema>>) => Promise<HttpResult>,
+export function route<B extends Schema = undefined, Q extends Schema = undefined>(
+  options: RouteOptions<B, Q>,
+  fn: RouteFn<B, Q>,
 ) {
   return middy<HttpEvent, HttpResult, Error, Context>({
     // The backstop: should anything ignore the deadline, kite still answers 503 itself before Lambda's timeout.
@@ -157,24 +171,18 @@ function workMarginMs(): number {
   return ANSWER_MARGIN_MS + (clientQueryTimeoutMs(config().DB_STATEMENT_TIMEOUT_MS) || 1000);
 }
 
-async function handle<Schema extends z.ZodMiniType | undefined>(
-  options: RouteOptions<Schema>,
-  fn: (ctx: RouteContext<BodyOf<Schema>>) => Promise<HttpResult>,
+async function handle<B extends Schema, Q extends Schema>(
+  options: RouteOptions<B, Q>,
+  fn: RouteFn<B, Q>,
   event: HttpEvent,
 ): Promise<HttpResult> {
   const caller = await authenticate(event.headers?.authorization);
   logger.appendKeys({ userId: caller.userId });
   if (options.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
   await provisionCaller(caller);
-  const body = (options.body ? parseBody(event, options.body) : undefined) as BodyOf<Schema>;
-  const query = { ...(event.queryStringParameters ?? {}) };
-  return fn({
-    event,
-    caller,
-    body,
-    params: { ...(event.pathParameters ?? {}) } as Record<string, string>,
-    query,
-  });
+  const body = (options.body ? parseBody(event, options.body) : undefined) as Parsed<B>;
+  const query = (options.query ? parseQuery(event, options.query) : undefined) as Parsed<Q>;
+  return fn({ event, caller, body, query, params: { ...event.pathParameters } as Record<string, string> });
 }
 
 type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;

@@ -1,4 +1,4 @@
-import { decodeSearchCursor, encodeSearchCursor } from './cursor.js';
+import { decodeSearchCursor, encodeSearchCursor, fetchPage } from './cursor.js';
 import { db } from './db/client.js';
 import { indexableQuery, searchDocumentsForOwner } from './db/search.js';
 import { ValidationError } from './errors.js';
@@ -16,29 +16,29 @@ export async function searchDocuments(userId: string, query: SearchQuery): Promi
   const language = await searchLanguage();
   const database = db();
   const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor);
-  const rows = await searchDocumentsForOwner(database, userId, {
-    language,
-    q: query.q,
-    status: query.status,
-    topicId: query.topicId,
-    after,
-    limit: query.limit + 1,
-  });
-  if (rows.length === 0) await assertSearchable(language, query.q);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
+  const page = await fetchPage(
+    query.limit,
+    (limit) =>
+      searchDocumentsForOwner(database, userId, {
+        language,
+        q: query.q,
+        status: query.status,
+        topicId: query.topicId,
+        after,
+        limit,
+      }),
+    (last) => encodeSearchCursor({ rank: last.cursor_rank, createdAt: last.cursor_created_at, id: last.id }),
+  );
+  if (page.rows.length === 0) await assertSearchable(language, query.q);
   return {
-    results: page.map(
+    results: page.rows.map(
       ({ rank, topics, cursor_rank: _r, cursor_created_at: _c, text_headline, name_headline, ...row }) => ({
         document: documentView(row, topics),
         ...searchSnippet(text_headline, name_headline),
         rank,
       }),
     ),
-    nextCursor:
-      rows.length > query.limit && last
-        ? encodeSearchCursor({ rank: last.cursor_rank, createdAt: last.cursor_created_at, id: last.id })
-        : null,
+    nextCursor: page.nextCursor,
   };
 }
 

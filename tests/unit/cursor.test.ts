@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeCursor,
+  decodeDocumentCursor,
   decodeSearchCursor,
-  encodeCursor,
+  decodeUserCursor,
+  encodeDocumentCursor,
   encodeSearchCursor,
+  encodeUserCursor,
+  fetchPage,
   MAX_CURSOR_LENGTH,
 } from '../../lib/cursor.js';
 import { ValidationError } from '../../lib/errors.js';
@@ -14,11 +17,11 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toStr
 describe('document cursors', () => {
   it('round-trip the timestamp with all six fractional digits', () => {
     const cursor = { createdAt: '2025-06-01T12:34:56.123456Z', id };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(decodeDocumentCursor(encodeDocumentCursor(cursor))).toEqual(cursor);
   });
 
   it('are URL-safe and well under the length limit', () => {
-    const encoded = encodeCursor({ createdAt: '2025-06-01T12:34:56.999999Z', id });
+    const encoded = encodeDocumentCursor({ createdAt: '2025-06-01T12:34:56.999999Z', id });
     expect(encoded).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(encoded.length).toBeLessThan(MAX_CURSOR_LENGTH);
   });
@@ -30,7 +33,7 @@ describe('document cursors', () => {
       '0001-01-01T00:00:00.000000Z',
       '9999-12-31T23:59:59.999999Z',
     ]) {
-      expect(decodeCursor(b64({ c: createdAt, i: id })).createdAt).toBe(createdAt);
+      expect(decodeDocumentCursor(b64({ c: createdAt, i: id })).createdAt).toBe(createdAt);
     }
   });
 
@@ -60,7 +63,7 @@ describe('document cursors', () => {
   ];
   for (const [name, value] of rejected) {
     it(`reject ${name} as a validation error`, () => {
-      expect(() => decodeCursor(value)).toThrow(ValidationError);
+      expect(() => decodeDocumentCursor(value)).toThrow(ValidationError);
     });
   }
 });
@@ -76,7 +79,7 @@ describe('search cursors', () => {
   });
 
   const rejected: [string, string][] = [
-    ['a document list cursor (no rank)', encodeCursor({ createdAt: at, id })],
+    ['a document list cursor (no rank)', encodeDocumentCursor({ createdAt: at, id })],
     ['a numeric rank', b64({ r: 0.5, c: at, i: id })],
     ['a rank that is not a number', b64({ r: "0.5'::real or true --", c: at, i: id })],
     ['a negative rank', b64({ r: '-1', c: at, i: id })],
@@ -89,4 +92,45 @@ describe('search cursors', () => {
       expect(() => decodeSearchCursor(value)).toThrow(ValidationError);
     });
   }
+});
+
+describe('user cursors', () => {
+  it('round-trip any token subject up to 255 characters', () => {
+    for (const sub of ['auth0|abc', 'ü-ñ 😀', 'x'.repeat(255)]) {
+      expect(decodeUserCursor(encodeUserCursor(sub))).toBe(sub);
+    }
+  });
+
+  it('reject what kite could not have issued with a 400', () => {
+    for (const value of ['', '!!', encodeUserCursor('x'.repeat(256)), `${encodeUserCursor('abc')}=`]) {
+      expect(() => decodeUserCursor(value), value).toThrow(ValidationError);
+    }
+  });
+});
+
+describe('fetchPage', () => {
+  const rows = Array.from({ length: 5 }, (_, i) => ({ id: i }));
+  const fetchFrom = (asked: number[]) => async (limit: number) => {
+    asked.push(limit);
+    return rows.slice(0, limit);
+  };
+
+  it('asks for one row more than the page and gives the cursor of the last row kept', async () => {
+    const asked: number[] = [];
+    const page = await fetchPage(3, fetchFrom(asked), (last) => `after-${last.id}`);
+    expect(asked).toEqual([4]);
+    expect(page).toEqual({ rows: rows.slice(0, 3), nextCursor: 'after-2' });
+  });
+
+  it('gives no cursor when nothing follows, even on an exactly full last page', async () => {
+    expect(await fetchPage(5, fetchFrom([]), () => 'unused')).toEqual({ rows, nextCursor: null });
+    expect(await fetchPage(9, fetchFrom([]), () => 'unused')).toEqual({ rows, nextCursor: null });
+    expect(
+      await fetchPage(
+        2,
+        async () => [],
+        () => 'unused',
+      ),
+    ).toEqual({ rows: [], nextCursor: null });
+  });
 });
