@@ -5,15 +5,16 @@ import {
   deleteDocumentWithRefund,
   findDocumentForOwner,
   listDocumentsForOwner,
+  markForReclassification,
   topicsOfDocuments,
 } from './db/documents.js';
-import { NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import { logger } from './logger.js';
-import { reprocessDocument } from './reprocess.js';
+import { enqueueClassification } from './queue.js';
 import type { DocumentPage, DocumentWithDownload } from './response-schemas.js';
 import type { ListDocumentsQuery } from './schemas.js';
 import { deleteObjects, presignGet } from './storage.js';
-import { documentView } from './views.js';
+import { type DocumentView, documentView } from './views.js';
 
 /** GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. */
 export async function listDocuments(userId: string, query: ListDocumentsQuery): Promise<DocumentPage> {
@@ -74,5 +75,16 @@ export async function deleteDocument(userId: string, documentId: string): Promis
   });
 }
 
-/** POST /api/documents/{id}/classify: back to `uploaded`, then enqueued. */
-export const requestClassification = reprocessDocument;
+/**
+ * POST /api/documents/{id}/classify: back to `uploaded`, then enqueue. If the enqueue fails the client gets 503
+ * and may retry; the document is `uploaded` either way, so the purge's re-enqueue would also pick it up.
+ */
+export async function requestClassification(userId: string, documentId: string): Promise<DocumentView> {
+  const database = db();
+  const outcome = await markForReclassification(database, userId, documentId);
+  if (outcome.kind === 'missing') throw new NotFoundError('Document not found');
+  if (outcome.kind === 'pending') throw new ConflictError('The document has not been confirmed yet');
+  await enqueueClassification(documentId);
+  const topics = await topicsOfDocuments(database, [documentId]);
+  return documentView(outcome.document, topics.get(documentId));
+}

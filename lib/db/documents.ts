@@ -246,17 +246,20 @@ export async function topicsOfDocuments(
   return grouped;
 }
 
-export type ReprocessOutcome =
-  | { kind: 'queued'; document: ShownDocumentRow }
+export type ReclassificationOutcome =
+  | { kind: 'marked'; document: ShownDocumentRow }
   | { kind: 'pending' }
   | { kind: 'missing' };
 
-/** Puts a confirmed document (uploaded, classified or failed) back to `uploaded` so it is classified again. */
+/**
+ * Puts a confirmed document (uploaded, classified or failed) back to `uploaded` so it is classified again.
+ * `marked` says only that the row changed: enqueueing it is the caller's next step.
+ */
 export async function markForReclassification(
   db: Kysely<Database>,
   userId: string,
   id: string,
-): Promise<ReprocessOutcome> {
+): Promise<ReclassificationOutcome> {
   const updated = await db
     .updateTable('documents as d')
     .set({ status: 'uploaded', error: null, classified_at: null })
@@ -266,7 +269,7 @@ export async function markForReclassification(
     .returningAll()
     .returning(duplicateOf)
     .executeTakeFirst();
-  if (updated) return { kind: 'queued', document: updated };
+  if (updated) return { kind: 'marked', document: updated };
   const existing = await findDocumentForOwner(db, userId, id);
   return existing ? { kind: 'pending' } : { kind: 'missing' };
 }
