@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { AiError } from './ai/errors.js';
 import { EXTRACTOR_VERSION, truncateText } from './ai/extract.js';
 import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';
-import { resolveProvider } from './ai/provider.js';
+import { type AiProvider, resolveProvider } from './ai/provider.js';
 import { config } from './config.js';
 import {
   type ClassificationInput,
@@ -107,7 +107,7 @@ export async function classifyDocument({
 }
 
 async function askModel(
-  provider: ReturnType<typeof resolveProvider>,
+  provider: AiProvider,
   input: ClassificationInput,
   text: string,
   signal: AbortSignal,

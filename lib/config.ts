@@ -20,7 +20,7 @@ export const DEFAULT_SYSTEM_PROMPT = [
 ].join(' ');
 
 export const AI_PROVIDERS = ['ollama', 'openai'] as const;
-export type AiProvider = (typeof AI_PROVIDERS)[number];
+export type AiProviderName = (typeof AI_PROVIDERS)[number];
 
 const csv = z.pipe(
   z.string(),

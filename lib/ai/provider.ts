@@ -1,4 +1,4 @@
-import { AI_PROVIDERS, type Config } from '../config.js';
+import { AI_PROVIDERS, type AiProviderName, type Config } from '../config.js';
 import { AiError } from './errors.js';
 import { createOllamaProvider } from './ollama.js';
 import { createOpenAiProvider } from './openai.js';
@@ -19,7 +19,7 @@ export interface CompletionRequest {
 
 /** An LLM backend: one chat request in, the assistant's raw text out. Failures are `AiError`s. */
 export interface AiProvider {
-  readonly name: string;
+  readonly name: AiProviderName;
   complete(request: CompletionRequest): Promise<string>;
 }
 
