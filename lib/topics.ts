@@ -1,13 +1,13 @@
 import { db } from './db/client.js';
 import {
-  deleteTopic as deleteTopicRow,
+  deleteTopicInNamespace,
   findTopic,
   insertTopic,
   type TopicChanges,
   type TopicOwner,
   type TopicWrite,
   topicsOf,
-  updateTopic as updateTopicRow,
+  updateTopicInNamespace,
   visibleTopics,
 } from './db/topics.js';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.js';
@@ -38,13 +38,13 @@ export async function updateTopic(owner: TopicOwner, id: string, body: UpdateTop
   const changes: TopicChanges = {};
   if (body.name !== undefined) changes.name = body.name;
   if (body.description !== undefined) changes.description = body.description;
-  const write = await updateTopicRow(db(), owner, id, changes);
+  const write = await updateTopicInNamespace(db(), owner, id, changes);
   if (!write) return notInNamespace(owner, id);
   return written(write);
 }
 
 export async function deleteTopic(owner: TopicOwner, id: string): Promise<void> {
-  if (!(await deleteTopicRow(db(), owner, id))) await notInNamespace(owner, id);
+  if (!(await deleteTopicInNamespace(db(), owner, id))) await notInNamespace(owner, id);
 }
 
 function written(write: TopicWrite): TopicView {

@@ -79,7 +79,7 @@ export async function insertTopic(
 }
 
 /** Updates a topic of `owner`'s namespace; undefined when that namespace has no topic with this id. */
-export async function updateTopic(
+export async function updateTopicInNamespace(
   db: Kysely<Database>,
   owner: TopicOwner,
   id: string,
@@ -101,7 +101,11 @@ export async function updateTopic(
 }
 
 /** Deletes a topic of `owner`'s namespace (its document links go with it, by cascade); false when there is none. */
-export async function deleteTopic(db: Kysely<Database>, owner: TopicOwner, id: string): Promise<boolean> {
+export async function deleteTopicInNamespace(
+  db: Kysely<Database>,
+  owner: TopicOwner,
+  id: string,
+): Promise<boolean> {
   const result = await db
     .deleteFrom('topics')
     .where('id', '=', id)
