@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentStatus } from './schema.js';
 import { type SearchText, upsertSearchText } from './search-rows.js';
+import { visibleTopicsOf } from './topics.js';
 
 export interface VisibleTopic {
   id: string;
@@ -26,8 +27,7 @@ export interface ClassificationInput {
 
 /**
  * Everything one classification reads, in one round trip: the document, its owner's AI settings and the owner's
- * visible topics. Each half of the union is an index scan on topics (coalesce(user_id, ''), lower(name)); topic
- * names are stored normalised, so lower(name) is the case-insensitive match.
+ * visible topics (the same ones GET /api/topics lists).
  */
 export async function loadClassificationInput(
   db: Kysely<Database>,
@@ -37,15 +37,12 @@ export async function loadClassificationInput(
     select d.id, d.user_id as "userId", d.filename, d.content_type as "contentType", d.size_bytes as "sizeBytes",
       d.storage_key as "storageKey", d.status, d.sha256, u.ai_provider as "aiProvider", u.ai_model as "aiModel",
       coalesce((
-        select json_agg(v order by lower(v.name), v.name, v.id) from (
-          select t.id, t.name, t.description, 'user' as scope from topics t
-          where coalesce(t.user_id, '') = d.user_id
-          union all
-          select t.id, t.name, t.description, 'system' as scope from topics t
-          where coalesce(t.user_id, '') = '' and not exists (
-            select 1 from topics own where coalesce(own.user_id, '') = d.user_id and lower(own.name) = lower(t.name)
-          )
-        ) v
+        select json_agg(
+          json_build_object(
+            'id', v.id, 'name', v.name, 'description', v.description,
+            'scope', case when v.user_id is null then 'system' else 'user' end
+          ) order by lower(v.name), v.name, v.id
+        ) from ${visibleTopicsOf(sql.ref<string>('d.user_id'))} v
       ), '[]'::json) as topics
     from documents d join users u on u.id = d.user_id
     where d.id = ${documentId}

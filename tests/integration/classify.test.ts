@@ -154,6 +154,23 @@ describe('classifying into existing topics', () => {
     expect(prompt).toContain('Electricity bill for March: 84.20 EUR, due 2024-04-15.');
   });
 
+  it("another user's topic of the same name leaves the system topic in the owner's view", async () => {
+    const { token } = await newOwner();
+    const other = await newOwner();
+    await addTopic(other.userId, OVERRIDDEN, "ANOTHER USER'S DESCRIPTION");
+    const documentId = await uploadDocument(token, 'Home insurance policy, renewed yearly.', {
+      filename: 'policy.txt',
+    });
+    fake.reply(answer([OVERRIDDEN]));
+
+    await deliver(documentId);
+
+    expect((await linksOf(documentId)).map((link) => link.id)).toEqual([systemTopicIds[1]]);
+    const prompt = userMessage();
+    expect(prompt).toContain('SYSTEM DESCRIPTION');
+    expect(prompt).not.toContain("ANOTHER USER'S DESCRIPTION");
+  });
+
   it('reads a PDF built here and sends its text to the model', async () => {
     const { token } = await newOwner();
     const documentId = await uploadPdf(token, 'statement.pdf', [
