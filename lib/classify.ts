@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { AiError } from './ai/errors.js';
 import { EXTRACTOR_VERSION, truncateText } from './ai/extract.js';
 import { answerSchema, type ClassificationAnswer, classificationMessages, readAnswer } from './ai/prompt.js';
-import { type AiProvider, resolveProvider } from './ai/provider.js';
+import { resolveProvider } from './ai/provider.js';
+import type { AiProvider } from './ai/types.js';
 import { config } from './config.js';
 import {
   type ClassificationInput,

@@ -1,6 +1,6 @@
 import { Ollama } from 'ollama';
 import { AiError, networkErrorCode, shorten } from './errors.js';
-import type { AiProvider, CompletionRequest } from './provider.js';
+import type { AiProvider, CompletionRequest } from './types.js';
 
 /** Ollama's /api/chat through the official client, with the JSON schema as `format` (constrained decoding). */
 export function createOllamaProvider(host: string): AiProvider {

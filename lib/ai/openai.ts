@@ -1,6 +1,6 @@
 import { once } from '../once.js';
 import { AiError, networkErrorCode, shorten } from './errors.js';
-import type { AiProvider, CompletionRequest } from './provider.js';
+import type { AiProvider, CompletionRequest } from './types.js';
 
 /**
  * Any OpenAI-compatible /chat/completions endpoint (OpenAI, Ollama's /v1, vLLM, LiteLLM, …) through the official

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { AiError } from './errors.js';
-import type { ChatMessage } from './provider.js';
+import type { ChatMessage } from './types.js';
 
 export interface PromptTopic {
   name: string;

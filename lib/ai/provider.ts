@@ -1,27 +1,8 @@
-import { AI_PROVIDERS, type AiProviderName, type Config } from '../config.js';
+import { AI_PROVIDERS, type Config } from '../config.js';
 import { AiError } from './errors.js';
 import { createOllamaProvider } from './ollama.js';
 import { createOpenAiProvider } from './openai.js';
-
-export interface ChatMessage {
-  role: 'system' | 'user';
-  content: string;
-}
-
-export interface CompletionRequest {
-  model: string;
-  messages: ChatMessage[];
-  /** The JSON schema the answer must follow (Ollama `format`, OpenAI `response_format.json_schema`). */
-  schema: Record<string, unknown>;
-  /** Aborts the call when the record's time budget runs out. */
-  signal: AbortSignal;
-}
-
-/** An LLM backend: one chat request in, the assistant's raw text out. Failures are `AiError`s. */
-export interface AiProvider {
-  readonly name: AiProviderName;
-  complete(request: CompletionRequest): Promise<string>;
-}
+import type { AiProvider } from './types.js';
 
 const providers = new Map<string, AiProvider>();
 
