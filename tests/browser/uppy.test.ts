@@ -14,9 +14,9 @@ import { config } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { createS3Client } from '../../lib/storage.js';
 import { ensureBucket } from '../../local/bucket.js';
-import { newUserId, tokenFor } from '../helpers/api.js';
 import { type CountingProxy, startCountingProxy } from '../helpers/counting-proxy.js';
 import { type HttpApi, startHttpApi } from '../helpers/http-api.js';
+import { newUser, type TestUser } from '../helpers/users.js';
 
 /*
  * README "In a browser: Uppy": current Uppy with the README's glue, in Debian's headless Chromium, on a page served
@@ -35,7 +35,7 @@ let pageOrigin = '';
 let profile = '';
 let browser: BrowserContext;
 let page: Page;
-const userId = newUserId('browser');
+let user: TestUser;
 
 /** The code block under `<!-- uppy-glue` in the README, as the module `kite:readme-glue`. */
 function readmeGlue(): Plugin {
@@ -133,8 +133,8 @@ beforeAll(async () => {
     ],
   });
   page = browser.pages()[0] ?? (await browser.newPage());
-  const token = await tokenFor(userId);
-  await page.goto(`${pageOrigin}/?${new URLSearchParams({ api: api.url, token })}`);
+  user = await newUser({ label: 'browser' });
+  await page.goto(`${pageOrigin}/?${new URLSearchParams({ api: api.url, token: user.token })}`);
   await page.waitForFunction(() => 'kite' in globalThis);
 }, 120_000);
 
@@ -200,7 +200,7 @@ describe('Uppy 6 in Chromium, through the README glue', () => {
 
     expect((await confirmedDocument(smallKey)).size_bytes).toBe(1000);
     expect((await confirmedDocument(largeKey)).size_bytes).toBe(12 * MiB);
-    expect(smallKey).toMatch(new RegExp(`^users/${userId}/[0-9a-f-]{36}/small.txt$`));
+    expect(smallKey).toMatch(new RegExp(`^users/${user.userId}/[0-9a-f-]{36}/small.txt$`));
     const singlePuts = proxy.requests.filter(
       (r) => r.method === 'PUT' && r.path.endsWith('/small.txt') && !r.query.has('partNumber'),
     );

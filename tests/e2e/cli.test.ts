@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signDevToken } from '../../local/token.js';
 import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
 import { buildPdf } from '../helpers/pdf.js';
+import { newUser } from '../helpers/users.js';
 
 /** The built `kite` CLI run as a user runs it, against one `npm start`. */
 interface Run {
@@ -33,10 +33,6 @@ function kite(args: string[], env: Record<string, string> = {}): Promise<Run> {
       },
     );
   });
-}
-
-async function userToken(label: string): Promise<string> {
-  return signDevToken(`cli-${label}-${Date.now()}`, { email: `${label}@example.test` });
 }
 
 /** 50 files of the kinds kite accepts, in nested directories, of varied sizes. */
@@ -88,7 +84,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('uploads 50 mixed files 4 at a time, every one confirmed with its size; a second run uploads nothing', async () => {
-    const token = await userToken('bulk');
+    const { token } = await newUser({ label: 'cli-bulk', email: 'bulk@example.test' });
     const root = join(work, 'bulk');
     const files = mixedDirectory(root);
 
@@ -120,7 +116,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('skips content already stored under another name, by its SHA-256', async () => {
-    const token = await userToken('hash');
+    const { token } = await newUser({ label: 'cli-hash', email: 'hash@example.test' });
     const original = join(work, 'report.txt');
     writeFileSync(original, 'quarterly report, final version\n');
     const [first] = JSON.parse((await kite(['upload', original, '--json'], { KITE_TOKEN: token })).stdout);
@@ -148,7 +144,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('search finds a document by a word in it, marked in its snippet', async () => {
-    const token = await userToken('search');
+    const { token } = await newUser({ label: 'cli-search', email: 'search@example.test' });
     const file = join(work, 'minutes.txt');
     writeFileSync(
       file,
@@ -174,7 +170,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('resumes a killed multipart upload without sending the parts storage already holds', async () => {
-    const token = await userToken('resume');
+    const { token } = await newUser({ label: 'cli-resume', email: 'resume@example.test' });
     const stateDir = join(work, 'state');
     const file = join(work, 'big.txt');
     const MiB = 1024 * 1024;
@@ -233,7 +229,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('get returns the same bytes, to a file or to stdout', async () => {
-    const token = await userToken('get');
+    const { token } = await newUser({ label: 'cli-get', email: 'get@example.test' });
     const file = join(work, 'photo.png');
     const bytes = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300_000, 7)]);
     writeFileSync(file, bytes);
@@ -266,7 +262,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('--json output parses; topics, reclassify and rm work end to end', async () => {
-    const token = await userToken('json');
+    const { token } = await newUser({ label: 'cli-json', email: 'json@example.test' });
     const me = await kite(['me', '--json'], { KITE_TOKEN: token });
     expect(JSON.parse(me.stdout)).toMatchObject({ email: 'json@example.test', quota: { usedBytes: 0 } });
 
@@ -303,7 +299,7 @@ describe('kite CLI against npm start', () => {
   });
 
   it('draws a progress bar per file and one for the total on a terminal', async () => {
-    const token = await userToken('tty');
+    const { token } = await newUser({ label: 'cli-tty', email: 'tty@example.test' });
     const root = join(work, 'tty');
     mkdirSync(root);
     for (let i = 0; i < 6; i++) writeFileSync(join(root, `part-${i}.txt`), 'x'.repeat(200_000 + i));

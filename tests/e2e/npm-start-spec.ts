@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDevToken } from '../../local/token.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import {
   completeXml,
@@ -18,6 +17,7 @@ import {
 } from '../helpers/multipart.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { freePort } from '../helpers/postgres.js';
+import { newUser } from '../helpers/users.js';
 
 /**
  * Boots `npm start` as a user would (embedded Postgres, emulators, serverless offline) and walks the API, on the
@@ -136,7 +136,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     });
 
     it('walks upload-url → PUT → confirm over HTTP', async () => {
-      const token = await signDevToken('e2e-user', { email: 'e2e@example.test' });
+      const { token } = await newUser({ id: 'e2e-user', email: 'e2e@example.test' });
       const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const content = 'hello from the end-to-end test';
 
@@ -179,7 +179,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     if (s3 === 'ceph') {
       it('refuses a PUT of more bytes than upload-url signed, and confirm finds nothing', async () => {
         const auth = {
-          authorization: `Bearer ${await signDevToken('e2e-strict')}`,
+          authorization: `Bearer ${(await newUser({ id: 'e2e-strict' })).token}`,
           'content-type': 'application/json',
         };
         const ticket = (await (
@@ -207,11 +207,11 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
 
     it('files an upload under topics through the queue, with no manual step', async () => {
       const admin = {
-        authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`,
+        authorization: `Bearer ${(await newUser({ id: 'e2e-admin', admin: true })).token}`,
         'content-type': 'application/json',
       };
       const user = {
-        authorization: `Bearer ${await signDevToken('e2e-filer')}`,
+        authorization: `Bearer ${(await newUser({ id: 'e2e-filer' })).token}`,
         'content-type': 'application/json',
       };
       const topic = await fetch(`${api}/api/admin/topics`, {
@@ -254,11 +254,11 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     // this walks both through the bundle serverless offline built, as Lambda would run it.
     it("reads a PDF and asks an OpenAI-compatible endpoint through the bundle's lazily loaded chunks", async () => {
       const admin = {
-        authorization: `Bearer ${await signDevToken('e2e-admin', { admin: true })}`,
+        authorization: `Bearer ${(await newUser({ id: 'e2e-admin', admin: true })).token}`,
         'content-type': 'application/json',
       };
       const user = {
-        authorization: `Bearer ${await signDevToken('e2e-openai-user')}`,
+        authorization: `Bearer ${(await newUser({ id: 'e2e-openai-user' })).token}`,
         'content-type': 'application/json',
       };
       expect((await fetch(`${api}/api/me`, { headers: user })).status).toBe(200);
@@ -294,7 +294,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
 
     it('finds a document by what it says through GET /api/search, the snippet plain text with offsets', async () => {
       const user = {
-        authorization: `Bearer ${await signDevToken('e2e-searcher')}`,
+        authorization: `Bearer ${(await newUser({ id: 'e2e-searcher' })).token}`,
         'content-type': 'application/json',
       };
       const content = 'Ω note: <script>alert(1)</script> the kiwi harvest invoice, 😀 paid.';
@@ -357,7 +357,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
 
     it('serves multipart uploads, resume and abort included, on its S3', async () => {
       const auth = {
-        authorization: `Bearer ${await signDevToken('e2e-multipart')}`,
+        authorization: `Bearer ${(await newUser({ id: 'e2e-multipart' })).token}`,
         'content-type': 'application/json',
       };
       const post = async (path: string, body: unknown) => {

@@ -6,7 +6,6 @@ import { handler as openApiHandler } from '../../functions/openapi.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { ROUTE_KEYS } from '../../lib/routes.js';
-import { signDevToken } from '../../local/token.js';
 import { matchRoute } from './api-gateway.js';
 import { assertDocumentedResponse } from './openapi.js';
 
@@ -108,15 +107,4 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
   };
   assertDocumentedResponse(method, path, response.status, response.body);
   return response;
-}
-
-export function newUserId(label = 'user'): string {
-  return `${label}-${randomUUID()}`;
-}
-
-export async function tokenFor(
-  sub: string,
-  options: { admin?: boolean; email?: string } = {},
-): Promise<string> {
-  return signDevToken(sub, options);
 }

@@ -6,20 +6,13 @@ import { handler as adminUsersHandler } from '../../functions/admin-users.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as notFoundHandler } from '../../functions/not-found.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { type CallOptions, call, newUserId, tokenFor } from '../helpers/api.js';
+import { type CallOptions, call } from '../helpers/api.js';
 import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 afterAll(closeDb);
 
 const DEFAULT_QUOTA = 10 * 1024 * 1024;
-
-/** A user whose row exists (the first authenticated request creates it). */
-async function newUser(options: { admin?: boolean; email?: string } = {}) {
-  const userId = newUserId(options.admin ? 'admin' : 'user');
-  const token = await tokenFor(userId, options);
-  expect((await call(meHandler, { token })).status).toBe(200);
-  return { userId, token };
-}
 
 function adminUsers(token: string, method: string, path: string, options: Omit<CallOptions, 'token'> = {}) {
   return call(adminUsersHandler, { method, path, token, ...options });
@@ -60,7 +53,7 @@ describe('non-admins are refused every admin route', () => {
 
   for (const r of routes) {
     it(`${r.method} ${r.path.replace(/[0-9a-f-]{36}/, '{id}')} → 403 forbidden, nothing changed`, async () => {
-      const { userId, token } = await newUser();
+      const { userId, token } = await newUser({ provisioned: true });
       const before = await userRow(userId);
 
       const result = await call(r.handler, {
@@ -79,7 +72,7 @@ describe('non-admins are refused every admin route', () => {
   }
 
   it('a system topic cannot be created by a non-admin, even with a valid body', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ provisioned: true });
     const name = `Hijack ${randomUUID()}`;
     await call(adminTopicsHandler, { method: 'POST', path: '/api/admin/topics', token, body: { name } });
     expect(await db().selectFrom('topics').select('id').where('name', '=', name).execute()).toHaveLength(0);
@@ -88,7 +81,7 @@ describe('non-admins are refused every admin route', () => {
   it('a cognito:groups claim containing admin opens them', async () => {
     const token = await new SignJWT({ 'cognito:groups': ['staff', 'admin'] })
       .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(newUserId('cognito-admin'))
+      .setSubject(`cognito-admin-${randomUUID()}`)
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(process.env.JWT_SECRET));
     expect((await adminUsers(token, 'GET', '/api/admin/users', { query: { limit: '1' } })).status).toBe(200);
@@ -97,8 +90,8 @@ describe('non-admins are refused every admin route', () => {
 
 describe('GET /api/admin/users', () => {
   it('lists users with the shape of GET /api/me', async () => {
-    const admin = await newUser({ admin: true });
-    const user = await newUser({ email: 'listed@example.test' });
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ email: 'listed@example.test', provisioned: true });
     const me = await call(meHandler, { token: user.token });
 
     const found = await findInListing(admin.token, user.userId);
@@ -115,8 +108,9 @@ describe('GET /api/admin/users', () => {
   });
 
   it('pages through every user once, in id order, ending with a null nextCursor', async () => {
-    const admin = await newUser({ admin: true });
-    const mine = [await newUser(), await newUser(), await newUser()].map((u) => u.userId);
+    const admin = await newUser({ admin: true, provisioned: true });
+    const users = await Promise.all([1, 2, 3].map(() => newUser({ provisioned: true })));
+    const mine = users.map((u) => u.userId);
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -146,8 +140,8 @@ describe('GET /api/admin/users', () => {
   });
 
   it('limit=1 returns one user and a cursor to the next', async () => {
-    const admin = await newUser({ admin: true });
-    await newUser();
+    const admin = await newUser({ admin: true, provisioned: true });
+    await newUser({ provisioned: true });
 
     const first = await adminUsers(admin.token, 'GET', '/api/admin/users', { query: { limit: '1' } });
     const second = await adminUsers(admin.token, 'GET', '/api/admin/users', {
@@ -170,7 +164,7 @@ describe('GET /api/admin/users', () => {
   ];
   for (const query of badQueries) {
     it(`a bad query ${JSON.stringify(query)} → 400 validation_error`, async () => {
-      const admin = await newUser({ admin: true });
+      const admin = await newUser({ admin: true, provisioned: true });
       const result = await adminUsers(admin.token, 'GET', '/api/admin/users', { query });
       expect(result.status).toBe(400);
       expect(result.body.error.code).toBe('validation_error');
@@ -194,8 +188,8 @@ async function findInListing(adminToken: string, userId: string) {
 
 describe('PATCH /api/admin/users/{id}', () => {
   it('assigns the AI provider, model and quota limit, and GET /api/me shows them', async () => {
-    const admin = await newUser({ admin: true });
-    const user = await newUser();
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ provisioned: true });
 
     const result = await patchUser(admin.token, user.userId, {
       body: { aiProvider: 'openai', aiModel: ' gpt-4o-mini ', quotaLimitBytes: 5000 },
@@ -216,8 +210,8 @@ describe('PATCH /api/admin/users/{id}', () => {
   });
 
   it('changes only the fields sent', async () => {
-    const admin = await newUser({ admin: true });
-    const user = await newUser();
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ provisioned: true });
     await patchUser(admin.token, user.userId, { body: { aiProvider: 'openai', aiModel: 'm1' } });
 
     const result = await patchUser(admin.token, user.userId, { body: { quotaLimitBytes: 0 } });
@@ -226,8 +220,8 @@ describe('PATCH /api/admin/users/{id}', () => {
   });
 
   it('null resets the provider and model to the configured defaults', async () => {
-    const admin = await newUser({ admin: true });
-    const user = await newUser();
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ provisioned: true });
     await patchUser(admin.token, user.userId, { body: { aiProvider: 'openai', aiModel: 'm1' } });
 
     const result = await patchUser(admin.token, user.userId, { body: { aiProvider: null, aiModel: null } });
@@ -238,8 +232,8 @@ describe('PATCH /api/admin/users/{id}', () => {
   });
 
   it('accepts the largest safe integer as a limit', async () => {
-    const admin = await newUser({ admin: true });
-    const user = await newUser();
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ provisioned: true });
     const result = await patchUser(admin.token, user.userId, {
       body: { quotaLimitBytes: Number.MAX_SAFE_INTEGER },
     });
@@ -248,8 +242,9 @@ describe('PATCH /api/admin/users/{id}', () => {
   });
 
   it('an unknown user is 404 not_found', async () => {
-    const admin = await newUser({ admin: true });
-    const result = await patchUser(admin.token, newUserId('ghost'), { body: { quotaLimitBytes: 1 } });
+    const admin = await newUser({ admin: true, provisioned: true });
+    const ghost = await newUser({ label: 'ghost' });
+    const result = await patchUser(admin.token, ghost.userId, { body: { quotaLimitBytes: 1 } });
     expect(result.status).toBe(404);
     expect(result.body).toEqual({
       error: { code: 'not_found', message: expect.any(String), requestId: expect.any(String) },
@@ -257,10 +252,8 @@ describe('PATCH /api/admin/users/{id}', () => {
   });
 
   it('a user id with URL-special characters is addressed exactly', async () => {
-    const admin = await newUser({ admin: true });
-    const userId = `auth0|${randomUUID()} é`;
-    const token = await tokenFor(userId);
-    await call(meHandler, { token });
+    const admin = await newUser({ admin: true, provisioned: true });
+    const { userId } = await newUser({ id: `auth0|${randomUUID()} é`, provisioned: true });
 
     const result = await patchUser(admin.token, userId, { body: { aiModel: 'special' } });
 
@@ -290,8 +283,8 @@ describe('PATCH /api/admin/users/{id}', () => {
 
   for (const c of bad) {
     it(`${c.name} → 400 validation_error and the user is unchanged`, async () => {
-      const admin = await newUser({ admin: true });
-      const user = await newUser();
+      const admin = await newUser({ admin: true, provisioned: true });
+      const user = await newUser({ provisioned: true });
       const before = await userRow(user.userId);
 
       const result = await patchUser(
@@ -307,8 +300,8 @@ describe('PATCH /api/admin/users/{id}', () => {
   }
 
   it('lowering a limit below usage deletes nothing, and the next confirm is 413 quota_exceeded', async () => {
-    const admin = await newUser({ admin: true });
-    const user = await newUser();
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ provisioned: true });
     const kept = await uploadDocument(user.token, 'x'.repeat(100));
     const next = await requestUpload(user.token, { size: 10 });
     await putBytes(next, 'y'.repeat(10));
@@ -351,7 +344,7 @@ describe('the retired /api/settings', () => {
   }
 
   it('answers 404 with a valid token too, and changes nothing for the caller', async () => {
-    const user = await newUser();
+    const user = await newUser({ provisioned: true });
     const before = await userRow(user.userId);
 
     const result = await call(notFoundHandler, {

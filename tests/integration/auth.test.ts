@@ -6,7 +6,8 @@ import { loadConfig } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 import { signDevToken } from '../../local/token.js';
-import { call, newUserId } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
+import { newUser } from '../helpers/users.js';
 
 afterAll(closeDb);
 
@@ -71,7 +72,7 @@ describe('every JWT failure is a 401 with the contract body and creates no user'
 
   for (const c of cases) {
     it(c.name, async () => {
-      const sub = newUserId();
+      const { userId: sub } = await newUser();
       const header = await c.header(sub);
       const result = await call(meHandler, { headers: header ? { authorization: header } : {} });
 
@@ -177,9 +178,8 @@ describe('verified tokens are remembered per instance', () => {
   });
 
   it('an expired token is a 401 from a route that served it a moment ago', async () => {
-    const sub = newUserId();
     const exp = Math.floor(Date.now() / 1000) + 2;
-    const token = await signDevToken(sub, { expiresIn: exp });
+    const { token } = await newUser({ expiresIn: exp });
     expect((await call(meHandler, { token })).status).toBe(200);
 
     await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 10));

@@ -8,10 +8,11 @@ import { handler as classifyHandler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { type ClassifyConsumer, startClassifyConsumer } from '../../local/classify-consumer.js';
 import { createClassifyQueues, EMULATOR_CREDENTIALS } from '../../local/emulators.js';
-import { lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { type FaultProxy, startFaultProxy, targetOf, throughProxy } from '../helpers/fault-proxy.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 /*
  * `npm start`'s classify consumer (local/classify-consumer.ts) against the suite's SQS emulator, behind a fault
@@ -117,7 +118,7 @@ const filedUnder = (name: string) => JSON.stringify({ topics: [], newTopics: [na
 
 describe('the local classify consumer', () => {
   it('honours batchItemFailures: the failed record is redelivered until it fails, the other is done once', async () => {
-    const token = await tokenFor(newUserId('consumer'));
+    const { token } = await newUser({ label: 'consumer' });
     const good = await confirmedDocument(token, `good-${randomUUID()}.txt`);
     const bad = await confirmedDocument(token, `bad-${randomUUID()}.txt`);
     fake.respondWith((request) =>
@@ -150,7 +151,7 @@ describe('the local classify consumer', () => {
   });
 
   it('runs several invocations at once: one slow model call does not hold up the others', async () => {
-    const token = await tokenFor(newUserId('consumer'));
+    const { token } = await newUser({ label: 'consumer' });
     fake.respondWith((request) =>
       JSON.stringify(request.messages).includes('slow-')
         ? { content: filedUnder('Slow'), delayMs: 15_000 }
@@ -174,7 +175,7 @@ describe('the local classify consumer', () => {
   });
 
   it('survives its queue: resets, 503s and hangs are logged and retried with backoff, then it carries on', async () => {
-    const token = await tokenFor(newUserId('consumer'));
+    const { token } = await newUser({ label: 'consumer' });
     fake.respondWith(() => filedUnder('After the storm'));
     const log: string[] = [];
     const failures = () => log.filter((line) => line.includes('polling failed'));

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { lambdaContext } from '../helpers/api.js';
 import { freePort } from '../helpers/postgres.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // No LLM anywhere: both providers point at a port nobody listens on (read by lib/config.ts on first use).
 let closedHost: string;
@@ -30,8 +31,8 @@ function documentRow(id: string) {
 
 describe('no model server running', () => {
   it('keeps the document uploaded with the reason, then fails it on the last attempt', async () => {
-    const userId = newUserId('unreachable');
-    const documentId = await uploadDocument(await tokenFor(userId), 'text', { filename: 'doc.txt' });
+    const { token } = await newUser({ label: 'unreachable' });
+    const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
     const reason = `Ollama unreachable at ${closedHost}: ECONNREFUSED`;
 
     await expect(deliver(documentId, 1)).rejects.toThrow();
@@ -45,8 +46,8 @@ describe('no model server running', () => {
   });
 
   it('says the same for an unreachable OpenAI-compatible endpoint', async () => {
-    const userId = newUserId('unreachable');
-    const documentId = await uploadDocument(await tokenFor(userId), 'text', { filename: 'doc.txt' });
+    const { userId, token } = await newUser({ label: 'unreachable' });
+    const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
     await db()
       .updateTable('users')
       .set({ ai_provider: 'openai', ai_model: 'gpt-x' })

@@ -9,14 +9,14 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { ensureUser } from '../../lib/db/users.js';
 import { deleteObjects } from '../../lib/storage.js';
 import { createClassifyQueues, EMULATOR_CREDENTIALS } from '../../local/emulators.js';
-import { lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // Read by lib/config.ts on first use, which comes after beforeAll has pointed the providers at the fake.
 const SYSTEM_PROMPT = 'You are the kite test classifier. Answer with JSON only.';
@@ -54,12 +54,6 @@ afterAll(async () => {
 beforeEach(() => fake.reset());
 
 const answer = (topics: string[], newTopics: string[] = []) => JSON.stringify({ topics, newTopics });
-
-async function newOwner() {
-  const userId = newUserId('classify');
-  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 10 * 1024 * 1024);
-  return { userId, token: await tokenFor(userId) };
-}
 
 async function addTopic(userId: string | null, name: string, description: string | null = null) {
   const row = await db()
@@ -120,7 +114,7 @@ const userMessage = (index = 0) =>
 
 describe('classifying into existing topics', () => {
   it('files a text document under the system and own topics the model names', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'Electricity bill for March: 84.20 EUR, due 2024-04-15.', {
       filename: 'march-bill.txt',
       contentType: 'text/plain',
@@ -172,7 +166,7 @@ describe('classifying into existing topics', () => {
   });
 
   it('reads a PDF built here and sends its text to the model', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadPdf(token, 'statement.pdf', [
       ['Monthly bank statement', 'Account 1234 (checking)'],
       ['Closing balance: 2,310.55 EUR'],
@@ -191,7 +185,7 @@ describe('classifying into existing topics', () => {
   });
 
   it('sends only the filename for a type it cannot read', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, '\x89PNG fake image bytes', {
       filename: 'passport-scan.png',
       contentType: 'image/png',
@@ -206,7 +200,7 @@ describe('classifying into existing topics', () => {
   });
 
   it('sends at most CLASSIFY_MAX_CHARS characters of text', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const long = `START ${'lorem ipsum '.repeat(1000)} END-MARKER`;
     const documentId = await uploadDocument(token, long, { filename: 'long.txt', contentType: 'text/plain' });
 
@@ -225,7 +219,7 @@ describe('classifying into existing topics', () => {
 
 describe('new topic suggestions', () => {
   it('creates them in the owner namespace: normalised, capped, and never a duplicate of a visible name', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     await addTopic(userId, `Receipts ${run}`);
     const documentId = await uploadDocument(token, 'Tax return 2023 and insurance papers', {
       filename: 'tax.txt',
@@ -273,7 +267,7 @@ describe('new topic suggestions', () => {
   });
 
   it('lets concurrent classifications suggest the same new name: one topic, both documents linked', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     const first = await uploadDocument(token, 'first', { filename: 'a.txt' });
     const second = await uploadDocument(token, 'second', { filename: 'b.txt' });
     fake.respondWith(() => answer([], [`Shared New ${run}`, `Other New ${run}`]));
@@ -293,8 +287,8 @@ describe('new topic suggestions', () => {
 
 describe('untrusted document text', () => {
   it('can only ever attach topics the owner sees, whatever the document and the model say', async () => {
-    const { userId, token } = await newOwner();
-    const other = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
+    const other = await newUser({ label: 'classify', provisioned: true });
     await uploadDocument(other.token, 'x', { filename: 'x.txt' });
     const secret = await addTopic(other.userId, `Secret ${run}`, 'SECRET OF ANOTHER USER');
     const ownOverride = await addTopic(userId, OVERRIDDEN.toLowerCase(), 'OWN DESCRIPTION');
@@ -333,7 +327,7 @@ describe('untrusted document text', () => {
 
 describe('reclassification', () => {
   it('replaces the previous ai links and keeps the ones the user made', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     const kept = await addTopic(userId, `Kept By User ${run}`);
     const dropped = await addTopic(userId, `Dropped ${run}`);
     const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
@@ -385,7 +379,7 @@ describe('failed attempts', () => {
   it.each(cases)(
     '%s is reported, keeps the document uploaded, and fails it on the last attempt',
     async (_, script, error) => {
-      const { token } = await newOwner();
+      const { token } = await newUser({ label: 'classify', provisioned: true });
       const documentId = await uploadDocument(token, 'some text', { filename: 'doc.txt' });
       script();
       const messageId = randomUUID();
@@ -409,7 +403,7 @@ describe('failed attempts', () => {
   );
 
   it('an HTTP 500 from an OpenAI-compatible endpoint is readable too', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'some text', { filename: 'doc.txt' });
     await setAi(userId, 'openai', 'gpt-x');
     fake.respondWith(() => ({ status: 500, error: 'upstream overloaded' }));
@@ -423,7 +417,7 @@ describe('failed attempts', () => {
   });
 
   it('a model that does not answer within the time left is a failed attempt', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'some text', { filename: 'slow.txt' });
     fake.reply({ content: answer([FINANCE]), delayMs: 5_000 });
     const context = { ...lambdaContext('kite-test-classify'), getRemainingTimeInMillis: () => 6_000 };
@@ -437,7 +431,7 @@ describe('failed attempts', () => {
   });
 
   it('reports only the failed record of a partly failed batch, and throws when the whole batch failed', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const good = await uploadDocument(token, 'fine', { filename: 'good.txt' });
     const bad = await uploadDocument(token, 'broken', { filename: 'bad.txt' });
     const bad2 = await uploadDocument(token, 'broken too', { filename: 'bad2.txt' });
@@ -461,7 +455,7 @@ describe('failed attempts', () => {
 
 describe('AI configuration per user', () => {
   it("sends the owner's provider and model, with the system prompt and the answer schema", async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'quarterly report', { filename: 'q3.txt' });
     await setAi(userId, 'openai', 'gpt-x');
     fake.reply(answer([FINANCE]));
@@ -485,8 +479,8 @@ describe('AI configuration per user', () => {
   });
 
   it('falls back to DEFAULT_AI_PROVIDER and DEFAULT_AI_MODEL, and takes a model without a provider', async () => {
-    const plain = await newOwner();
-    const modelOnly = await newOwner();
+    const plain = await newUser({ label: 'classify', provisioned: true });
+    const modelOnly = await newUser({ label: 'classify', provisioned: true });
     const first = await uploadDocument(plain.token, 'a', { filename: 'a.txt' });
     const second = await uploadDocument(modelOnly.token, 'b', { filename: 'b.txt' });
     await setAi(modelOnly.userId, null, 'qwen2.5:0.5b');
@@ -503,7 +497,7 @@ describe('AI configuration per user', () => {
   });
 
   it('fails the document at once with a clear error when the provider is unknown', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
     await setAi(userId, 'foo', 'bar');
 
@@ -521,7 +515,7 @@ describe('AI configuration per user', () => {
 
 describe('idempotency and odd messages', () => {
   it('does nothing on a second delivery of the same message', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
     fake.reply(answer([FINANCE], [`Once ${run}`]));
     const messageId = randomUUID();
@@ -536,7 +530,7 @@ describe('idempotency and odd messages', () => {
   });
 
   it('skips a deleted document and acknowledges its message', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
     await db().deleteFrom('documents').where('id', '=', documentId).execute();
 
@@ -545,7 +539,7 @@ describe('idempotency and odd messages', () => {
   });
 
   it('fails a document whose file is gone from storage at once, without asking the model', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser({ label: 'classify', provisioned: true });
     const documentId = await uploadDocument(token, 'text', { filename: 'doc.txt' });
     const row = await documentRow(documentId);
     await deleteObjects([row?.storage_key as string]);
@@ -584,7 +578,7 @@ describe('through the SQS emulator', () => {
     });
     const sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials: EMULATOR_CREDENTIALS });
     try {
-      const { token } = await newOwner();
+      const { token } = await newUser({ label: 'classify', provisioned: true });
       const documentId = await uploadDocument(token, 'text', { filename: 'doomed.txt' });
       fake.respondWith(() => 'no JSON here');
       await sqs.send(

@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { closeDb, db } from '../../lib/db/client.js';
-import { newUserId, tokenFor } from '../helpers/api.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // This file's worker sends to a queue that does not exist, so every SendMessage fails.
 process.env.CLASSIFY_QUEUE_URL = `${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/no-such-queue`;
@@ -9,8 +9,7 @@ process.env.CLASSIFY_QUEUE_URL = `${process.env.AWS_ENDPOINT_URL_SQS}/0000000000
 afterAll(closeDb);
 
 it('a confirm whose SendMessage fails still answers 200 and the document stays uploaded', async () => {
-  const userId = newUserId();
-  const token = await tokenFor(userId);
+  const { userId, token } = await newUser();
   const ticket = await requestUpload(token, { size: 6 });
   await putBytes(ticket, 'abcdef');
 

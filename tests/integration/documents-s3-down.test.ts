@@ -3,10 +3,10 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/documents.js';
 import { db } from '../../lib/db/client.js';
-import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredUploads, sweepTombstones, TOMBSTONE_LEASE_SECONDS } from '../../lib/purge.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
+import { newUser } from '../helpers/users.js';
 
 // This file's worker talks to an S3 endpoint where nothing listens, so every S3 call fails. lib/ reads its config
 // on first use, so setting it here (after the hoisted imports, before any test) is enough.
@@ -15,11 +15,8 @@ process.env.AWS_ENDPOINT_URL_S3 = 'http://127.0.0.1:9';
 // Its own database: the purge below works on the whole table and must not touch other files' rows.
 useOwnDatabase('kite_s3down');
 
-async function seedUser(usedBytes: number): Promise<string> {
-  const userId = newUserId();
-  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 1000);
+async function setUsedBytes(userId: string, usedBytes: number): Promise<void> {
   await db().updateTable('quotas').set({ used_bytes: usedBytes }).where('user_id', '=', userId).execute();
-  return userId;
 }
 
 async function seedDocument(userId: string, status: 'pending' | 'uploaded', ageSeconds = 0): Promise<string> {
@@ -51,15 +48,12 @@ async function rowVersions(ids: string[]): Promise<Map<string, string>> {
 
 describe('when S3 is down', () => {
   it('DELETE answers 503 unavailable and keeps the row and the quota', async () => {
-    const userId = await seedUser(100);
+    const { userId, token } = await newUser({ provisioned: { quotaBytes: 1000 } });
+    await setUsedBytes(userId, 100);
     const id = await seedDocument(userId, 'uploaded');
     const before = await snapshot(id);
 
-    const result = await call(handler, {
-      method: 'DELETE',
-      path: `/api/documents/${id}`,
-      token: await tokenFor(userId),
-    });
+    const result = await call(handler, { method: 'DELETE', path: `/api/documents/${id}`, token });
 
     expect(result.status).toBe(503);
     expect(result.body).toEqual({
@@ -76,7 +70,7 @@ describe('when S3 is down', () => {
   });
 
   it('the purge puts its batch back exactly as it was and fails, so the next run retries it', async () => {
-    const userId = await seedUser(0);
+    const { userId } = await newUser({ provisioned: { quotaBytes: 1000 } });
     // The second is recent enough that its upload URL may still be in use: purging it tombstones its key.
     const ids = [await seedDocument(userId, 'pending', 7200), await seedDocument(userId, 'pending', 4000)];
     const before = await Promise.all(ids.map(snapshot));
@@ -96,7 +90,7 @@ describe('when S3 is down', () => {
   });
 
   it('the tombstone sweep fails and keeps its tombstones, leased for a later run to retry', async () => {
-    const keys = [`users/${newUserId()}/a/f.txt`, `users/${newUserId()}/b/f.txt`];
+    const keys = [`users/user-${randomUUID()}/a/f.txt`, `users/user-${randomUUID()}/b/f.txt`];
     await sql`
       insert into upload_tombstones (storage_key, delete_after)
       select key, now() - interval '1 minute' from unnest(${keys}::text[]) key
@@ -120,14 +114,11 @@ describe('when S3 is down', () => {
   });
 
   it('GET still answers with a download URL: presigning needs no call to S3', async () => {
-    const userId = await seedUser(100);
+    const { userId, token } = await newUser({ provisioned: { quotaBytes: 1000 } });
+    await setUsedBytes(userId, 100);
     const id = await seedDocument(userId, 'uploaded');
 
-    const result = await call(handler, {
-      method: 'GET',
-      path: `/api/documents/${id}`,
-      token: await tokenFor(userId),
-    });
+    const result = await call(handler, { method: 'GET', path: `/api/documents/${id}`, token });
 
     expect(result.status).toBe(200);
     expect(result.body.downloadUrl).toMatch(/^http:\/\/127\.0\.0\.1:9\//);

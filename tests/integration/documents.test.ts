@@ -3,20 +3,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/documents.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { ensureUser } from '../../lib/db/users.js';
 import { contentDisposition, headObjectSize } from '../../lib/storage.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { awaitClassifyMessage } from '../helpers/queue.js';
 import { putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
+import { newUser, type TestUser } from '../helpers/users.js';
 
 afterAll(closeDb);
-
-async function newCaller() {
-  const userId = newUserId();
-  const token = await tokenFor(userId);
-  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 10 * 1024 * 1024);
-  return { userId, token };
-}
 
 const list = (token: string, query: Record<string, string> = {}) =>
   call(handler, { method: 'GET', path: '/api/documents', token, query });
@@ -112,11 +105,11 @@ async function usedBytes(userId: string) {
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
 describe('GET /api/documents over 250 documents', () => {
-  let owner: { userId: string; token: string };
+  let owner: TestUser;
   let topicId: string;
 
   beforeAll(async () => {
-    owner = await newCaller();
+    owner = await newUser({ provisioned: true });
     await seedDocuments(owner.userId, 250);
     topicId = await createTopic(owner.userId, 'Invoices');
     await attachTopic(owner.userId, topicId, 5);
@@ -183,7 +176,7 @@ describe('GET /api/documents over 250 documents', () => {
   });
 
   it('a cursor carried to another user only pages through that user’s own documents', async () => {
-    const other = await newCaller();
+    const other = await newUser({ provisioned: true });
     await seedDocuments(other.userId, 3);
     const first = await list(owner.token, { limit: '5' });
 
@@ -197,8 +190,8 @@ describe('GET /api/documents over 250 documents', () => {
 
 describe('GET /api/documents filters', () => {
   it('a topic the caller cannot see, or that does not exist, lists nothing', async () => {
-    const owner = await newCaller();
-    const other = await newCaller();
+    const owner = await newUser({ provisioned: true });
+    const other = await newUser({ provisioned: true });
     await seedDocuments(owner.userId, 5);
     const othersTopic = await createTopic(other.userId, 'Private');
     await seedDocuments(other.userId, 5);
@@ -213,7 +206,7 @@ describe('GET /api/documents filters', () => {
   });
 
   it('a caller with no documents gets an empty page', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ provisioned: true });
     expect((await list(token)).body).toEqual({ documents: [], nextCursor: null });
   });
 
@@ -232,7 +225,7 @@ describe('GET /api/documents filters', () => {
   ];
   for (const [name, query] of bad) {
     it(`${name} is 400 validation_error`, async () => {
-      const { token } = await newCaller();
+      const { token } = await newUser({ provisioned: true });
       const result = await list(token, query);
       expect(result.status).toBe(400);
       expect(result.body.error.code).toBe('validation_error');
@@ -264,7 +257,7 @@ describe('GET /api/documents rejects a cursor it did not issue', () => {
   ];
   for (const [name, cursor] of cursors) {
     it(`${name} → 400 validation_error`, async () => {
-      const { token } = await newCaller();
+      const { token } = await newUser({ provisioned: true });
       const result = await list(token, { cursor });
       expect(result.status).toBe(400);
       expect(result.body.error.code).toBe('validation_error');
@@ -272,7 +265,7 @@ describe('GET /api/documents rejects a cursor it did not issue', () => {
   }
 
   it('a well-formed cursor naming no document still pages from that position', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ provisioned: true });
     await seedDocuments(userId, 4);
     const future = b64(JSON.stringify({ c: '9999-12-31T23:59:59.999999Z', i: randomUUID() }));
 
@@ -285,7 +278,7 @@ describe('GET /api/documents rejects a cursor it did not issue', () => {
 
 describe('GET /api/documents/{id}', () => {
   it('gives a download URL that serves the real bytes under the original non-ASCII filename', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ provisioned: true });
     const filename = 'Résumé – 履歴書 "final" (v2).txt';
     const id = await uploadDocument(token, 'hello, kite', { filename });
 
@@ -310,7 +303,7 @@ describe('GET /api/documents/{id}', () => {
   });
 
   it('a pending document has no download URL', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ provisioned: true });
     const ticket = await requestUpload(token, { size: 3 });
 
     const result = await get(token, ticket.document.id);
@@ -323,8 +316,8 @@ describe('GET /api/documents/{id}', () => {
   });
 
   it("another user's document, an unknown id and a malformed id are 404 not_found", async () => {
-    const owner = await newCaller();
-    const other = await newCaller();
+    const owner = await newUser({ provisioned: true });
+    const other = await newUser({ provisioned: true });
     const id = await uploadDocument(owner.token, 'secret');
 
     for (const target of [id, randomUUID(), 'not-a-uuid']) {
@@ -337,7 +330,7 @@ describe('GET /api/documents/{id}', () => {
 
 describe('DELETE /api/documents/{id}', () => {
   it('10 concurrent deletes remove the object and the row and refund the bytes exactly once', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ provisioned: true });
     const id = await uploadDocument(token, 'eleven byte');
     await uploadDocument(token, 'kept!');
     const key = (await documentRow(id))?.storage_key ?? '';
@@ -354,7 +347,7 @@ describe('DELETE /api/documents/{id}', () => {
   });
 
   it('deleting a pending document removes its object and refunds nothing', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ provisioned: true });
     await uploadDocument(token, 'counted');
     const ticket = await requestUpload(token, { size: 4 });
     await putBytes(ticket, 'abcd');
@@ -369,8 +362,8 @@ describe('DELETE /api/documents/{id}', () => {
   });
 
   it("another user's document is 404 and keeps its row, object and quota", async () => {
-    const owner = await newCaller();
-    const other = await newCaller();
+    const owner = await newUser({ provisioned: true });
+    const other = await newUser({ provisioned: true });
     const id = await uploadDocument(owner.token, 'mine');
     const key = (await documentRow(id))?.storage_key ?? '';
 
@@ -407,7 +400,7 @@ async function seedClassified(userId: string): Promise<string> {
 
 describe('POST /api/documents/{id}/classify', () => {
   it('puts a classified document back to uploaded, answers 202 and queues it', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ provisioned: true });
     const id = await seedClassified(userId);
     const topicId = await createTopic(userId, 'Kept');
     await attachTopic(userId, topicId, 1);
@@ -422,7 +415,7 @@ describe('POST /api/documents/{id}/classify', () => {
   });
 
   it('a pending document is 409 conflict and stays pending', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ provisioned: true });
     const ticket = await requestUpload(token, { size: 3 });
 
     const result = await classify(token, ticket.document.id);
@@ -433,8 +426,8 @@ describe('POST /api/documents/{id}/classify', () => {
   });
 
   it("another user's document is 404 and stays classified", async () => {
-    const owner = await newCaller();
-    const other = await newCaller();
+    const owner = await newUser({ provisioned: true });
+    const other = await newUser({ provisioned: true });
     const id = await seedClassified(owner.userId);
 
     const result = await classify(other.token, id);
@@ -453,7 +446,7 @@ describe('documents routes', () => {
   });
 
   it('an unknown method on a documents path is 404', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ provisioned: true });
     const result = await call(handler, { method: 'PUT', path: `/api/documents/${randomUUID()}`, token });
     expect(result.status).toBe(404);
   });

@@ -5,13 +5,13 @@ import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredIdempotencyKeys } from '../../lib/purge.js';
-import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { call, lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { MiB, uploadInParts } from '../helpers/multipart.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, type Ticket } from '../helpers/uploads.js';
+import { type NewUserOptions, newUser } from '../helpers/users.js';
 
 // Read by lib/config.ts on first use: room for a file in parts (the suite's default limit is 1 MiB).
 process.env.MAX_UPLOAD_BYTES = String(64 * 1024 * 1024);
@@ -30,11 +30,8 @@ afterAll(async () => {
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
-async function newOwner() {
-  const userId = newUserId('dup');
-  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 50 * 1024 * 1024);
-  return { userId, token: await tokenFor(userId) };
-}
+// A quota with room for the 11 MiB file in parts below (the suite's default is 10 MiB).
+const OWNER: NewUserOptions = { label: 'dup', provisioned: { quotaBytes: 50 * MiB } };
 
 function uploadUrl(token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   return call<Ticket & { error?: { code: string; details?: { documentId: string } } }>(uploadUrlHandler, {
@@ -98,7 +95,7 @@ const documentCount = async (userId: string) =>
 
 describe("kite's own content hash", () => {
   it('is the SHA-256 of the stored bytes, computed by the classify worker, and null before', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const bytes = randomBytes(300_000);
     const id = await storeConfirmed(token, bytes, 'blob.txt');
     expect(await getDocument(token, id)).toMatchObject({ sha256: null, duplicateOf: null });
@@ -109,7 +106,7 @@ describe("kite's own content hash", () => {
   });
 
   it("of an object uploaded in parts is the whole file's SHA-256, not S3's hash of part hashes", async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const file = randomBytes(11 * MiB);
     const { ticket } = await uploadInParts(token, file, { partSize: 5 * MiB, filename: 'parts.txt' });
     expect((await confirm(token, ticket.document.id)).status).toBe(200);
@@ -129,7 +126,7 @@ describe("kite's own content hash", () => {
   });
 
   it('a second identical upload shows duplicateOf the first; both are kept', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const first = await storeAndClassify(token, 'the same invoice, twice');
     const second = await storeAndClassify(token, 'the same invoice, twice', 'copy.txt');
 
@@ -146,7 +143,7 @@ describe("kite's own content hash", () => {
   });
 
   it('of two identical files confirmed and classified at once, exactly one is the original', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const content = `race ${randomBytes(8).toString('hex')}`;
     const [a, b] = await Promise.all([
       storeConfirmed(token, content, 'a.txt'),
@@ -162,7 +159,7 @@ describe("kite's own content hash", () => {
   });
 
   it('deleting the original leaves the copy valid, and the oldest remaining copy becomes the original', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const first = await storeAndClassify(token, 'kept three times', '1.txt');
     const second = await storeAndClassify(token, 'kept three times', '2.txt');
     const third = await storeAndClassify(token, 'kept three times', '3.txt');
@@ -188,8 +185,8 @@ describe("kite's own content hash", () => {
   });
 
   it("another user's identical file is never a duplicate", async () => {
-    const alice = await newOwner();
-    const bob = await newOwner();
+    const alice = await newUser(OWNER);
+    const bob = await newUser(OWNER);
     const content = `shared ${randomBytes(8).toString('hex')}`;
     await storeAndClassify(alice.token, content);
     const bobs = await storeAndClassify(bob.token, content);
@@ -203,7 +200,7 @@ describe("kite's own content hash", () => {
 
 describe('checks before upload', () => {
   it('GET /api/documents?sha256= lists the caller’s documents with that content', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const content = `listed ${randomBytes(8).toString('hex')}`;
     const a = await storeAndClassify(token, content, 'a.txt');
     const b = await storeAndClassify(token, content, 'b.txt');
@@ -220,7 +217,7 @@ describe('checks before upload', () => {
   });
 
   it('a malformed sha256 is a 400, in the list and in upload-url', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     for (const bad of ['abc', 'g'.repeat(64), `${'a'.repeat(64)}0`]) {
       const listed = await listBySha(token, bad);
       expect(listed.status).toBe(400);
@@ -232,7 +229,7 @@ describe('checks before upload', () => {
   });
 
   it('upload-url with the hash of content the caller has → 409 duplicate naming it, and nothing created', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     const content = `twice ${randomBytes(8).toString('hex')}`;
     const original = await storeAndClassify(token, content);
     const before = await documentCount(userId);
@@ -251,7 +248,7 @@ describe('Idempotency-Key on upload-url', () => {
   const key = () => `import-${randomBytes(6).toString('hex')}`;
 
   it('a retry with the same key and body gets the same document and a fresh URL that works', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     const k = key();
     const first = await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': k });
     // The client never saw that answer (a lost response): it retries.
@@ -271,7 +268,7 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('the same key with another body → 409 conflict, nothing created', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     const k = key();
     expect((await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': k })).status).toBe(201);
 
@@ -283,8 +280,8 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('keys are per user', async () => {
-    const alice = await newOwner();
-    const bob = await newOwner();
+    const alice = await newUser(OWNER);
+    const bob = await newUser(OWNER);
     const k = key();
     const a = await uploadUrl(alice.token, { size: 5 }, { 'Idempotency-Key': k });
     const b = await uploadUrl(bob.token, { size: 5 }, { 'Idempotency-Key': k });
@@ -294,7 +291,7 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('20 concurrent requests with one key create one document', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     const k = key();
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => uploadUrl(token, { size: 5 }, { 'Idempotency-Key': k })),
@@ -306,7 +303,7 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('once the document is confirmed, a retry cannot get a URL to overwrite it: 409', async () => {
-    const { token } = await newOwner();
+    const { token } = await newUser(OWNER);
     const k = key();
     const first = await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': k });
     await putBytes(first.body, 'hello');
@@ -319,7 +316,7 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('a key whose document was deleted, or that is older than 24 hours, starts afresh', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     const k = key();
     const first = await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': k });
     const id = first.body.document.id;
@@ -337,7 +334,7 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('the purge deletes keys older than 24 hours and leaves younger ones', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     const [oldKey, youngKey] = [key(), key()];
     await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': oldKey });
     await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': youngKey });
@@ -356,7 +353,7 @@ describe('Idempotency-Key on upload-url', () => {
   });
 
   it('a malformed key is a 400 and creates nothing', async () => {
-    const { userId, token } = await newOwner();
+    const { userId, token } = await newUser(OWNER);
     for (const bad of ['has space', 'x'.repeat(256), 'tab\there', 'ünïcode']) {
       const answer = await uploadUrl(token, { size: 5 }, { 'Idempotency-Key': bad });
       expect(answer.status).toBe(400);

@@ -5,7 +5,7 @@ import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { closeDb } from '../../lib/db/client.js';
-import { type CallResult, call, newUserId, tokenFor } from '../helpers/api.js';
+import { type CallResult, call } from '../helpers/api.js';
 import {
   type FaultMode,
   type FaultProxy,
@@ -15,6 +15,7 @@ import {
 } from '../helpers/fault-proxy.js';
 import { inspectState, type StateInspector } from '../helpers/invariants.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
+import { newUser, type TestUser } from '../helpers/users.js';
 
 /*
  * Every dependency of this file's worker (Postgres, S3, SQS) sits behind a fault proxy of its own. lib/ reads its
@@ -55,12 +56,13 @@ beforeAll(async () => {
 const FUNCTION_MS = 5_000;
 
 let state: StateInspector;
+// Every user a test makes here: afterAll checks their state against the invariants.
 const users: string[] = [];
 
-async function user(): Promise<{ userId: string; token: string }> {
-  const userId = newUserId('faults');
-  users.push(userId);
-  return { userId, token: await tokenFor(userId) };
+async function checkedUser(): Promise<TestUser> {
+  const user = await newUser({ label: 'faults' });
+  users.push(user.userId);
+  return user;
 }
 
 /** Calls and measures, with the function's timeout counting down. */
@@ -137,7 +139,7 @@ const HTTP_FAULTS: FaultMode[] = ['hang', 'reset', 'http503'];
 
 describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
   it('confirm answers 503 within the function timeout and the document stays pending, uncounted', async () => {
-    const { userId, token } = await user();
+    const { userId, token } = await checkedUser();
     const id = await pendingUpload(token);
 
     proxies.s3.setMode(fault);
@@ -164,7 +166,7 @@ describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
   });
 
   it('DELETE answers 503 within the function timeout and keeps the row and the quota, then or later', async () => {
-    const { userId, token } = await user();
+    const { userId, token } = await checkedUser();
     const id = await confirmedUpload(token);
 
     proxies.s3.setMode(fault);
@@ -187,7 +189,7 @@ describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
 
 describe.each(HTTP_FAULTS)('SQS that does %s', (fault) => {
   it('confirm still answers the promised 200 uploaded within the function timeout', async () => {
-    const { userId, token } = await user();
+    const { userId, token } = await checkedUser();
     const id = await pendingUpload(token, 'abcdef');
 
     proxies.sqs.setMode(fault);
@@ -211,7 +213,7 @@ describe.each(HTTP_FAULTS)('SQS that does %s', (fault) => {
   });
 
   it('reprocess answers 503 within the function timeout; the document is uploaded, as the README says', async () => {
-    const { userId, token } = await user();
+    const { userId, token } = await checkedUser();
     const id = await confirmedUpload(token);
 
     proxies.sqs.setMode(fault);
@@ -228,7 +230,7 @@ describe.each(HTTP_FAULTS)('SQS that does %s', (fault) => {
 
 describe.each(['hang', 'reset'] as FaultMode[])('Postgres that does %s', (fault) => {
   it('answers 503 within the function timeout, and the next request gets a fresh connection', async () => {
-    const { token } = await user();
+    const { token } = await checkedUser();
     // The user row exists and the pool holds a connection, which the fault then hits.
     expect((await call(meHandler, { path: '/api/me', token, timeoutMs: FUNCTION_MS })).status).toBe(200);
 
@@ -243,7 +245,7 @@ describe.each(['hang', 'reset'] as FaultMode[])('Postgres that does %s', (fault)
   });
 
   it('upload-url answers 503 within the function timeout and leaves nothing counted', async () => {
-    const { userId, token } = await user();
+    const { userId, token } = await checkedUser();
     expect((await call(meHandler, { path: '/api/me', token })).status).toBe(200);
 
     proxies.postgres.setMode(fault);
@@ -271,7 +273,7 @@ describe.each(['hang', 'reset'] as FaultMode[])('Postgres that does %s', (fault)
 
 describe('a Postgres connection cut in the middle of a query', () => {
   it('fails that request with 503, the process survives, and the next request reconnects', async () => {
-    const { userId, token } = await user();
+    const { userId, token } = await checkedUser();
     const id = await pendingUpload(token);
     const before = proxies.postgres.connections();
 

@@ -6,9 +6,10 @@ import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
 import { purgeExpiredUploads, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client } from '../../lib/storage.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { createUpload, MiB, putPart, signOk, startMultipartOk } from '../helpers/multipart.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
+import { newUser } from '../helpers/users.js';
 
 // The purge works on whole tables: a database of this file's own (see tests/helpers/own-database.ts).
 useOwnDatabase('kite_multipart_purge');
@@ -55,8 +56,7 @@ async function age(documentId: string, createdSecondsAgo: number, activeSecondsA
 
 describe('the purge and multipart uploads', () => {
   it('aborts an idle multipart upload, even one kite never learned of, and leaves an active one alone', async () => {
-    const userId = newUserId('mp-purge');
-    const token = await tokenFor(userId);
+    const { userId, token } = await newUser({ label: 'mp-purge' });
     const idle = await startedUpload(token);
     // The create URL still works: a second upload under the same key that no signing ever named.
     const unknownUploadId = await createUpload(idle.ticket);
@@ -85,8 +85,7 @@ describe('the purge and multipart uploads', () => {
   });
 
   it('a deleted pending multipart document has its open uploads aborted by the tombstone sweep', async () => {
-    const userId = newUserId('mp-delete');
-    const token = await tokenFor(userId);
+    const { token } = await newUser({ label: 'mp-delete' });
     const { ticket, uploadId } = await startedUpload(token);
     const id = ticket.document.id;
     const deleted = await call(documentsHandler, {

@@ -7,7 +7,7 @@ import { config } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { ensureUser } from '../../lib/db/users.js';
 import { createS3Client, headObjectSize, presignUploadParts } from '../../lib/storage.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import {
   completeXml,
   createUpload,
@@ -23,6 +23,7 @@ import {
   uploadInParts,
 } from '../helpers/multipart.js';
 import { confirm } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // Large enough for files of several 5 MiB parts, and for upload-url's 5 GiB limit to be the one that bites.
 process.env.MAX_UPLOAD_BYTES = String(8 * 1024 * MiB);
@@ -32,11 +33,6 @@ afterAll(closeDb);
 
 const GiB = 1024 * MiB;
 const strict = inject('testS3') === 'radosgw';
-
-async function newCaller() {
-  const userId = newUserId('multipart');
-  return { userId, token: await tokenFor(userId) };
-}
 
 async function documentRow(id: string) {
   return db().selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -57,7 +53,7 @@ async function setLimit(userId: string, limitBytes: number) {
 
 describe('POST /api/documents/multipart', () => {
   it('answers the key, the part size and count, and a presigned CreateMultipartUpload on the key', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const result = await startMultipart(token, { filename: 'scans/big scan.txt', size: 40 * MiB });
     expect(result.status).toBe(201);
     const { document, upload } = result.body;
@@ -75,7 +71,7 @@ describe('POST /api/documents/multipart', () => {
   });
 
   it("uses the client's partSize exactly, or refuses it with 400 and creates nothing", async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const exact = await startMultipartOk(token, { size: 12 * MiB, partSize: 5 * MiB + 1 });
     expect(exact.upload).toMatchObject({ partSize: 5 * MiB + 1, partCount: 3 });
     for (const partSize of [5 * MiB - 1, 5 * GiB + 1, 1.5 * MiB]) {
@@ -88,7 +84,7 @@ describe('POST /api/documents/multipart', () => {
   });
 
   it('early-rejects what upload-url rejects: type (415), size (413), quota (413), an empty file (400)', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const type = await startMultipart(token, { size: 10 * MiB, contentType: 'application/x-msdownload' });
     expect([type.status, type.body.error.code]).toEqual([415, 'unsupported_media_type']);
     const size = await startMultipart(token, { size: 8 * GiB + 1 });
@@ -104,7 +100,7 @@ describe('POST /api/documents/multipart', () => {
 
 describe('multipart, duplicates and retried requests', () => {
   it('with the hash of content the caller already has → 409 duplicate naming it, and nothing created', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const { ticket } = await uploadInParts(token, randomBytes(6 * MiB), { partSize: 5 * MiB });
     expect((await confirm(token, ticket.document.id)).status).toBe(200);
     const hash = 'ab'.repeat(32);
@@ -121,7 +117,7 @@ describe('multipart, duplicates and retried requests', () => {
   });
 
   it('a retry with the same Idempotency-Key and body gets the same document and a fresh create URL', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const headers = { 'idempotency-key': `mp-${userId}` };
     const first = await startMultipart(token, { size: 12 * MiB, partSize: 5 * MiB }, headers);
     const retry = await startMultipart(token, { size: 12 * MiB, partSize: 5 * MiB }, headers);
@@ -138,7 +134,7 @@ describe('multipart, duplicates and retried requests', () => {
 
 describe('POST /api/documents/upload-url and large files', () => {
   it('answers upload.key, whose third segment is the document id', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const result = await call(uploadUrlHandler, {
       method: 'POST',
       path: '/api/documents/upload-url',
@@ -150,7 +146,7 @@ describe('POST /api/documents/upload-url and large files', () => {
   });
 
   it('refuses more than 5 GiB with 413 file_too_large pointing to multipart', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const result = await call(uploadUrlHandler, {
       method: 'POST',
       path: '/api/documents/upload-url',
@@ -165,7 +161,7 @@ describe('POST /api/documents/upload-url and large files', () => {
 
 describe('POST /api/documents/{id}/multipart/sign', () => {
   it('signs 1 to 1000 part numbers within 1…partCount, each for its exact length', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 12 * MiB + 7, partSize: 5 * MiB });
     const id = ticket.document.id;
     const requests = await signOk(token, id, {
@@ -200,7 +196,7 @@ describe('POST /api/documents/{id}/multipart/sign', () => {
   });
 
   it('signs 1000 parts in one call', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     await ensureUser(db(), { id: userId, email: null, role: 'user' }, 8 * GiB);
     const ticket = await startMultipartOk(token, { size: 5 * GiB, partSize: 5 * MiB });
     expect(ticket.upload.partCount).toBe(1024);
@@ -245,7 +241,7 @@ describe('POST /api/documents/{id}/multipart/sign', () => {
   });
 
   it('binds the first uploadId to the document; another one is a 409 conflict', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB });
     const id = ticket.document.id;
     await signOk(token, id, { uploadId: 'first', operation: 'listParts' });
@@ -257,7 +253,7 @@ describe('POST /api/documents/{id}/multipart/sign', () => {
   });
 
   it('does not bind an upload id or count activity for a refused request', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB });
     const before = await documentRow(ticket.document.id);
     const refused = await sign(token, ticket.document.id, {
@@ -272,7 +268,7 @@ describe('POST /api/documents/{id}/multipart/sign', () => {
   });
 
   it('counts every signing as activity', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB });
     const id = ticket.document.id;
     await db()
@@ -285,8 +281,8 @@ describe('POST /api/documents/{id}/multipart/sign', () => {
   });
 
   it("signs only for the caller's own pending multipart document", async () => {
-    const owner = await newCaller();
-    const stranger = await newCaller();
+    const owner = await newUser({ label: 'multipart' });
+    const stranger = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(owner.token, { size: 6 * MiB });
     const body = { uploadId: 'u', operation: 'listParts' };
     const theirs = await sign(stranger.token, ticket.document.id, body);
@@ -308,7 +304,7 @@ describe('POST /api/documents/{id}/multipart/sign', () => {
 
 describe('multipart uploads against S3', () => {
   it('uploads in parts, then the ordinary confirm counts the real size once', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const file = randomBytes(11 * MiB + 5);
     const { ticket, uploadId } = await uploadInParts(token, file, { partSize: 5 * MiB });
     expect(ticket.upload.partCount).toBe(3);
@@ -323,7 +319,7 @@ describe('multipart uploads against S3', () => {
 
   // Only an S3 that checks signatures can refuse it (README "Which S3 the tests use"): skipped on s3rver.
   it.runIf(strict)('refuses a part larger than was signed', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });
     const uploadId = await createUpload(ticket);
     const [last] = await signOk(token, ticket.document.id, {
@@ -341,7 +337,7 @@ describe('multipart uploads against S3', () => {
   });
 
   it('a complete naming a missing part is refused by S3, and confirm then says upload_missing', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const file = randomBytes(11 * MiB);
     const ticket = await startMultipartOk(token, { size: file.length, partSize: 5 * MiB });
     const uploadId = await createUpload(ticket);
@@ -367,7 +363,7 @@ describe('multipart uploads against S3', () => {
   });
 
   it('resumes: ListParts names the parts S3 holds, so only the rest is sent', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const file = randomBytes(16 * MiB);
     const ticket = await startMultipartOk(token, { size: file.length, partSize: 5 * MiB });
     const uploadId = await createUpload(ticket);
@@ -398,7 +394,7 @@ describe('multipart uploads against S3', () => {
   });
 
   it('an abort leaves no upload behind', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });
     const uploadId = await createUpload(ticket);
     const id = ticket.document.id;
@@ -417,7 +413,7 @@ describe('multipart uploads against S3', () => {
   });
 
   it('quota exceeded at confirm leaves the document pending and the object in place; confirm works once there is room', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const file = randomBytes(6 * MiB);
     const { ticket } = await uploadInParts(token, file, { partSize: 5 * MiB });
     await setLimit(userId, 5 * MiB);
@@ -433,7 +429,7 @@ describe('multipart uploads against S3', () => {
   });
 
   it('two concurrent confirms count the bytes once', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'multipart' });
     const file = randomBytes(6 * MiB);
     const { ticket } = await uploadInParts(token, file, { partSize: 5 * MiB });
     const results = await Promise.all([

@@ -7,13 +7,13 @@ import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
 import { findStrandedUploads } from '../../lib/db/purge.js';
 import { TOMBSTONE_SLACK_SECONDS } from '../../lib/db/tombstones.js';
-import { ensureUser } from '../../lib/db/users.js';
 import { purgeExpiredUploads, reenqueueStrandedUploads, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client, headObjectSize, storageKey } from '../../lib/storage.js';
-import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { call, lambdaContext } from '../helpers/api.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
 import { awaitClassifyMessage } from '../helpers/queue.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // The purge works on the whole table: this file gets a database of its own, so its counts are exact and it never
 // deletes rows another test file is using. It must be in place before lib/ reads its config on first use.
@@ -24,12 +24,6 @@ type Status = 'pending' | 'uploaded' | 'classified' | 'failed';
 interface Seeded {
   id: string;
   key: string;
-}
-
-async function newUser(): Promise<string> {
-  const userId = newUserId();
-  await ensureUser(db(), { id: userId, email: null, role: 'user' }, 10 * 1024 * 1024);
-  return userId;
 }
 
 /**
@@ -86,7 +80,7 @@ const TWO_HOURS = 2 * HOUR;
 
 describe('purgeExpiredUploads', () => {
   it('removes expired pending rows and their objects and leaves fresh pending, uploaded and classified ones', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const expired = await seed(userId, 'pending', TWO_HOURS, 3);
     const fresh = await seed(userId, 'pending', 60);
     const uploaded = await seed(userId, 'uploaded', TWO_HOURS);
@@ -112,7 +106,7 @@ describe('purgeExpiredUploads', () => {
   });
 
   it('deletes a row whose object was never uploaded', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const [doc] = await seed(userId, 'pending', TWO_HOURS);
 
     expect(await purgeExpiredUploads()).toBe(1);
@@ -120,7 +114,7 @@ describe('purgeExpiredUploads', () => {
   });
 
   it('works through more rows than one batch', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const docs = await seed(userId, 'pending', TWO_HOURS, 25);
     await putObjects(docs.slice(0, 5).map((doc) => doc.key));
 
@@ -132,7 +126,7 @@ describe('purgeExpiredUploads', () => {
   });
 
   it('starts no batch once its deadline has passed', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const docs = await seed(userId, 'pending', TWO_HOURS, 2);
 
     expect(await purgeExpiredUploads({ deadline: Date.now() - 1 })).toBe(0);
@@ -141,8 +135,10 @@ describe('purgeExpiredUploads', () => {
   });
 
   it('two purges at once over 5,000 expired rows delete each row exactly once', async () => {
-    const userIds = await Promise.all(Array.from({ length: 10 }, () => newUser()));
-    const docs = (await Promise.all(userIds.map((userId) => seed(userId, 'pending', TWO_HOURS, 500)))).flat();
+    const users = await Promise.all(Array.from({ length: 10 }, () => newUser({ provisioned: true })));
+    const docs = (
+      await Promise.all(users.map(({ userId }) => seed(userId, 'pending', TWO_HOURS, 500)))
+    ).flat();
     const withObjects = docs.filter((_, i) => i % 25 === 0);
     await putObjects(withObjects.map((doc) => doc.key));
     expect(await countExpiredPending()).toBe(5000);
@@ -160,7 +156,7 @@ describe('purgeExpiredUploads', () => {
 
 describe('reenqueueStrandedUploads', () => {
   it('queues an uploaded document left unclassified past RECLASSIFY_AFTER_SECONDS', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const [stranded] = await seed(userId, 'uploaded', HOUR);
 
     const sent = await reenqueueStrandedUploads();
@@ -170,7 +166,7 @@ describe('reenqueueStrandedUploads', () => {
   });
 
   it('leaves recently confirmed, classified, failed and pending documents alone', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const ignored = [
       ...(await seed(userId, 'uploaded', 60)),
       ...(await seed(userId, 'classified', HOUR)),
@@ -184,7 +180,7 @@ describe('reenqueueStrandedUploads', () => {
   });
 
   it('sends at most `limit` messages per run, oldest first', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const older = await seed(userId, 'uploaded', 3 * HOUR, 3);
     await seed(userId, 'uploaded', 2 * HOUR, 3);
 
@@ -222,8 +218,7 @@ async function deleteThroughApi(token: string, id: string): Promise<void> {
 // no quota counts: unlimited storage for anyone who repeats it.
 describe('tombstones: objects written after their document was deleted', () => {
   it('an object PUT to a deleted pending document is swept once its upload URL has expired', async () => {
-    const userId = await newUser();
-    const token = await tokenFor(userId);
+    const { userId, token } = await newUser({ provisioned: true });
     const ticket = await requestUpload(token, { filename: 'late.txt', size: 5 });
     const key = storageKey(userId, ticket.document.id, 'late.txt');
     await deleteThroughApi(token, ticket.document.id);
@@ -247,8 +242,7 @@ describe('tombstones: objects written after their document was deleted', () => {
   });
 
   it('a confirmed document deleted within its URL lifetime is tombstoned too, after its refund', async () => {
-    const userId = await newUser();
-    const token = await tokenFor(userId);
+    const { userId, token } = await newUser({ provisioned: true });
     const ticket = await requestUpload(token, { filename: 'again.txt', size: 5 });
     await putBytes(ticket, 'hello');
     expect((await confirm(token, ticket.document.id)).status).toBe(200);
@@ -268,15 +262,14 @@ describe('tombstones: objects written after their document was deleted', () => {
   });
 
   it('a document whose upload URL expired long ago leaves no tombstone', async () => {
-    const userId = await newUser();
-    const token = await tokenFor(userId);
+    const { userId, token } = await newUser({ provisioned: true });
     const [old] = await seed(userId, 'uploaded', TWO_HOURS);
     await deleteThroughApi(token, old?.id ?? '');
     expect(await tombstones([old?.key ?? ''])).toEqual([]);
   });
 
   it('an expired pending upload whose URL may still be in use is tombstoned when purged', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     // Past PENDING_UPLOAD_TTL_SECONDS (3600) but within UPLOAD_URL_TTL_SECONDS + the slack (900 + 3600).
     const [recent] = await seed(userId, 'pending', 4000);
     const [old] = await seed(userId, 'pending', TWO_HOURS);
@@ -305,7 +298,7 @@ describe('tombstones: objects written after their document was deleted', () => {
 
 describe('the scheduled purge function', () => {
   it('purges, sweeps tombstones and re-enqueues in one run and returns the counts', async () => {
-    const userId = await newUser();
+    const { userId } = await newUser({ provisioned: true });
     const expired = await seed(userId, 'pending', TWO_HOURS, 2);
     const [stranded] = await seed(userId, 'uploaded', HOUR);
     await sql`

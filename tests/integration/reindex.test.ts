@@ -5,12 +5,13 @@ import { handler as searchHandler } from '../../functions/search.js';
 import { EXTRACTOR_VERSION } from '../../lib/ai/extract.js';
 import { db } from '../../lib/db/client.js';
 import { reindexSearch } from '../../lib/reindex.js';
-import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { call, lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // The reindex works on whole tables: this file has a database of its own, indexed in English.
 useOwnDatabase('kite_reindex');
@@ -52,7 +53,7 @@ async function asBeforeSearch(documentIds: string[]) {
 
 describe('npm run reindex', () => {
   it('gives documents classified before search their text, in SEARCH_LANGUAGE, and resumes after a stop', async () => {
-    const token = await tokenFor(newUserId('reindex'));
+    const { token } = await newUser({ label: 'reindex' });
     const texts = ['The first invoice.', 'A second invoice.', 'Third invoice here.', 'Invoice four.'];
     const docs = [];
     for (const text of texts) docs.push(await classified(token, text));
@@ -95,7 +96,7 @@ describe('npm run reindex', () => {
   });
 
   it('rebuilds vectors of another language from the stored text, without reading S3', async () => {
-    const token = await tokenFor(newUserId('reindex'));
+    const { token } = await newUser({ label: 'reindex' });
     const id = await classified(token, 'Several receipts were scanned.');
     await sql`
       update document_search s set language = 'simple', vector = kite_search_vector('simple', d.filename, s.content)
@@ -110,7 +111,7 @@ describe('npm run reindex', () => {
   });
 
   it('adds the row of a document that has none, so it is found by name', async () => {
-    const token = await tokenFor(newUserId('reindex'));
+    const { token } = await newUser({ label: 'reindex' });
     const ticket = await requestUpload(token, {
       filename: 'passport-scan.png',
       contentType: 'image/png',

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { closeDb } from '../../lib/db/client.js';
-import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { call, lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // Read by lib/config.ts on first use: this file's process indexes and searches in English.
 process.env.SEARCH_LANGUAGE = 'english';
@@ -29,8 +30,7 @@ async function found(token: string, q: string) {
 
 describe('searching with SEARCH_LANGUAGE=english', () => {
   it('stems: "invoices" finds "invoice", and "invoice" finds "invoicing"', async () => {
-    const userId = newUserId('english');
-    const token = await tokenFor(userId);
+    const { token } = await newUser({ label: 'english' });
     const single = await uploadDocument(token, 'One invoice for the garden work.');
     const verb = await uploadDocument(token, 'Notes on invoicing customers.', { filename: 'process.txt' });
     for (const id of [single, verb]) {
@@ -47,7 +47,7 @@ describe('searching with SEARCH_LANGUAGE=english', () => {
   });
 
   it('answers 400 to a query of stop words only', async () => {
-    const token = await tokenFor(newUserId('english'));
+    const { token } = await newUser({ label: 'english' });
     const result = await found(token, 'the and of');
     expect(result.status).toBe(400);
     expect(JSON.stringify(result.body.error.details)).toContain('q has no searchable word');

@@ -5,11 +5,12 @@ import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { searchPageSchema } from '../../lib/response-schemas.js';
-import { call, lambdaContext, newUserId, tokenFor } from '../helpers/api.js';
+import { call, lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, requestUpload, type Ticket } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 let fake: FakeLlm;
 
@@ -24,11 +25,6 @@ afterAll(async () => {
 });
 
 beforeEach(() => fake.reset());
-
-async function newUser(label = 'search') {
-  const userId = newUserId(label);
-  return { userId, token: await tokenFor(userId) };
-}
 
 interface Hit {
   document: { id: string; filename: string; status: string; createdAt: string; topics: { id: string }[] };
@@ -84,7 +80,7 @@ const highlighted = (hit: Hit) => hit.highlights.map(([start, end]) => hit.snipp
 
 describe('finding documents by what they say', () => {
   it('finds a PDF by a word on its third page, with that word highlighted in the snippet', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const pdf = buildPdf([
       ['Annual statement', 'Page one is about the weather.'],
       ['Page two lists nothing of note.'],
@@ -107,7 +103,7 @@ describe('finding documents by what they say', () => {
   });
 
   it('matches a quoted phrase only in that order; unquoted words in any order', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const inOrder = await addDocument(token, 'The quarterly report for March is attached.');
     const reversed = await addDocument(token, 'Report of the board, quarterly edition.');
 
@@ -116,7 +112,7 @@ describe('finding documents by what they say', () => {
   });
 
   it('excludes documents with a -word, and takes either word with or', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const draft = await addDocument(token, 'Invoice draft, not sent yet.');
     const final = await addDocument(token, 'Invoice final, sent to the customer.');
     const receipt = await addDocument(token, 'Receipt for the coffee machine.');
@@ -126,14 +122,14 @@ describe('finding documents by what they say', () => {
   });
 
   it('does not stem with the simple configuration: "invoices" does not find "invoice"', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     await addDocument(token, 'One invoice for the garden work.');
     expect(await foundIds(token, 'invoices')).toEqual([]);
     expect(await foundIds(token, 'invoice')).toHaveLength(1);
   });
 
   it('finds a document by its filename from upload on, before it is confirmed or classified', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const ticket = await requestUpload(token, {
       filename: 'Holiday_photos-2024.png',
       contentType: 'image/png',
@@ -152,14 +148,14 @@ describe('finding documents by what they say', () => {
   });
 
   it('ranks a match in the filename above one in the text', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const inText = await addDocument(token, 'This mentions the walrus once.', { filename: 'zoo.txt' });
     const inName = await addDocument(token, 'Nothing here.', { filename: 'walrus.txt' });
     expect(await foundIds(token, 'walrus')).toEqual([inName.id, inText.id]);
   });
 
   it('finds a document by its text while its classification is failing, and once it has failed', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const { id } = await addDocument(token, 'The marmalade recipe from grandmother.', { classified: false });
     fake.reply({ status: 500, error: 'model crashed' }, { status: 500, error: 'model crashed' });
     await expect(classify(id, 1)).rejects.toThrow();
@@ -178,8 +174,8 @@ describe('finding documents by what they say', () => {
 
 describe('whose documents', () => {
   it("never returns another user's documents, even when they match better", async () => {
-    const alice = await newUser('alice');
-    const mallory = await newUser('mallory');
+    const alice = await newUser({ label: 'alice' });
+    const mallory = await newUser({ label: 'mallory' });
     const own = await addDocument(alice.token, 'Platypus habitat survey.');
     await addDocument(mallory.token, 'Platypus platypus platypus habitat habitat survey.', {
       filename: 'platypus-habitat.txt',
@@ -196,7 +192,7 @@ describe('whose documents', () => {
 
 describe('snippets', () => {
   it('come back as plain text: markup in a document is text, with offsets that point at the match', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const content = '😀 Naïve <script>alert("kite")</script> <b>bold</b> &amp; the pelican invoice, 𝄞 due.';
     await addDocument(token, content);
 
@@ -209,7 +205,7 @@ describe('snippets', () => {
   });
 
   it('are at most 300 characters around the match in a long text', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const filler = (n: number) => Array.from({ length: n }, (_, i) => `filler${i}`).join(' ');
     await addDocument(token, `${filler(400)} the narwhal arrives ${filler(400)}`);
 
@@ -221,7 +217,7 @@ describe('snippets', () => {
 
 describe('the life of a document in the index', () => {
   it('a deleted document vanishes from results, and its text from the database', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const { id } = await addDocument(token, 'The albatross migration log.');
     expect(await foundIds(token, 'albatross')).toEqual([id]);
 
@@ -242,7 +238,7 @@ describe('the life of a document in the index', () => {
   });
 
   it('a reprocessed document is found by its new text only', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     const { id, ticket } = await addDocument(token, 'Version one mentions the iguana.');
     expect(await foundIds(token, 'iguana')).toEqual([id]);
 
@@ -281,7 +277,7 @@ describe('the life of a document in the index', () => {
 
 describe('filters and pages', () => {
   it('filters by status and topic', async () => {
-    const { userId, token } = await newUser();
+    const { userId, token } = await newUser({ label: 'search' });
     const filed = await addDocument(token, 'The heron nests by the lake.');
     const topic = await db()
       .insertInto('topics')
@@ -306,7 +302,7 @@ describe('filters and pages', () => {
   });
 
   it('pages through every match once, best first, then newest, without repeating or skipping', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     // Ranks differ by how often the word occurs; several documents share each rank, so the tie order matters.
     const ids: string[] = [];
     for (const times of [1, 3, 1, 2, 3, 1, 2, 1]) {
@@ -351,7 +347,7 @@ describe('bad queries', () => {
   ];
   for (const [name, query, message] of cases) {
     it(`answers 400 to ${name}`, async () => {
-      const { token } = await newUser();
+      const { token } = await newUser({ label: 'search' });
       const result = await search(token, query);
       expect(result.status).toBe(400);
       expect(result.body.error.code).toBe('validation_error');
@@ -360,7 +356,7 @@ describe('bad queries', () => {
   }
 
   it('answers 400 to a document list cursor', async () => {
-    const { token } = await newUser();
+    const { token } = await newUser({ label: 'search' });
     for (let i = 0; i < 2; i++) await requestUpload(token, { filename: `page${i}.txt`, size: 1 });
     const list = await call(documentsHandler, { path: '/api/documents', query: { limit: '1' }, token });
     const result = await search(token, { q: 'page0', cursor: list.body.nextCursor });

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { closeDb } from '../../lib/db/client.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { confirm, putObjectDirectly, requestUpload } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 // URLs that expire after a second, read by lib/ on first use (after this line); only S3 can enforce them.
 process.env.UPLOAD_URL_TTL_SECONDS = '1';
@@ -23,7 +24,7 @@ async function waitUntilExpired(url: string): Promise<void> {
 
 describe.runIf(inject('testS3') === 'radosgw')('an expired presigned URL', () => {
   it('PUT → refused by S3, and confirm finds nothing', async () => {
-    const token = await tokenFor(newUserId('expiry'));
+    const { token } = await newUser({ label: 'expiry' });
     const ticket = await requestUpload(token, { size: 5 });
     await waitUntilExpired(ticket.upload.url);
 
@@ -39,7 +40,7 @@ describe.runIf(inject('testS3') === 'radosgw')('an expired presigned URL', () =>
   });
 
   it('GET → refused by S3', async () => {
-    const token = await tokenFor(newUserId('expiry'));
+    const { token } = await newUser({ label: 'expiry' });
     const ticket = await requestUpload(token, { size: 5 });
     await putObjectDirectly(ticket.document.id, new TextEncoder().encode('hello'));
     expect((await confirm(token, ticket.document.id)).status).toBe(200);

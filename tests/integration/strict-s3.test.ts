@@ -6,10 +6,11 @@ import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
 import { runPurge, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client, headObjectSize } from '../../lib/storage.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { useOwnBucket } from '../helpers/own-bucket.js';
 import { useOwnDatabase } from '../helpers/own-database.js';
 import { confirm, putBytes, putObjectDirectly, requestUpload, uploadDocument } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 /*
  * What only an S3 that checks signatures proves (README "Which S3 the tests use"): these run on radosgw, and are
@@ -22,11 +23,6 @@ useOwnBucket('kite-strict-s3');
 
 const strict = inject('testS3') === 'radosgw';
 const allowedOrigin = inject('testEnv').ALLOWED_ORIGINS ?? '';
-
-async function newCaller(label = 'strict') {
-  const userId = newUserId(label);
-  return { userId, token: await tokenFor(userId) };
-}
 
 async function rowOf(documentId: string) {
   return db().selectFrom('documents').selectAll().where('id', '=', documentId).executeTakeFirst();
@@ -84,7 +80,7 @@ async function allowDeletes(): Promise<void> {
 
 describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () => {
   it('more bytes than were signed → refused by S3, confirm → 409 upload_missing, nothing counted', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 5 });
 
     const answer = await put(ticket.upload.url, 'far more than five bytes', 'text/plain');
@@ -98,7 +94,7 @@ describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () 
   });
 
   it('fewer bytes than were signed → refused', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 50 });
 
     expect(await put(ticket.upload.url, 'short', 'text/plain')).toEqual({
@@ -109,7 +105,7 @@ describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () 
   });
 
   it('another Content-Type than was signed → refused', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 5, contentType: 'text/plain' });
 
     expect(await put(ticket.upload.url, 'hello', 'application/pdf')).toEqual({
@@ -120,7 +116,7 @@ describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () 
   });
 
   it('a tampered signature → refused', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 5 });
     const url = new URL(ticket.upload.url);
     const signature = url.searchParams.get('X-Amz-Signature') ?? '';
@@ -133,7 +129,7 @@ describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () 
   });
 
   it("a PUT URL cannot write another key, not even the caller's own next upload", async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const first = await requestUpload(token, { size: 5 });
     const second = await requestUpload(token, { size: 5 });
     const url = new URL(first.upload.url);
@@ -145,7 +141,7 @@ describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () 
 
   it('the exact signed PUT works, for user ids that need encoding in the key', async () => {
     for (const label of ['auth0|5f1e', 'a user@example.test', 'Ünïcødé+plus']) {
-      const { userId, token } = await newCaller(label);
+      const { userId, token } = await newUser({ label });
       const content = `hello ${label}`;
       const id = await uploadDocument(token, content, { filename: 'odd name (1).txt' });
 
@@ -161,9 +157,9 @@ describe.runIf(strict)('a presigned PUT only stores what upload-url signed', () 
 
 describe.runIf(strict)('a presigned GET only reads the document it was made for', () => {
   it('cannot be reused for another key', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const mine = await uploadDocument(token, 'mine');
-    const other = await newCaller();
+    const other = await newUser({ label: 'strict' });
     const theirs = await uploadDocument(other.token, 'theirs');
     const url = new URL((await getDocument(token, mine)).body.downloadUrl);
     url.pathname = url.pathname.replace(/users\/.*$/, (await rowOf(theirs))?.storage_key ?? '');
@@ -175,7 +171,7 @@ describe.runIf(strict)('a presigned GET only reads the document it was made for'
   });
 
   it('with a tampered signature → refused', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const id = await uploadDocument(token, 'mine');
     const url = new URL((await getDocument(token, id)).body.downloadUrl);
     const signature = url.searchParams.get('X-Amz-Signature') ?? '';
@@ -187,7 +183,7 @@ describe.runIf(strict)('a presigned GET only reads the document it was made for'
 
 describe.runIf(strict)("the bucket's CORS", () => {
   async function preflight(origin: string) {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 5 });
     return fetch(ticket.upload.url, {
       method: 'OPTIONS',
@@ -209,7 +205,7 @@ describe.runIf(strict)("the bucket's CORS", () => {
   });
 
   it("answers an allowed origin's PUT with the CORS headers a browser needs to read the ETag", async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 5 });
 
     const response = await fetch(ticket.upload.url, {
@@ -236,7 +232,7 @@ describe.runIf(strict)('S3 refusing to delete a key (a per-key error in DeleteOb
   afterEach(allowDeletes);
 
   it("confirm's oversize path still answers 413 and keeps the key for the purge, counting nothing", async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 10 });
     const key = await putObjectDirectly(ticket.document.id, new Uint8Array(1024 * 1024 + 1));
     await denyDeletes([key]);
@@ -260,7 +256,7 @@ describe.runIf(strict)('S3 refusing to delete a key (a per-key error in DeleteOb
   });
 
   it('the purge deletes the rest of the batch and keeps the refused key as a tombstone it retries', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ label: 'strict' });
     const tickets = await Promise.all([1, 2, 3].map(() => requestUpload(token, { size: 5 })));
     for (const ticket of tickets) await putBytes(ticket, 'hello');
     const keys = await Promise.all(tickets.map(async (t) => (await rowOf(t.document.id))?.storage_key ?? ''));
@@ -301,7 +297,7 @@ describe.runIf(strict)('S3 refusing to delete a key (a per-key error in DeleteOb
   });
 
   it('DELETE /api/documents/{id} answers 503 and keeps the document, its object and its quota', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ label: 'strict' });
     const id = await uploadDocument(token, 'keep me');
     const key = (await rowOf(id))?.storage_key ?? '';
     await denyDeletes([key]);

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { handler as adminTopicsHandler } from '../../functions/admin-topics.js';
 import { handler as topicsHandler } from '../../functions/topics.js';
 import { closeDb, db } from '../../lib/db/client.js';
-import { type CallOptions, call, newUserId, tokenFor } from '../helpers/api.js';
+import { type CallOptions, call } from '../helpers/api.js';
+import { newUser } from '../helpers/users.js';
 
 afterAll(closeDb);
 
@@ -12,11 +13,6 @@ interface Topic {
   name: string;
   description: string | null;
   scope: 'system' | 'user';
-}
-
-async function newCaller(options: { admin?: boolean } = {}) {
-  const userId = newUserId(options.admin ? 'admin' : 'user');
-  return { userId, token: await tokenFor(userId, options) };
 }
 
 /** A name no other test (or test file: they share the database) will use. */
@@ -97,7 +93,7 @@ async function topicIdsOfDocument(documentId: string): Promise<string[]> {
 
 describe('a user managing their own topics', () => {
   it('creates a topic with its name normalised and answers 201 with the topic', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
 
     const result = await topics(token, 'POST', '/api/topics', {
       body: { name: '  Home \t Office ', description: 'Rent, furniture\nand bills' },
@@ -116,19 +112,19 @@ describe('a user managing their own topics', () => {
   });
 
   it('creates a topic without a description, stored as null', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const topic = await createTopic(token, 'Receipts');
     expect(topic.description).toBeNull();
   });
 
   it('accepts a name of exactly 64 characters', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const result = await topics(token, 'POST', '/api/topics', { body: { name: 'n'.repeat(64) } });
     expect(result.status).toBe(201);
   });
 
   it('lists its topics sorted by name case-insensitively', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     for (const name of ['cherry', 'Banana', 'apple', 'Date']) await createTopic(token, name);
 
     const own = (await visibleTo(token)).filter((topic) => topic.scope === 'user');
@@ -137,7 +133,7 @@ describe('a user managing their own topics', () => {
   });
 
   it('renames a topic and changes its description', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const topic = await createTopic(token, 'Taxes', 'old');
 
     const renamed = await topics(token, 'PATCH', `/api/topics/${topic.id}`, {
@@ -163,7 +159,7 @@ describe('a user managing their own topics', () => {
   });
 
   it('clears a description with null or a blank string', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const first = await createTopic(token, 'One', 'text');
     const second = await createTopic(token, 'Two', 'text');
 
@@ -175,7 +171,7 @@ describe('a user managing their own topics', () => {
   });
 
   it('may change only the case of a name (it does not collide with itself)', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const topic = await createTopic(token, 'taxes');
 
     const result = await topics(token, 'PATCH', `/api/topics/${topic.id}`, { body: { name: 'Taxes' } });
@@ -185,7 +181,7 @@ describe('a user managing their own topics', () => {
   });
 
   it('deletes a topic: 204, then it is gone', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const topic = await createTopic(token, 'Temporary');
 
     const result = await topics(token, 'DELETE', `/api/topics/${topic.id}`);
@@ -198,7 +194,7 @@ describe('a user managing their own topics', () => {
   });
 
   it('deleting a topic removes it from every document, and the documents stay', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser();
     const doomed = await createTopic(token, 'Doomed');
     const kept = await createTopic(token, 'Kept');
     const first = await documentFiledUnder(userId, doomed.id);
@@ -219,7 +215,7 @@ describe('a user managing their own topics', () => {
 
 describe('duplicate names in one namespace', () => {
   it('a name already used, in any case or spacing, is 409 conflict and nothing is written', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser();
     await createTopic(token, 'Travel');
 
     for (const name of ['Travel', 'travel', '  TRAVEL  ', 'tRaVeL']) {
@@ -233,7 +229,7 @@ describe('duplicate names in one namespace', () => {
   });
 
   it('10 concurrent creates of one name give exactly one 201 and nine 409', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser();
     const names = [
       'Taxes',
       'taxes',
@@ -259,7 +255,7 @@ describe('duplicate names in one namespace', () => {
   });
 
   it('renaming onto a name already used is 409 and the topic keeps its name', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     await createTopic(token, 'Invoices');
     const other = await createTopic(token, 'Bills');
 
@@ -271,8 +267,8 @@ describe('duplicate names in one namespace', () => {
   });
 
   it('two users may each have a topic of the same name', async () => {
-    const a = await newCaller();
-    const b = await newCaller();
+    const a = await newUser();
+    const b = await newUser();
     await createTopic(a.token, 'Health');
     const result = await topics(b.token, 'POST', '/api/topics', { body: { name: 'health' } });
     expect(result.status).toBe(201);
@@ -281,8 +277,8 @@ describe('duplicate names in one namespace', () => {
 
 describe("one user's topics are invisible to another", () => {
   it('B never sees, edits or deletes A’s topic by id: 404, and it stays untouched', async () => {
-    const a = await newCaller();
-    const b = await newCaller();
+    const a = await newUser();
+    const b = await newUser();
     const topic = await createTopic(a.token, 'Private', 'mine');
 
     const patched = await topics(b.token, 'PATCH', `/api/topics/${topic.id}`, { body: { name: 'Stolen' } });
@@ -304,8 +300,8 @@ describe("one user's topics are invisible to another", () => {
   });
 
   it('the 404 for another user’s topic is the same as for an id that never existed', async () => {
-    const a = await newCaller();
-    const b = await newCaller();
+    const a = await newUser();
+    const b = await newUser();
     const topic = await createTopic(a.token, 'Secret');
 
     const theirs = await topics(b.token, 'DELETE', `/api/topics/${topic.id}`);
@@ -322,7 +318,7 @@ describe("one user's topics are invisible to another", () => {
   });
 
   it('unknown and malformed ids are 404', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     for (const id of [randomUUID(), 'not-a-uuid', "1' or '1'='1", '%E0%A4%A']) {
       const patched = await topics(token, 'PATCH', `/api/topics/${id}`, { body: { name: 'x' } });
       const deleted = await topics(token, 'DELETE', `/api/topics/${id}`);
@@ -335,9 +331,9 @@ describe("one user's topics are invisible to another", () => {
 
 describe('system topics seen by users', () => {
   it('every user sees a system topic, with scope system', async () => {
-    const admin = await newCaller({ admin: true });
-    const a = await newCaller();
-    const b = await newCaller();
+    const admin = await newUser({ admin: true });
+    const a = await newUser();
+    const b = await newUser();
     const system = await createSystemTopic(admin.token, uniqueName('Finance'));
 
     for (const user of [a, b]) {
@@ -346,8 +342,8 @@ describe('system topics seen by users', () => {
   });
 
   it('a user cannot PATCH or DELETE a system topic: 403 forbidden, and it stays untouched', async () => {
-    const admin = await newCaller({ admin: true });
-    const user = await newCaller();
+    const admin = await newUser({ admin: true });
+    const user = await newUser();
     const system = await createSystemTopic(admin.token, uniqueName('Legal'));
 
     const patched = await topics(user.token, 'PATCH', `/api/topics/${system.id}`, {
@@ -365,9 +361,9 @@ describe('system topics seen by users', () => {
   });
 
   it('a user topic of the same name overrides the system topic for that user only', async () => {
-    const admin = await newCaller({ admin: true });
-    const a = await newCaller();
-    const b = await newCaller();
+    const admin = await newUser({ admin: true });
+    const a = await newUser();
+    const b = await newUser();
     const name = uniqueName('Insurance');
     const system = await createSystemTopic(admin.token, name);
 
@@ -385,8 +381,8 @@ describe('system topics seen by users', () => {
   });
 
   it('deleting the override brings the system topic back into view', async () => {
-    const admin = await newCaller({ admin: true });
-    const user = await newCaller();
+    const admin = await newUser({ admin: true });
+    const user = await newUser();
     const name = uniqueName('Pets');
     const system = await createSystemTopic(admin.token, name);
     const override = await createTopic(user.token, name);
@@ -421,7 +417,7 @@ describe('topic bodies are validated: 400 validation_error, nothing written', ()
 
   for (const c of bad) {
     it(`POST /api/topics with ${c.name}`, async () => {
-      const { userId, token } = await newCaller();
+      const { userId, token } = await newUser();
       await visibleTo(token);
       const before = await countTopicsOf(userId);
 
@@ -446,7 +442,7 @@ describe('topic bodies are validated: 400 validation_error, nothing written', ()
     { name: 'an empty object', body: {} },
   ]) {
     it(`PATCH /api/topics/{id} with ${c.name} leaves the topic as it was`, async () => {
-      const { token } = await newCaller();
+      const { token } = await newUser();
       const topic = await createTopic(token, 'Unchanged', 'as before');
 
       const result = await topics(
@@ -463,7 +459,7 @@ describe('topic bodies are validated: 400 validation_error, nothing written', ()
   }
 
   it('the details name the field and the rule', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser();
     const result = await topics(token, 'POST', '/api/topics', { body: { name: 'a'.repeat(65) } });
     expect(result.body.error.details).toEqual([
       { path: 'name', message: 'name must be at most 64 characters' },
@@ -473,7 +469,7 @@ describe('topic bodies are validated: 400 validation_error, nothing written', ()
 
 describe('/api/admin/topics manages system topics', () => {
   it('an admin creates, lists, renames and deletes a system topic', async () => {
-    const admin = await newCaller({ admin: true });
+    const admin = await newUser({ admin: true });
     const name = uniqueName('Science');
 
     const created = await adminTopics(admin.token, 'POST', '/api/admin/topics', {
@@ -506,7 +502,7 @@ describe('/api/admin/topics manages system topics', () => {
   });
 
   it('the admin list holds no user topics, not even the admin’s own', async () => {
-    const admin = await newCaller({ admin: true });
+    const admin = await newUser({ admin: true });
     const own = await createTopic(admin.token, uniqueName('Admin private'));
 
     const listed = await adminTopics(admin.token, 'GET', '/api/admin/topics');
@@ -515,7 +511,7 @@ describe('/api/admin/topics manages system topics', () => {
   });
 
   it('a duplicate system name is 409', async () => {
-    const admin = await newCaller({ admin: true });
+    const admin = await newUser({ admin: true });
     const name = uniqueName('Music');
     await createSystemTopic(admin.token, name);
 
@@ -528,8 +524,8 @@ describe('/api/admin/topics manages system topics', () => {
   });
 
   it('an admin addressing a user’s topic through the admin routes gets 404 and it stays untouched', async () => {
-    const admin = await newCaller({ admin: true });
-    const user = await newCaller();
+    const admin = await newUser({ admin: true });
+    const user = await newUser();
     const topic = await createTopic(user.token, 'Diary');
 
     const patched = await adminTopics(admin.token, 'PATCH', `/api/admin/topics/${topic.id}`, {
@@ -543,7 +539,7 @@ describe('/api/admin/topics manages system topics', () => {
   });
 
   it('unknown and malformed ids are 404', async () => {
-    const admin = await newCaller({ admin: true });
+    const admin = await newUser({ admin: true });
     for (const id of [randomUUID(), 'nope']) {
       expect(
         (await adminTopics(admin.token, 'PATCH', `/api/admin/topics/${id}`, { body: { name: 'x' } })).status,
@@ -553,7 +549,7 @@ describe('/api/admin/topics manages system topics', () => {
   });
 
   it('names are validated as on the user routes and nothing is written', async () => {
-    const admin = await newCaller({ admin: true });
+    const admin = await newUser({ admin: true });
     const marker = uniqueName('marker');
     for (const name of ['   ', 'a'.repeat(65), 'a\u0000b', 42, null, []]) {
       const result = await adminTopics(admin.token, 'POST', '/api/admin/topics', {
@@ -567,9 +563,9 @@ describe('/api/admin/topics manages system topics', () => {
   });
 
   it('deleting a system topic removes it from every user’s documents', async () => {
-    const admin = await newCaller({ admin: true });
-    const a = await newCaller();
-    const b = await newCaller();
+    const admin = await newUser({ admin: true });
+    const a = await newUser();
+    const b = await newUser();
     const system = await createSystemTopic(admin.token, uniqueName('Shared'));
     await visibleTo(a.token);
     await visibleTo(b.token);

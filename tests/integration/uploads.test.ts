@@ -5,9 +5,10 @@ import { handler as meHandler } from '../../functions/me.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { headObjectSize } from '../../lib/storage.js';
-import { call, newUserId, tokenFor } from '../helpers/api.js';
+import { call } from '../helpers/api.js';
 import { awaitClassifyMessage } from '../helpers/queue.js';
 import { confirm, putBytes, putObjectDirectly, requestUpload } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 afterAll(closeDb);
 
@@ -23,15 +24,9 @@ async function documentsOf(userId: string) {
   return db().selectFrom('documents').selectAll().where('user_id', '=', userId).execute();
 }
 
-async function newCaller() {
-  const userId = newUserId();
-  const token = await tokenFor(userId, { email: `${userId}@example.test` });
-  return { userId, token };
-}
-
 describe('upload-url → PUT → confirm', () => {
   it('stores the bytes, counts them against the quota and queues classification', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, {
       filename: 'report.txt',
       contentType: 'text/plain',
@@ -70,7 +65,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('counts the size read from S3, not the size the client claimed', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { size: 10 });
     // Not through the URL, which only takes 10 bytes: whatever lands under the key is what counts.
     await putObjectDirectly(ticket.document.id, randomBytes(5000));
@@ -83,7 +78,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('a second confirm returns the current state and does not count the bytes twice', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { size: 4 });
     await putBytes(ticket, 'abcd');
 
@@ -98,7 +93,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('50 concurrent confirms of different documents never exceed the quota', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const size = 1000;
     const tickets = await Promise.all(Array.from({ length: 50 }, () => requestUpload(token, { size })));
     await Promise.all(tickets.map((ticket) => putBytes(ticket, randomBytes(size))));
@@ -118,7 +113,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('20 concurrent confirms of the same document count it once', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { size: 777 });
     await putBytes(ticket, randomBytes(777));
 
@@ -132,7 +127,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('confirm before the PUT is 409 upload_missing and changes nothing', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { size: 3 });
 
     const result = await confirm(token, ticket.document.id);
@@ -146,8 +141,8 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it("another user's document is not found, and stays untouched", async () => {
-    const owner = await newCaller();
-    const other = await newCaller();
+    const owner = await newUser({ email: 'uploader@example.test' });
+    const other = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(owner.token, { size: 3 });
     await putBytes(ticket, 'abc');
 
@@ -160,14 +155,14 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('an unknown or malformed document id is not found', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ email: 'uploader@example.test' });
     expect((await confirm(token, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await confirm(token, 'not-a-uuid')).status).toBe(404);
     expect((await confirm(token, "1' or '1'='1")).status).toBe(404);
   });
 
   it('a confirm that does not fit the quota is 413 quota_exceeded and the document stays pending', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { size: 100 });
     await putBytes(ticket, randomBytes(100));
     await setQuota(userId, 99);
@@ -181,7 +176,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('an object larger than MAX_UPLOAD_BYTES is deleted at confirm and nothing is counted', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { size: 10 });
     await putObjectDirectly(ticket.document.id, randomBytes(1024 * 1024 + 1));
     const [row] = await documentsOf(userId);
@@ -196,7 +191,7 @@ describe('upload-url → PUT → confirm', () => {
   });
 
   it('a filename cannot climb out of its storage prefix', async () => {
-    const { userId, token } = await newCaller();
+    const { userId, token } = await newUser({ email: 'uploader@example.test' });
     for (const filename of ['../../x', '..\\..\\etc\\passwd', '/absolute/../../y', '....', '%2e%2e%2fz']) {
       const ticket = await requestUpload(token, { filename, size: 1 });
       const row = await db()
@@ -308,7 +303,7 @@ describe('upload-url rejects bad input with the contract error body and writes n
 
   for (const c of cases) {
     it(`${c.name} → ${c.status} ${c.code}`, async () => {
-      const { userId, token } = await newCaller();
+      const { userId, token } = await newUser({ email: 'uploader@example.test' });
       await call(meHandler, { token });
       await setQuota(userId, 1000);
 
@@ -331,7 +326,7 @@ describe('upload-url rejects bad input with the contract error body and writes n
   }
 
   it('accepts a content type in any case and stores it lower-cased', async () => {
-    const { token } = await newCaller();
+    const { token } = await newUser({ email: 'uploader@example.test' });
     const ticket = await requestUpload(token, { filename: 'a.pdf', contentType: 'Application/PDF', size: 1 });
     expect(ticket.document).toMatchObject({ contentType: 'application/pdf' });
   });
@@ -339,8 +334,7 @@ describe('upload-url rejects bad input with the contract error body and writes n
 
 describe('GET /api/me', () => {
   it('creates the user and its quota on the first request, once', async () => {
-    const userId = newUserId();
-    const token = await tokenFor(userId, { email: 'me@example.test' });
+    const { userId, token } = await newUser({ email: 'me@example.test' });
 
     const [first, second] = await Promise.all([call(meHandler, { token }), call(meHandler, { token })]);
 
@@ -361,8 +355,8 @@ describe('GET /api/me', () => {
   });
 
   it('reports the admin role from the token', async () => {
-    const userId = newUserId('admin');
-    const result = await call(meHandler, { token: await tokenFor(userId, { admin: true }) });
+    const { token } = await newUser({ admin: true });
+    const result = await call(meHandler, { token });
     expect(result.body.role).toBe('admin');
   });
 });
