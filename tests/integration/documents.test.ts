@@ -6,6 +6,7 @@ import { closeDb, db } from '../../lib/db/client.js';
 import { contentDisposition, headObjectSize } from '../../lib/storage.js';
 import { call } from '../helpers/api.js';
 import { awaitClassifyMessage } from '../helpers/queue.js';
+import { insertTopic } from '../helpers/topics.js';
 import { putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 
@@ -39,15 +40,6 @@ async function seedDocuments(userId: string, count: number): Promise<void> {
       from generate_series(1, ${count}) g
     ) seed
   `.execute(db());
-}
-
-async function createTopic(userId: string | null, name: string): Promise<string> {
-  const row = await db()
-    .insertInto('topics')
-    .values({ user_id: userId, name, description: null, created_at: new Date() })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
 }
 
 /** Files every `every`-th of the user's documents (in creation order) under the topic. */
@@ -111,7 +103,7 @@ describe('GET /api/documents over 250 documents', () => {
   beforeAll(async () => {
     owner = await newUser({ provisioned: true });
     await seedDocuments(owner.userId, 250);
-    topicId = await createTopic(owner.userId, 'Invoices');
+    topicId = await insertTopic(owner.userId, 'Invoices');
     await attachTopic(owner.userId, topicId, 5);
   });
 
@@ -193,7 +185,7 @@ describe('GET /api/documents filters', () => {
     const owner = await newUser({ provisioned: true });
     const other = await newUser({ provisioned: true });
     await seedDocuments(owner.userId, 5);
-    const othersTopic = await createTopic(other.userId, 'Private');
+    const othersTopic = await insertTopic(other.userId, 'Private');
     await seedDocuments(other.userId, 5);
     await attachTopic(other.userId, othersTopic, 1);
 
@@ -402,7 +394,7 @@ describe('POST /api/documents/{id}/classify', () => {
   it('puts a classified document back to uploaded, answers 202 and queues it', async () => {
     const { userId, token } = await newUser({ provisioned: true });
     const id = await seedClassified(userId);
-    const topicId = await createTopic(userId, 'Kept');
+    const topicId = await insertTopic(userId, 'Kept');
     await attachTopic(userId, topicId, 1);
 
     const result = await classify(token, id);

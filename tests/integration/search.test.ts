@@ -9,6 +9,7 @@ import { call, lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
+import { insertTopic } from '../helpers/topics.js';
 import { confirm, putBytes, requestUpload, type Ticket } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
@@ -279,11 +280,7 @@ describe('filters and pages', () => {
   it('filters by status and topic', async () => {
     const { userId, token } = await newUser({ label: 'search' });
     const filed = await addDocument(token, 'The heron nests by the lake.');
-    const topic = await db()
-      .insertInto('topics')
-      .values({ user_id: userId, name: 'Birds' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const topicId = await insertTopic(userId, 'Birds');
     // Not classified yet: found by its filename (its text is stored when it is classified).
     const unfiled = await addDocument(token, 'A heron was seen.', {
       classified: false,
@@ -291,14 +288,14 @@ describe('filters and pages', () => {
     });
     await db()
       .insertInto('document_topics')
-      .values({ document_id: filed.id, topic_id: topic.id, source: 'user' })
+      .values({ document_id: filed.id, topic_id: topicId, source: 'user' })
       .execute();
 
-    expect(await foundIds(token, 'heron', { topicId: topic.id })).toEqual([filed.id]);
+    expect(await foundIds(token, 'heron', { topicId })).toEqual([filed.id]);
     expect(await foundIds(token, 'heron', { status: 'uploaded' })).toEqual([unfiled.id]);
     expect(await foundIds(token, 'heron', { topicId: '00000000-0000-4000-8000-000000000000' })).toEqual([]);
-    const [hit] = (await search(token, { q: 'heron', topicId: topic.id })).body.results as [Hit];
-    expect(hit.document.topics.map((t) => t.id)).toEqual([topic.id]);
+    const [hit] = (await search(token, { q: 'heron', topicId })).body.results as [Hit];
+    expect(hit.document.topics.map((t) => t.id)).toEqual([topicId]);
   });
 
   it('pages through every match once, best first, then newest, without repeating or skipping', async () => {

@@ -28,12 +28,14 @@ function adminTopics(token: string, method: string, path: string, options: Omit<
   return call(adminTopicsHandler, { method, path, token, ...options });
 }
 
+/** The caller's own topic, made the way a user makes one: POST /api/topics. */
 async function createTopic(token: string, name: string, description?: string): Promise<Topic> {
   const result = await topics(token, 'POST', '/api/topics', { body: { name, description } });
   if (result.status !== 201) throw new Error(`POST /api/topics answered ${result.status}`);
   return result.body.topic;
 }
 
+/** A system topic, made the way an admin makes one: POST /api/admin/topics. */
 async function createSystemTopic(adminToken: string, name: string): Promise<Topic> {
   const result = await adminTopics(adminToken, 'POST', '/api/admin/topics', { body: { name } });
   if (result.status !== 201) throw new Error(`POST /api/admin/topics answered ${result.status}`);
