@@ -16,7 +16,7 @@ import {
   slice,
 } from '../helpers/multipart.js';
 import { buildPdf } from '../helpers/pdf.js';
-import { freePort } from '../helpers/postgres.js';
+import { freePort } from '../helpers/ports.js';
 import { newUser } from '../helpers/users.js';
 
 /**

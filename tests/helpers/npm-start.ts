@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type FakeLlm, startFakeLlm } from './fake-llm.js';
-import { freePort } from './postgres.js';
+import { freePort } from './ports.js';
 
 export interface NpmStart {
   /** The API, e.g. http://127.0.0.1:PORT. */

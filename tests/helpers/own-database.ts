@@ -13,11 +13,11 @@ export function useOwnDatabase(prefix: string): void {
   const name = `${prefix}_${process.pid}`;
   beforeAll(async () => {
     process.env.DATABASE_URL = await createDatabase(inject('postgresServerUrl'), name);
-    const admin = new Kysely<any>({
+    const migrator = new Kysely<any>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) }),
     });
-    await migrate(admin);
-    await admin.destroy();
+    await migrate(migrator);
+    await migrator.destroy();
   });
   afterAll(async () => {
     await closeDb();

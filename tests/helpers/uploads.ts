@@ -6,7 +6,8 @@ import { db } from '../../lib/db/client.js';
 import { createS3Client } from '../../lib/storage.js';
 import { call } from './api.js';
 
-export interface Ticket {
+/** What POST /api/documents/upload-url answers: the pending document and its presigned PUT. */
+export interface UploadTicket {
   document: { id: string; status: string };
   upload: { url: string; method: string; headers: Record<string, string>; expiresAt: string };
 }
@@ -14,8 +15,8 @@ export interface Ticket {
 export async function requestUpload(
   token: string,
   body: { filename?: string; contentType?: string; size?: number } = {},
-): Promise<Ticket> {
-  const result = await call<Ticket>(uploadUrlHandler, {
+): Promise<UploadTicket> {
+  const result = await call<UploadTicket>(uploadUrlHandler, {
     method: 'POST',
     path: '/api/documents/upload-url',
     token,
@@ -27,7 +28,11 @@ export async function requestUpload(
 }
 
 /** PUTs bytes to the presigned URL the way a browser or curl would. */
-export async function putBytes(ticket: Ticket, bytes: Uint8Array | string, headers?: Record<string, string>) {
+export async function putBytes(
+  ticket: UploadTicket,
+  bytes: Uint8Array | string,
+  headers?: Record<string, string>,
+) {
   const body = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
   const response = await fetch(ticket.upload.url, {
     method: 'PUT',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { lambdaContext } from '../helpers/api.js';
-import { freePort } from '../helpers/postgres.js';
+import { freePort } from '../helpers/ports.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';

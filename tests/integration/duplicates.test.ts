@@ -10,7 +10,7 @@ import { call, lambdaContext } from '../helpers/api.js';
 import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { MiB, uploadInParts } from '../helpers/multipart.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
-import { confirm, putBytes, type Ticket } from '../helpers/uploads.js';
+import { confirm, putBytes, type UploadTicket } from '../helpers/uploads.js';
 import { type NewUserOptions, newUser } from '../helpers/users.js';
 
 // Read by lib/config.ts on first use: room for a file in parts (the suite's default limit is 1 MiB).
@@ -34,13 +34,16 @@ const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes
 const OWNER: NewUserOptions = { label: 'dup', provisioned: { quotaBytes: 50 * MiB } };
 
 function uploadUrl(token: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return call<Ticket & { error?: { code: string; details?: { documentId: string } } }>(uploadUrlHandler, {
-    method: 'POST',
-    path: '/api/documents/upload-url',
-    token,
-    headers,
-    body: { filename: 'scan.txt', contentType: 'text/plain', ...body },
-  });
+  return call<UploadTicket & { error?: { code: string; details?: { documentId: string } } }>(
+    uploadUrlHandler,
+    {
+      method: 'POST',
+      path: '/api/documents/upload-url',
+      token,
+      headers,
+      body: { filename: 'scan.txt', contentType: 'text/plain', ...body },
+    },
+  );
 }
 
 /** upload-url → PUT → confirm → one classify delivery: the document as kite then shows it. */

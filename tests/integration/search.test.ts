@@ -10,7 +10,7 @@ import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { insertTopic } from '../helpers/topics.js';
-import { confirm, putBytes, requestUpload, type Ticket } from '../helpers/uploads.js';
+import { confirm, putBytes, requestUpload, type UploadTicket } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 let fake: FakeLlm;
@@ -62,7 +62,7 @@ async function addDocument(
   token: string,
   content: string | Uint8Array,
   options: { filename?: string; contentType?: string; classified?: boolean } = {},
-): Promise<{ id: string; ticket: Ticket }> {
+): Promise<{ id: string; ticket: UploadTicket }> {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
   const ticket = await requestUpload(token, {
     filename: options.filename ?? 'notes.txt',
