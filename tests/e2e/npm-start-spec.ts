@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
+import type { FakeLlm } from '../helpers/fake-llm.js';
 import {
   completeXml,
   createUpload,
@@ -15,8 +13,8 @@ import {
   send,
   slice,
 } from '../helpers/multipart.js';
+import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
 import { buildPdf } from '../helpers/pdf.js';
-import { freePort } from '../helpers/ports.js';
 import { newUser } from '../helpers/users.js';
 
 /**
@@ -25,84 +23,21 @@ import { newUser } from '../helpers/users.js';
  */
 export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
   describe(`npm start (KITE_S3=${s3})`, () => {
-    let child: ChildProcess;
-    let output = '';
+    let npmStart: NpmStart;
     let api = '';
-    let dataDir = '';
-    let readyAfterMs = 0;
     let llm: FakeLlm;
-    // Relative to the repository, as serverless-esbuild wants it.
-    const esbuildDir = `.esbuild-e2e-${s3}-${process.pid}`;
 
     beforeAll(async () => {
-      // The only stand-in: an LLM server speaking Ollama's API, reached by the real client inside offline.
-      llm = await startFakeLlm();
+      npmStart = await bootNpmStart(s3 === 'ceph' ? { KITE_S3: 'ceph' } : {});
+      ({ api, llm } = npmStart);
+      // The only stand-in: the helper's LLM server, speaking Ollama's and OpenAI's APIs to the real clients inside
+      // offline. Nothing is classified before a test uploads, so answering from here on is soon enough.
       llm.respondWith(() => JSON.stringify({ topics: ['Finance'], newTopics: ['Receipts'] }));
-      dataDir = mkdtempSync(join(tmpdir(), 'kite-e2e-'));
-      const [port, pgPort, s3Port, sqsPort, lambdaPort] = await Promise.all([
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-      ]);
-      api = `http://127.0.0.1:${port}`;
-      // A clean environment: none of the test suite's DATABASE_URL / endpoints, so npm start brings its own.
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: String(port),
-        KITE_PG_PORT: String(pgPort),
-        KITE_S3_PORT: String(s3Port),
-        KITE_SQS_PORT: String(sqsPort),
-        KITE_LAMBDA_PORT: String(lambdaPort),
-        KITE_DATA_DIR: dataDir,
-        OLLAMA_HOST: llm.ollamaHost,
-        OPENAI_BASE_URL: llm.openaiBaseUrl,
-        ...(s3 === 'ceph' ? { KITE_S3: 'ceph' } : {}),
-        // Its own build folder: the other e2e run and the packaging test build at the same time.
-        KITE_ESBUILD_DIR: esbuildDir,
-      };
-      const started = Date.now();
-      // Its own process group, so the test can send Ctrl-C's SIGINT to the whole group as a terminal does.
-      child = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      child.stdout?.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.stderr?.on('data', (chunk) => {
-        output += chunk;
-      });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`npm start not ready after 180 s:\n${output}`)),
-          180_000,
-        );
-        const check = setInterval(() => {
-          if (/\bready\b/.test(output)) {
-            clearInterval(check);
-            clearTimeout(timer);
-            resolve();
-          }
-        }, 100);
-        child.once('exit', (code) => {
-          clearInterval(check);
-          clearTimeout(timer);
-          reject(new Error(`npm start exited with ${code}:\n${output}`));
-        });
-      });
-      readyAfterMs = Date.now() - started;
-      console.info(`npm start printed ready after ${readyAfterMs} ms`);
+      console.info(`npm start printed ready after ${npmStart.readyAfterMs} ms`);
     }, 200_000);
 
     afterAll(async () => {
-      if (child?.pid && child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(-child.pid, 'SIGINT');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(esbuildDir, { recursive: true, force: true });
-      await llm?.close();
+      await npmStart?.stop();
     }, 30_000);
 
     /** The document once the queue consumer has moved it past `uploaded` (or as it stands after 60 s). */
@@ -118,6 +53,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     }
 
     it('prints the URLs of what it started and one ready line', () => {
+      const output = npmStart.output();
       expect(output).toMatch(/database: postgres:\/\/\S+ \(embedded PGlite/);
       expect(output).toMatch(
         s3 === 'ceph'
@@ -132,7 +68,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     });
 
     it('bundles into its own build folder', () => {
-      expect(existsSync(join(esbuildDir, '.build', 'functions', 'me.js'))).toBe(true);
+      expect(existsSync(join(npmStart.esbuildDir, '.build', 'functions', 'me.js'))).toBe(true);
     });
 
     it('walks upload-url → PUT → confirm over HTTP', async () => {

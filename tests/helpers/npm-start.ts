@@ -9,13 +9,19 @@ export interface NpmStart {
   /** The API, e.g. http://127.0.0.1:PORT. */
   api: string;
   llm: FakeLlm;
+  /** Its build folder, relative to the repository as serverless-esbuild wants it. */
+  esbuildDir: string;
+  /** How long it took to print `ready`. */
+  readyAfterMs: number;
+  /** Everything it printed so far, stdout and stderr. */
   output(): string;
   stop(): Promise<void>;
 }
 
 /**
  * `npm start` as a user runs it (embedded Postgres, emulators, serverless offline) on free ports in a clean
- * environment, with the fake LLM as its Ollama; resolves once it prints `ready`.
+ * environment, with the fake LLM as its Ollama and its OpenAI-compatible endpoint (the clean environment has no
+ * network: a user switched to openai would otherwise ask api.openai.com); resolves once it prints `ready`.
  */
 export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promise<NpmStart> {
   // A free port can be taken by another process of this shared machine before npm start binds it: boot again on
@@ -82,9 +88,11 @@ async function bootOnce(extraEnv: Record<string, string>): Promise<NpmStart> {
   llm.respondWith(() => JSON.stringify({ topics: [], newTopics: [] }));
   const { env, port, dataDir, workFolder } = await cleanEnvironment({
     OLLAMA_HOST: llm.ollamaHost,
+    OPENAI_BASE_URL: llm.openaiBaseUrl,
     ...extraEnv,
   });
   let output = '';
+  const started = Date.now();
   // Its own process group, so stop() sends Ctrl-C's SIGINT to all of it as a terminal does.
   const child: ChildProcess = spawn('npm', ['start'], {
     env,
@@ -130,5 +138,12 @@ async function bootOnce(extraEnv: Record<string, string>): Promise<NpmStart> {
     await stop();
     throw error;
   }
-  return { api: `http://127.0.0.1:${port}`, llm, output: () => output, stop };
+  return {
+    api: `http://127.0.0.1:${port}`,
+    llm,
+    esbuildDir: workFolder,
+    readyAfterMs: Date.now() - started,
+    output: () => output,
+    stop,
+  };
 }
