@@ -140,9 +140,9 @@ describe('classifying into existing topics', () => {
   });
 
   it("another user's topic of the same name leaves the system topic in the owner's view", async () => {
-    const { token } = await newOwner();
-    const other = await newOwner();
-    await addTopic(other.userId, OVERRIDDEN, "ANOTHER USER'S DESCRIPTION");
+    const { token } = await newUser({ label: 'classify', provisioned: true });
+    const other = await newUser({ label: 'classify', provisioned: true });
+    await insertTopic(other.userId, OVERRIDDEN, "ANOTHER USER'S DESCRIPTION");
     const documentId = await uploadDocument(token, 'Home insurance policy, renewed yearly.', {
       filename: 'policy.txt',
     });
