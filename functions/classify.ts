@@ -1,8 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { classifyDocument, parseClassifyMessage } from '../lib/classify.js';
+import { initConfig } from '../lib/config.js';
 import { withDeadline } from '../lib/deadline.js';
 import { logger } from '../lib/logger.js';
+
+initConfig();
 
 // Leaves time to record a failed attempt before Lambda's own timeout would cut the whole batch off.
 const SAFETY_MARGIN_MS = 5_000;

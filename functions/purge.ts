@@ -1,6 +1,9 @@
 import type { Context } from 'aws-lambda';
+import { initConfig } from '../lib/config.js';
 import { logger } from '../lib/logger.js';
 import { type PurgeCounts, runPurge } from '../lib/purge.js';
+
+initConfig();
 
 /** Scheduled (PURGE_SCHEDULE): expired pending uploads go, stranded confirmed uploads are queued again. */
 export const handler = async (_event: unknown, context?: Context): Promise<PurgeCounts> => {

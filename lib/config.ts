@@ -38,6 +38,20 @@ const optionalString = z.pipe(blankIsUnset, z.optional(z.string()));
 const nonEmpty = z.string().check(z.minLength(1));
 const milliseconds = z.coerce.number().check(z.int(), z.nonnegative(), z.maximum(900_000));
 
+const logLevel = z._default(
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((v: string) => v.toUpperCase()),
+    ),
+    z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']),
+  ),
+  'INFO',
+);
+
+// What the functions read. Deploy-time settings are not here: serverless.yml and `npm start` read
+// ALLOWED_ORIGINS (the API's and the bucket's CORS) and PURGE_SCHEDULE (the purge's schedule) themselves (README
+// "Configuration").
 const schema = z
   .object({
     DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
@@ -51,7 +65,6 @@ const schema = z
     S3_BUCKET: z.string().check(z.minLength(3)),
     CLASSIFY_QUEUE_URL: z.url(),
     AWS_REGION: z._default(nonEmpty, 'us-east-1'),
-    ALLOWED_ORIGINS: z._default(csv, ['*']),
     AWS_ENDPOINT_URL: optionalUrl,
     // Service-specific overrides, as the AWS SDKs name them: the no-Docker stack runs S3 and SQS on two ports.
     AWS_ENDPOINT_URL_S3: optionalUrl,
@@ -74,7 +87,6 @@ const schema = z
     UPLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 900),
     DOWNLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 300),
     PENDING_UPLOAD_TTL_SECONDS: z._default(positiveInt, 3600),
-    PURGE_SCHEDULE: z._default(z.string(), 'rate(15 minutes)'),
     RECLASSIFY_AFTER_SECONDS: z._default(positiveInt, 900),
     DEFAULT_AI_PROVIDER: z._default(z.enum(AI_PROVIDERS), 'ollama'),
     DEFAULT_AI_MODEL: z._default(nonEmpty, 'llama3.2'),
@@ -106,16 +118,7 @@ const schema = z
       ),
       'simple',
     ),
-    LOG_LEVEL: z._default(
-      z.pipe(
-        z.pipe(
-          z.string(),
-          z.transform((v: string) => v.toUpperCase()),
-        ),
-        z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']),
-      ),
-      'INFO',
-    ),
+    LOG_LEVEL: logLevel,
   })
   .check(
     z.refine((env) => Boolean(env.JWT_SECRET || env.JWKS_URL), {
@@ -150,10 +153,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 let cached: Config | undefined;
 
-/** The process-wide config, parsed on first use (cold start) and frozen. */
+/** The process-wide config, parsed once and frozen. */
 export function config(): Config {
   cached ??= loadConfig();
   return cached;
+}
+
+/**
+ * A function's init (README "Configuration"): every function that reads the configuration calls this when its
+ * module loads, which on Lambda is the init phase, so a bad setting fails the init with every problem listed
+ * instead of answering 500 to each request.
+ */
+export function initConfig(): Config {
+  return config();
+}
+
+/**
+ * The logger's level: config's `LOG_LEVEL`, read with the same rule, when the logger is made (before a function's
+ * init parses the rest). An invalid value logs at INFO until that init fails on it.
+ */
+export function configuredLogLevel(env: NodeJS.ProcessEnv = process.env): Config['LOG_LEVEL'] {
+  const parsed = logLevel.safeParse(env.LOG_LEVEL === '' ? undefined : env.LOG_LEVEL);
+  return parsed.success ? parsed.data : 'INFO';
 }
 
 export function s3Endpoint(cfg: Config): string | undefined {

@@ -1,7 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { configuredLogLevel } from './config.js';
 
 /** The one structured JSON logger (level, message, timestamp, request id, userId where known). */
-export const logger = new Logger({
-  serviceName: 'kite',
-  logLevel: (process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO',
-});
+export const logger = new Logger({ serviceName: 'kite', logLevel: configuredLogLevel() });

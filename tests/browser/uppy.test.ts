@@ -1,20 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { build, type Plugin } from 'esbuild';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as multipartHandler } from '../../functions/multipart.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { config } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { createS3Client } from '../../lib/storage.js';
-import { ensureBucket } from '../../local/bucket.js';
-import { type CountingProxy, startCountingProxy } from '../helpers/counting-proxy.js';
 import { type HttpApi, startHttpApi } from '../helpers/http-api.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 
@@ -28,10 +25,49 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MiB = 1024 * 1024;
 const REPO = join(__dirname, '..', '..');
 
-let proxy: CountingProxy;
+/**
+ * Before the functions load (tests/helpers/env.ts): the page's origin, a bucket of this file's own whose CORS allows
+ * it, and S3 behind the counting proxy, since kite signs for the proxy and the browser goes through it. The page's
+ * script is bundled in beforeAll, before any test opens the page.
+ */
+const { proxy, pageServer, pageOrigin, pageScript } = await vi.hoisted(async () => {
+  const { createServer } = await import('node:http');
+  const { startCountingProxy } = await import('../helpers/counting-proxy.js');
+  const { ensureBucket } = await import('../../local/bucket.js');
+  const pageScript = { text: '' };
+  const pageServer = createServer((req, res) => {
+    if (req.url?.startsWith('/page.js')) {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(pageScript.text);
+    } else {
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><script src="/page.js"></script>');
+    }
+  });
+  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
+  const pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
+  const proxy = await startCountingProxy(process.env.AWS_ENDPOINT_URL_S3 ?? '');
+  const bucket = `kite-browser-${process.pid}`;
+  await ensureBucket({
+    endpoint: process.env.AWS_ENDPOINT_URL_S3 ?? '',
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    bucket,
+    credentials: {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+    allowedOrigins: [pageOrigin],
+  });
+  (await import('../helpers/env.js')).configure({
+    S3_BUCKET: bucket,
+    AWS_ENDPOINT_URL_S3: proxy.url,
+    ALLOWED_ORIGINS: pageOrigin,
+    MAX_UPLOAD_BYTES: String(64 * 1024 ** 2),
+    DEFAULT_QUOTA_BYTES: String(256 * 1024 ** 2),
+  });
+  return { proxy, pageServer, pageOrigin, pageScript };
+});
 let api: HttpApi;
-let pageServer: Server;
-let pageOrigin = '';
 let profile = '';
 let browser: BrowserContext;
 let page: Page;
@@ -70,45 +106,8 @@ async function bundlePage(): Promise<string> {
   return result.outputFiles[0]?.text ?? '';
 }
 
-async function servePage(script: string): Promise<void> {
-  pageServer = createServer((req, res) => {
-    if (req.url?.startsWith('/page.js')) {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
-    } else {
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end('<!doctype html><script src="/page.js"></script>');
-    }
-  });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  pageOrigin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
-}
-
 beforeAll(async () => {
-  const s3Url = process.env.AWS_ENDPOINT_URL_S3 ?? '';
-  const [script] = await Promise.all([bundlePage()]);
-  await servePage(script);
-  proxy = await startCountingProxy(s3Url);
-  // A bucket of this file's own, whose CORS allows the page's origin.
-  const bucket = `kite-browser-${process.pid}`;
-  await ensureBucket({
-    endpoint: s3Url,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    bucket,
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
-    allowedOrigins: [pageOrigin],
-  });
-  // Before lib/ reads its config on first use: kite signs for the proxy, so the browser goes through it.
-  Object.assign(process.env, {
-    S3_BUCKET: bucket,
-    AWS_ENDPOINT_URL_S3: proxy.url,
-    ALLOWED_ORIGINS: pageOrigin,
-    MAX_UPLOAD_BYTES: String(64 * MiB),
-    DEFAULT_QUOTA_BYTES: String(256 * MiB),
-  });
+  pageScript.text = await bundlePage();
   api = await startHttpApi(
     {
       'POST /api/documents/upload-url': uploadUrlHandler,
@@ -140,7 +139,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.allSettled([api?.stop(), proxy?.stop(), new Promise((r) => pageServer?.close(r))]);
+  await Promise.allSettled([api?.stop(), proxy.stop(), new Promise((r) => pageServer.close(r))]);
   if (profile) rmSync(profile, { recursive: true, force: true });
   await closeDb();
 });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll } from 'vitest';
+import { configure } from './env.js';
 
 /** One request the fake received, whichever API it came through. */
 export interface LlmRequest {
@@ -35,6 +37,19 @@ export interface FakeLlm {
 }
 
 const EMPTY_ANSWER = JSON.stringify({ topics: [], newTopics: [] });
+
+/**
+ * This file's model server, for both providers (OLLAMA_HOST and OPENAI_BASE_URL), closed after its tests. The
+ * configuration is parsed when a function loads, so call it in `vi.hoisted` (tests/helpers/env.ts):
+ *
+ *   const fake = await vi.hoisted(async () => (await import('../helpers/fake-llm.js')).useFakeLlm());
+ */
+export async function useFakeLlm(settings: Record<string, string> = {}): Promise<FakeLlm> {
+  const fake = await startFakeLlm();
+  configure({ OLLAMA_HOST: fake.ollamaHost, OPENAI_BASE_URL: fake.openaiBaseUrl, ...settings });
+  afterAll(() => fake.close());
+  return fake;
+}
 
 /**
  * A node:http server that speaks Ollama's `POST /api/chat` (non-streaming) and OpenAI's

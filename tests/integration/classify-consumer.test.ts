@@ -3,13 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { type ClassifyConsumer, startClassifyConsumer } from '../../local/classify-consumer.js';
-import { createClassifyQueues, EMULATOR_CREDENTIALS } from '../../local/emulators.js';
+import { EMULATOR_CREDENTIALS } from '../../local/emulators.js';
 import { lambdaContext } from '../helpers/api.js';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { type FaultProxy, startFaultProxy, targetOf, throughProxy } from '../helpers/fault-proxy.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
@@ -21,28 +20,30 @@ import { newUser } from '../helpers/users.js';
  */
 const sqsUrl = inject('testEnv').AWS_ENDPOINT_URL_SQS ?? '';
 const region = 'us-east-1';
-const queueName = `kite-consumer-${randomUUID().slice(0, 8)}`;
-let queues: { queueUrl: string; dlqUrl: string };
-let proxy: FaultProxy;
-let fake: FakeLlm;
-let invoke: Server;
-let invokeUrl: string;
-const invocations: SQSEvent[] = [];
-const sqs = new SQSClient({ region, endpoint: sqsUrl, credentials: EMULATOR_CREDENTIALS });
-
-beforeAll(async () => {
-  queues = await createClassifyQueues({
-    endpoint: sqsUrl,
-    region,
+const { queues, queueName, fake } = await vi.hoisted(async () => {
+  const { inject } = await import('vitest');
+  const { randomUUID } = await import('node:crypto');
+  const { createClassifyQueues } = await import('../../local/emulators.js');
+  const { useFakeLlm } = await import('../helpers/fake-llm.js');
+  const queueName = `kite-consumer-${randomUUID().slice(0, 8)}`;
+  const queues = await createClassifyQueues({
+    endpoint: inject('testEnv').AWS_ENDPOINT_URL_SQS ?? '',
+    region: 'us-east-1',
     name: queueName,
     maxReceiveCount: 3,
     // Longer than the consumer's 1 s long poll: local-aws-sqs keeps filling a long poll, and a message whose
     // visibility ran out meanwhile would come twice in one batch.
     visibilityTimeoutSeconds: 2,
   });
-  process.env.CLASSIFY_QUEUE_URL = queues.queueUrl;
-  fake = await startFakeLlm();
-  process.env.OLLAMA_HOST = fake.ollamaHost;
+  return { queues, queueName, fake: await useFakeLlm({ CLASSIFY_QUEUE_URL: queues.queueUrl }) };
+});
+let proxy: FaultProxy;
+let invoke: Server;
+let invokeUrl: string;
+const invocations: SQSEvent[] = [];
+const sqs = new SQSClient({ region, endpoint: sqsUrl, credentials: EMULATOR_CREDENTIALS });
+
+beforeAll(async () => {
   proxy = await startFaultProxy(targetOf(sqsUrl));
   // What serverless-offline's POST /2015-03-31/functions/<name>/invocations does: run the handler, answer its
   // result, or a 200 with X-Amz-Function-Error when it threw.
@@ -67,7 +68,6 @@ beforeAll(async () => {
 afterAll(async () => {
   invoke.closeAllConnections();
   await new Promise((resolve) => invoke.close(resolve));
-  await fake.close();
   await proxy.close();
   sqs.destroy();
   await closeDb();

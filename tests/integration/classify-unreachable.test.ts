@@ -1,19 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { lambdaContext } from '../helpers/api.js';
-import { freePort } from '../helpers/ports.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
-// No LLM anywhere: both providers point at a port nobody listens on (read by lib/config.ts on first use).
-let closedHost: string;
-
-beforeAll(async () => {
-  closedHost = `http://127.0.0.1:${await freePort()}`;
-  process.env.OLLAMA_HOST = closedHost;
-  process.env.OPENAI_BASE_URL = `${closedHost}/v1`;
+// No LLM anywhere: both providers point at a port nobody listens on.
+const closedHost = await vi.hoisted(async () => {
+  const closedHost = `http://127.0.0.1:${await (await import('../helpers/ports.js')).freePort()}`;
+  (await import('../helpers/env.js')).configure({
+    OLLAMA_HOST: closedHost,
+    OPENAI_BASE_URL: `${closedHost}/v1`,
+  });
+  return closedHost;
 });
 
 afterAll(closeDb);

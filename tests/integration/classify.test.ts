@@ -6,35 +6,30 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/classify.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { deleteObjects } from '../../lib/storage.js';
 import { createClassifyQueues, EMULATOR_CREDENTIALS } from '../../local/emulators.js';
 import { lambdaContext } from '../helpers/api.js';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { insertTopic } from '../helpers/topics.js';
 import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
-// Read by lib/config.ts on first use, which comes after beforeAll has pointed the providers at the fake.
-const SYSTEM_PROMPT = 'You are the kite test classifier. Answer with JSON only.';
-process.env.SYSTEM_PROMPT = SYSTEM_PROMPT;
-process.env.OPENAI_API_KEY = 'test-openai-key';
-process.env.CLASSIFY_MAX_CHARS = '2000';
-
-let fake: FakeLlm;
+const { fake, SYSTEM_PROMPT } = await vi.hoisted(async () => {
+  const SYSTEM_PROMPT = 'You are the kite test classifier. Answer with JSON only.';
+  const { useFakeLlm } = await import('../helpers/fake-llm.js');
+  const settings = { SYSTEM_PROMPT, OPENAI_API_KEY: 'test-openai-key', CLASSIFY_MAX_CHARS: '2000' };
+  return { fake: await useFakeLlm(settings), SYSTEM_PROMPT };
+});
 const run = randomUUID().slice(0, 8);
 const FINANCE = `Finance ${run}`;
 const OVERRIDDEN = `Overridden ${run}`;
 const systemTopicIds: string[] = [];
 
 beforeAll(async () => {
-  fake = await startFakeLlm();
-  process.env.OLLAMA_HOST = fake.ollamaHost;
-  process.env.OPENAI_BASE_URL = fake.openaiBaseUrl;
   const rows = await db()
     .insertInto('topics')
     .values([
@@ -48,7 +43,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (systemTopicIds.length > 0) await db().deleteFrom('topics').where('id', 'in', systemTopicIds).execute();
-  await fake?.close();
   await closeDb();
 });
 

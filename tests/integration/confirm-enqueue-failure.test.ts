@@ -1,10 +1,14 @@
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { closeDb, db } from '../../lib/db/client.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 // This file's worker sends to a queue that does not exist, so every SendMessage fails.
-process.env.CLASSIFY_QUEUE_URL = `${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/no-such-queue`;
+await vi.hoisted(async () =>
+  (await import('../helpers/env.js')).configure({
+    CLASSIFY_QUEUE_URL: `${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/no-such-queue`,
+  }),
+);
 
 afterAll(closeDb);
 

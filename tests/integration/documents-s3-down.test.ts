@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/documents.js';
 import { db } from '../../lib/db/client.js';
 import { purgeExpiredUploads, sweepTombstones, TOMBSTONE_LEASE_SECONDS } from '../../lib/purge.js';
 import { call } from '../helpers/api.js';
-import { useOwnDatabase } from '../helpers/own-database.js';
 import { newUser } from '../helpers/users.js';
 
-// This file's worker talks to an S3 endpoint where nothing listens, so every S3 call fails. lib/ reads its config
-// on first use, so setting it here (after the hoisted imports, before any test) is enough.
-process.env.AWS_ENDPOINT_URL_S3 = 'http://127.0.0.1:9';
+// This file's worker talks to an S3 endpoint where nothing listens, so every S3 call fails.
+await vi.hoisted(async () =>
+  (await import('../helpers/env.js')).configure({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' }),
+);
 
 // Its own database: the purge below works on the whole table and must not touch other files' rows.
-useOwnDatabase('kite_s3down');
+await vi.hoisted(async () => (await import('../helpers/own-database.js')).useOwnDatabase('kite_s3down'));
 
 async function setUsedBytes(userId: string, usedBytes: number): Promise<void> {
   await db().updateTable('quotas').set({ used_bytes: usedBytes }).where('user_id', '=', userId).execute();

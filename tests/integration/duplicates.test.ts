@@ -1,32 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { purgeExpiredIdempotencyKeys } from '../../lib/purge.js';
 import { call, lambdaContext } from '../helpers/api.js';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { MiB, uploadInParts } from '../helpers/multipart.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, type UploadTicket } from '../helpers/uploads.js';
 import { type NewUserOptions, newUser } from '../helpers/users.js';
 
-// Read by lib/config.ts on first use: room for a file in parts (the suite's default limit is 1 MiB).
-process.env.MAX_UPLOAD_BYTES = String(64 * 1024 * 1024);
+// Room for a file in parts (the suite's default limit is 1 MiB).
+await vi.hoisted(async () =>
+  (await import('../helpers/fake-llm.js')).useFakeLlm({ MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) }),
+);
 
-let fake: FakeLlm;
-
-beforeAll(async () => {
-  fake = await startFakeLlm();
-  process.env.OLLAMA_HOST = fake.ollamaHost;
-});
-
-afterAll(async () => {
-  await fake?.close();
-  await closeDb();
-});
+afterAll(closeDb);
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 

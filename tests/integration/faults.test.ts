@@ -1,26 +1,20 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { closeDb } from '../../lib/db/client.js';
 import { type CallResult, call } from '../helpers/api.js';
-import {
-  type FaultMode,
-  type FaultProxy,
-  startFaultProxy,
-  targetOf,
-  throughProxy,
-} from '../helpers/fault-proxy.js';
+import type { FaultMode, FaultProxy } from '../helpers/fault-proxy.js';
 import { inspectState, type StateInspector } from '../helpers/invariants.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 
 /*
- * Every dependency of this file's worker (Postgres, S3, SQS) sits behind a fault proxy of its own. lib/ reads its
- * config on first use, so pointing the environment at the proxies here, before any test, is enough. The timeouts are
- * shorter than the defaults so that each hang surfaces within a few seconds; the function's timeout is FUNCTION_MS.
+ * Every dependency of this file's worker (Postgres, S3, SQS) sits behind a fault proxy of its own, set up before the
+ * functions load (tests/helpers/env.ts). The timeouts are shorter than the defaults so that each hang surfaces
+ * within a few seconds; the function's timeout is FUNCTION_MS.
  */
 const direct = inject('testEnv');
 const env = (name: string): string => {
@@ -28,20 +22,26 @@ const env = (name: string): string => {
   if (!value) throw new Error(`the suite's environment has no ${name}`);
   return value;
 };
-let proxies: { postgres: FaultProxy; s3: FaultProxy; sqs: FaultProxy };
-
-beforeAll(async () => {
-  proxies = {
-    postgres: await startFaultProxy(targetOf(env('DATABASE_URL'))),
-    s3: await startFaultProxy(targetOf(env('AWS_ENDPOINT_URL_S3'))),
-    sqs: await startFaultProxy(targetOf(env('AWS_ENDPOINT_URL_SQS'))),
+const proxies = await vi.hoisted(async () => {
+  const { inject } = await import('vitest');
+  const { startFaultProxy, targetOf, throughProxy } = await import('../helpers/fault-proxy.js');
+  const {
+    DATABASE_URL = '',
+    AWS_ENDPOINT_URL_S3 = '',
+    AWS_ENDPOINT_URL_SQS = '',
+    CLASSIFY_QUEUE_URL = '',
+  } = inject('testEnv');
+  const proxies = {
+    postgres: await startFaultProxy(targetOf(DATABASE_URL)),
+    s3: await startFaultProxy(targetOf(AWS_ENDPOINT_URL_S3)),
+    sqs: await startFaultProxy(targetOf(AWS_ENDPOINT_URL_SQS)),
   };
-  Object.assign(process.env, {
-    DATABASE_URL: throughProxy(env('DATABASE_URL'), proxies.postgres),
+  (await import('../helpers/env.js')).configure({
+    DATABASE_URL: throughProxy(DATABASE_URL, proxies.postgres),
     AWS_ENDPOINT_URL_S3: proxies.s3.url,
     AWS_ENDPOINT_URL_SQS: proxies.sqs.url,
     // The SDK sends to the queue URL's host: it goes through the proxy too.
-    CLASSIFY_QUEUE_URL: throughProxy(env('CLASSIFY_QUEUE_URL'), proxies.sqs),
+    CLASSIFY_QUEUE_URL: throughProxy(CLASSIFY_QUEUE_URL, proxies.sqs),
     DB_POOL_MAX: '4',
     DB_CONNECT_TIMEOUT_MS: '1000',
     DB_STATEMENT_TIMEOUT_MS: '1000',
@@ -49,6 +49,10 @@ beforeAll(async () => {
     AWS_REQUEST_TIMEOUT_MS: '1500',
     AWS_MAX_ATTEMPTS: '3',
   });
+  return proxies;
+});
+
+beforeAll(async () => {
   state = await inspectState();
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
@@ -8,13 +8,18 @@ import { purgeExpiredUploads, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client } from '../../lib/storage.js';
 import { call } from '../helpers/api.js';
 import { createUpload, MiB, putPart, signOk, startMultipartOk } from '../helpers/multipart.js';
-import { useOwnDatabase } from '../helpers/own-database.js';
 import { newUser } from '../helpers/users.js';
 
 // The purge works on whole tables: a database of this file's own (see tests/helpers/own-database.ts).
-useOwnDatabase('kite_multipart_purge');
-process.env.MAX_UPLOAD_BYTES = String(64 * MiB);
-process.env.DEFAULT_QUOTA_BYTES = String(64 * MiB);
+await vi.hoisted(async () =>
+  (await import('../helpers/own-database.js')).useOwnDatabase('kite_multipart_purge'),
+);
+await vi.hoisted(async () =>
+  (await import('../helpers/env.js')).configure({
+    MAX_UPLOAD_BYTES: String(64 * 1024 ** 2),
+    DEFAULT_QUOTA_BYTES: String(64 * 1024 ** 2),
+  }),
+);
 
 /** The upload ids S3 holds under exactly this key. */
 async function openUploads(key: string): Promise<string[]> {

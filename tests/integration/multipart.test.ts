@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
 import { config } from '../../lib/config.js';
 import { closeDb, db } from '../../lib/db/client.js';
@@ -26,8 +26,12 @@ import { confirm } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 // Large enough for files of several 5 MiB parts, and for upload-url's 5 GiB limit to be the one that bites.
-process.env.MAX_UPLOAD_BYTES = String(8 * 1024 * MiB);
-process.env.DEFAULT_QUOTA_BYTES = String(64 * MiB);
+await vi.hoisted(async () =>
+  (await import('../helpers/env.js')).configure({
+    MAX_UPLOAD_BYTES: String(8 * 1024 ** 3),
+    DEFAULT_QUOTA_BYTES: String(64 * 1024 ** 2),
+  }),
+);
 
 afterAll(closeDb);
 

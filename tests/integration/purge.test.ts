@@ -1,6 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as purgeHandler } from '../../functions/purge.js';
 import { config } from '../../lib/config.js';
@@ -10,14 +10,13 @@ import { TOMBSTONE_SLACK_SECONDS } from '../../lib/db/tombstones.js';
 import { purgeExpiredUploads, reenqueueStrandedUploads, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client, headObjectSize, storageKey } from '../../lib/storage.js';
 import { call, lambdaContext } from '../helpers/api.js';
-import { useOwnDatabase } from '../helpers/own-database.js';
 import { awaitClassifyMessage } from '../helpers/queue.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 // The purge works on the whole table: this file gets a database of its own, so its counts are exact and it never
-// deletes rows another test file is using. It must be in place before lib/ reads its config on first use.
-useOwnDatabase('kite_purge');
+// deletes rows another test file is using.
+await vi.hoisted(async () => (await import('../helpers/own-database.js')).useOwnDatabase('kite_purge'));
 
 type Status = 'pending' | 'uploaded' | 'classified' | 'failed';
 

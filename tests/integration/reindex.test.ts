@@ -1,32 +1,21 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { EXTRACTOR_VERSION } from '../../lib/ai/extract.js';
 import { db } from '../../lib/db/client.js';
 import { reindexSearch } from '../../lib/reindex.js';
 import { call, lambdaContext } from '../helpers/api.js';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
-import { useOwnDatabase } from '../helpers/own-database.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 // The reindex works on whole tables: this file has a database of its own, indexed in English.
-useOwnDatabase('kite_reindex');
-process.env.SEARCH_LANGUAGE = 'english';
-
-let fake: FakeLlm;
-
-beforeAll(async () => {
-  fake = await startFakeLlm();
-  process.env.OLLAMA_HOST = fake.ollamaHost;
-});
-
-afterAll(async () => {
-  await fake?.close();
-});
+await vi.hoisted(async () => (await import('../helpers/own-database.js')).useOwnDatabase('kite_reindex'));
+await vi.hoisted(async () =>
+  (await import('../helpers/fake-llm.js')).useFakeLlm({ SEARCH_LANGUAGE: 'english' }),
+);
 
 async function ids(token: string, q: string): Promise<string[]> {
   const result = await call(searchHandler, { path: '/api/search', query: { q, limit: '100' }, token });

@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { closeDb } from '../../lib/db/client.js';
 import { call, lambdaContext } from '../helpers/api.js';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
-// Read by lib/config.ts on first use: this file's process indexes and searches in English.
-process.env.SEARCH_LANGUAGE = 'english';
+// This file's functions index and search in English.
+await vi.hoisted(async () =>
+  (await import('../helpers/fake-llm.js')).useFakeLlm({ SEARCH_LANGUAGE: 'english' }),
+);
 
-let fake: FakeLlm;
-
-beforeAll(async () => {
-  fake = await startFakeLlm();
-  process.env.OLLAMA_HOST = fake.ollamaHost;
-});
-
-afterAll(async () => {
-  await fake?.close();
-  await closeDb();
-});
+afterAll(closeDb);
 
 async function found(token: string, q: string) {
   const result = await call(searchHandler, { path: '/api/search', query: { q }, token });

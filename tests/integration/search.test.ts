@@ -1,29 +1,20 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { closeDb, db } from '../../lib/db/client.js';
 import { searchPageSchema } from '../../lib/response-schemas.js';
 import { call, lambdaContext } from '../helpers/api.js';
-import { type FakeLlm, startFakeLlm } from '../helpers/fake-llm.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { insertTopic } from '../helpers/topics.js';
 import { confirm, putBytes, requestUpload, type UploadTicket } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
-let fake: FakeLlm;
+const fake = await vi.hoisted(async () => (await import('../helpers/fake-llm.js')).useFakeLlm());
 
-beforeAll(async () => {
-  fake = await startFakeLlm();
-  process.env.OLLAMA_HOST = fake.ollamaHost;
-});
-
-afterAll(async () => {
-  await fake?.close();
-  await closeDb();
-});
+afterAll(closeDb);
 
 beforeEach(() => fake.reset());
 

@@ -1,13 +1,17 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { closeDb } from '../../lib/db/client.js';
 import { call } from '../helpers/api.js';
 import { confirm, putObjectDirectly, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
-// URLs that expire after a second, read by lib/ on first use (after this line); only S3 can enforce them.
-process.env.UPLOAD_URL_TTL_SECONDS = '1';
-process.env.DOWNLOAD_URL_TTL_SECONDS = '1';
+// URLs that expire after a second; only S3 can enforce them.
+await vi.hoisted(async () =>
+  (await import('../helpers/env.js')).configure({
+    UPLOAD_URL_TTL_SECONDS: '1',
+    DOWNLOAD_URL_TTL_SECONDS: '1',
+  }),
+);
 
 afterAll(closeDb);
 

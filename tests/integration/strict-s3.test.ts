@@ -1,14 +1,12 @@
 import { DeleteBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { config } from '../../lib/config.js';
 import { db } from '../../lib/db/client.js';
 import { runPurge, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client, headObjectSize } from '../../lib/storage.js';
 import { call } from '../helpers/api.js';
-import { useOwnBucket } from '../helpers/own-bucket.js';
-import { useOwnDatabase } from '../helpers/own-database.js';
 import { confirm, putBytes, putObjectDirectly, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
@@ -18,8 +16,8 @@ import { newUser } from '../helpers/users.js';
  */
 
 // The purge works on whole tables and the bucket policy on a whole bucket: both are this file's own.
-useOwnDatabase('kite_strict_s3');
-useOwnBucket('kite-strict-s3');
+await vi.hoisted(async () => (await import('../helpers/own-database.js')).useOwnDatabase('kite_strict_s3'));
+await vi.hoisted(async () => (await import('../helpers/own-bucket.js')).useOwnBucket('kite-strict-s3'));
 
 const strict = inject('testS3') === 'radosgw';
 const allowedOrigin = inject('testEnv').ALLOWED_ORIGINS ?? '';

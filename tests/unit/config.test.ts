@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lib/config.js';
+import { ConfigError, configuredLogLevel, loadConfig } from '../../lib/config.js';
 
 const REQUIRED = {
   DATABASE_URL: 'postgres://kite@127.0.0.1:5432/kite',
@@ -60,5 +60,21 @@ describe('search settings', () => {
       'SEARCH_LANGUAGE: must name a text search configuration',
     );
     expect(problems({ ...REQUIRED, SEARCH_MAX_CHARS: '0' })).toContain('SEARCH_MAX_CHARS');
+  });
+});
+
+describe('the logger level', () => {
+  it("is config's LOG_LEVEL, read with the same rule: any case, blank means the default", () => {
+    expect(configuredLogLevel({ LOG_LEVEL: 'debug' })).toBe('DEBUG');
+    expect(configuredLogLevel({ LOG_LEVEL: '' })).toBe('INFO');
+    expect(configuredLogLevel({})).toBe('INFO');
+    expect(loadConfig({ ...REQUIRED, LOG_LEVEL: 'warn' }).LOG_LEVEL).toBe(
+      configuredLogLevel({ LOG_LEVEL: 'warn' }),
+    );
+  });
+
+  it('is INFO for a value the configuration refuses, which fails the init', () => {
+    expect(configuredLogLevel({ LOG_LEVEL: 'chatty' })).toBe('INFO');
+    expect(problems({ ...REQUIRED, LOG_LEVEL: 'chatty' })).toContain('LOG_LEVEL');
   });
 });
