@@ -14,6 +14,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
 
 /*
  * A one-host Ceph cluster (one mon, one memstore OSD, the RADOS Gateway) for the tests and `KITE_S3=ceph npm start`:
@@ -424,17 +425,6 @@ async function terminate(child: ChildProcess, signal: NodeJS.Signals, graceMs: n
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The first of `count` consecutive free loopback ports, tried at random above the ephemeral-heavy low range. */

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { freePort } from '../../local/ports.js';
 import { type FakeLlm, startFakeLlm } from './fake-llm.js';
-import { freePort } from './ports.js';
 
 export interface NpmStart {
   /** The API, e.g. http://127.0.0.1:PORT. */

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './ports.js';
+import { freePort } from '../../local/ports.js';
 
 export interface TestPostgres {
   /** A server-level URL (maintenance database); tests create their own databases on it. */

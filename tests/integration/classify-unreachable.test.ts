@@ -8,7 +8,7 @@ import { newUser } from '../helpers/users.js';
 
 // No LLM anywhere: both providers point at a port nobody listens on.
 const closedHost = await vi.hoisted(async () => {
-  const closedHost = `http://127.0.0.1:${await (await import('../helpers/ports.js')).freePort()}`;
+  const closedHost = `http://127.0.0.1:${await (await import('../../local/ports.js')).freePort()}`;
   (await import('../helpers/env.js')).configure({
     OLLAMA_HOST: closedHost,
     OPENAI_BASE_URL: `${closedHost}/v1`,

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago, for a server that must be told its port (Postgres, npm
- * start's services) or a port where nothing listens. Another process may take it first: see bootNpmStart.
+ * A TCP port on 127.0.0.1 that was free a moment ago, for a server that must be told its port (Ceph's daemons,
+ * Postgres and npm start's services in the tests) or a port where nothing listens. Another process may take it
+ * first: see bootNpmStart in tests/helpers/npm-start.ts.
  */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
