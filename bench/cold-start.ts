@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
+import { ROUTE_KEYS } from '../lib/routes.js';
 import { signDevToken } from '../local/token.js';
+import { matchRoute } from '../tests/helpers/api-gateway.js';
 import { startFakeLlm } from '../tests/helpers/fake-llm.js';
 import { putBytes, requestUpload, uploadDocument } from '../tests/helpers/uploads.js';
 import { percentile } from './requests.js';
@@ -50,14 +52,13 @@ const CASES: { name: string; fn: string; event: (f: Fixtures, run: number) => ob
   {
     name: 'confirm',
     fn: 'confirm',
-    event: (f, run) =>
-      http('POST', `/api/documents/${f.pending[run]}/confirm`, f.token, { id: f.pending[run] }),
+    event: (f, run) => http('POST', `/api/documents/${f.pending[run]}/confirm`, f.token),
   },
   { name: 'documents (list)', fn: 'documents', event: (f) => http('GET', '/api/documents', f.token) },
   {
     name: 'documents (get, presigned GET)',
     fn: 'documents',
-    event: (f) => http('GET', `/api/documents/${f.confirmed}`, f.token, { id: f.confirmed }),
+    event: (f) => http('GET', `/api/documents/${f.confirmed}`, f.token),
   },
   { name: 'topics', fn: 'topics', event: (f) => http('GET', '/api/topics', f.token) },
   { name: 'admin-topics', fn: 'admin-topics', event: (f) => http('GET', '/api/admin/topics', f.token) },
@@ -90,15 +91,17 @@ const CASES: { name: string; fn: string; event: (f: Fixtures, run: number) => ob
   },
 ];
 
-function http(method: string, path: string, token: string, extra: { body?: string; id?: string } = {}) {
+/** The event API Gateway would send: the route key it matched and the path parameters. */
+function http(method: string, path: string, token: string, extra: { body?: string } = {}) {
+  const { routeKey, pathParameters } = matchRoute(ROUTE_KEYS, method, path);
   return {
     version: '2.0',
-    routeKey: `${method} ${path}`,
+    routeKey,
     rawPath: path,
     rawQueryString: '',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(extra.body ? { body: extra.body } : {}),
-    ...(extra.id ? { pathParameters: { id: extra.id } } : {}),
+    ...(pathParameters ? { pathParameters } : {}),
     isBase64Encoded: false,
     requestContext: {
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll } from 'vitest';
 import { configure } from './env.js';
 
 /** One request the fake received, whichever API it came through. */
@@ -47,6 +46,8 @@ const EMPTY_ANSWER = JSON.stringify({ topics: [], newTopics: [] });
 export async function useFakeLlm(settings: Record<string, string> = {}): Promise<FakeLlm> {
   const fake = await startFakeLlm();
   configure({ OLLAMA_HOST: fake.ollamaHost, OPENAI_BASE_URL: fake.openaiBaseUrl, ...settings });
+  // Imported here, not at the top: the bench uses this module outside vitest.
+  const { afterAll } = await import('vitest');
   afterAll(() => fake.close());
   return fake;
 }
