@@ -1,5 +1,18 @@
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 
+/**
+ * The bucket's CORS rule, the same one serverless.yml gives the AWS bucket (the template test checks they agree), so
+ * the browser tests prove what a deployed bucket allows. README "Large files": PUT for single uploads and parts, POST
+ * to create and complete multipart uploads, GET for downloads and ListParts, DELETE for Abort; the presigned requests
+ * sign Content-Type and Content-Length, and uploaders read each part's ETag and the error code when S3 refuses.
+ */
+export const BUCKET_CORS = {
+  methods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
+  headers: ['content-type', 'content-length'],
+  exposedHeaders: ['ETag', 'x-amz-error-code'],
+  maxAgeSeconds: 3000,
+} as const;
+
 /** Creates the documents bucket if missing and sets the CORS browsers need to upload and download; idempotent. */
 export async function ensureBucket(options: {
   endpoint: string;
@@ -29,11 +42,10 @@ export async function ensureBucket(options: {
           CORSRules: [
             {
               AllowedOrigins: [...options.allowedOrigins],
-              // README "Large files": POST creates and completes multipart uploads, DELETE aborts them.
-              AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
-              AllowedHeaders: ['*'],
-              ExposeHeaders: ['ETag', 'x-amz-error-code'],
-              MaxAgeSeconds: 3000,
+              AllowedMethods: [...BUCKET_CORS.methods],
+              AllowedHeaders: [...BUCKET_CORS.headers],
+              ExposeHeaders: [...BUCKET_CORS.exposedHeaders],
+              MaxAgeSeconds: BUCKET_CORS.maxAgeSeconds,
             },
           ],
         },

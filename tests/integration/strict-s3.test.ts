@@ -180,7 +180,7 @@ describe.runIf(strict)('a presigned GET only reads the document it was made for'
 });
 
 describe.runIf(strict)("the bucket's CORS", () => {
-  async function preflight(origin: string) {
+  async function preflight(origin: string, headers = 'content-type') {
     const { token } = await newUser({ label: 'strict' });
     const ticket = await requestUpload(token, { size: 5 });
     return fetch(ticket.upload.url, {
@@ -188,7 +188,7 @@ describe.runIf(strict)("the bucket's CORS", () => {
       headers: {
         origin,
         'access-control-request-method': 'PUT',
-        'access-control-request-headers': 'content-type',
+        'access-control-request-headers': headers,
       },
     });
   }
@@ -216,6 +216,13 @@ describe.runIf(strict)("the bucket's CORS", () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
     expect(response.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('etag');
     expect(response.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
+  it('refuses a preflight for a header the rule does not list: the bucket allows what the AWS one does', async () => {
+    const response = await preflight(allowedOrigin, 'content-type, x-not-allowed');
+
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses a preflight from an origin not in ALLOWED_ORIGINS', async () => {
