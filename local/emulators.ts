@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import S3rver from 's3rver';
+import { BUCKET_CORS } from './bucket.js';
 import { extendS3rverMultipart } from './s3rver-multipart.js';
 
 /** s3rver only accepts these credentials on signed requests; they are emulator-only and not secret. */
@@ -18,16 +19,17 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The CORS rules browsers need to upload (single PUT or multipart, with the signed headers) and download. */
+/** The bucket's CORS rule (BUCKET_CORS, the AWS bucket's) as s3rver's configuration XML. */
 export function corsXml(origins: readonly string[]): string {
+  const tags = (name: string, values: readonly string[]) =>
+    values.map((v) => `<${name}>${v}</${name}>`).join('');
   const rules = origins.map(
     (origin) => `<CORSRule>
     <AllowedOrigin>${origin}</AllowedOrigin>
-    <AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod><AllowedMethod>DELETE</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-amz-error-code</ExposeHeader>
-    <MaxAgeSeconds>3000</MaxAgeSeconds>
+    ${tags('AllowedMethod', BUCKET_CORS.methods)}
+    ${tags('AllowedHeader', BUCKET_CORS.headers)}
+    ${tags('ExposeHeader', BUCKET_CORS.exposedHeaders)}
+    <MaxAgeSeconds>${BUCKET_CORS.maxAgeSeconds}</MaxAgeSeconds>
   </CORSRule>`,
   );
   return `<CORSConfiguration>${rules.join('')}</CORSConfiguration>`;
