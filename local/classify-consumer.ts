@@ -53,12 +53,15 @@ export function startClassifyConsumer(options: ClassifyConsumerOptions): Classif
       throwOnRequestTimeout: true,
     },
   });
+  // Stopping aborts the long polls in flight: those failures are the stop's doing, not the queue's, and go unlogged.
+  const state = { stopping: false };
   const consumers = Array.from({ length: options.concurrency }, (_, index) =>
-    poller(options, sqs, waitTimeSeconds, index),
+    poller(options, sqs, waitTimeSeconds, index, state),
   );
   for (const consumer of consumers) consumer.start();
   return {
     stop: async () => {
+      state.stopping = true;
       await Promise.all(
         consumers.map(
           (consumer) =>
@@ -79,6 +82,7 @@ function poller(
   sqs: SQSClient,
   waitTimeSeconds: number,
   index: number,
+  state: { stopping: boolean },
 ): Consumer {
   let failures = 0;
   const consumer = Consumer.create({
@@ -104,6 +108,7 @@ function poller(
   consumer.on('empty', healthy);
   consumer.on('message_received', healthy);
   consumer.on('error', (error, messages) => {
+    if (state.stopping) return;
     if (messages) {
       // The invocation or the acknowledgement failed: the records come back after their visibility timeout.
       options.log(

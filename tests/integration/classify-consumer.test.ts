@@ -79,7 +79,7 @@ beforeEach(() => {
   proxy.setMode('pass');
 });
 
-function consumer(log: string[], concurrency = 2): ClassifyConsumer {
+function consumer(log: string[], concurrency = 2, waitTimeSeconds = 1): ClassifyConsumer {
   return startClassifyConsumer({
     queueUrl: throughProxy(queues.queueUrl, proxy),
     queueArn: `arn:aws:sqs:${region}:000000000000:${queueName}`,
@@ -90,7 +90,7 @@ function consumer(log: string[], concurrency = 2): ClassifyConsumer {
     batchSize: 10,
     concurrency,
     invocationTimeoutMs: 60_000,
-    waitTimeSeconds: 1,
+    waitTimeSeconds,
     log: (line) => log.push(line),
   });
 }
@@ -199,5 +199,21 @@ describe('the local classify consumer', () => {
     const delays = failures().map((line) => Number(/retrying in (\d+) ms/.exec(line)?.[1]));
     expect(delays.slice(0, 3)).toEqual([500, 1000, 2000]);
     expect(log).toContainEqual(expect.stringContaining('queue reachable again'));
+  });
+
+  // Last: the emulator keeps the aborted long polls open until their wait ends, and they would take the next
+  // test's messages.
+  it('stops quietly: the long polls its stop aborts are not logged as queue failures', async () => {
+    const log: string[] = [];
+    const before = proxy.connections();
+    const running = consumer(log, 3, 10);
+    await eventually(() => proxy.connections() >= before + 3, 'the three pollers are waiting on SQS');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await running.stop();
+    // The aborted polls fail just after the stop resolves.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(log).toEqual([]);
   });
 });
