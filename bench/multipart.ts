@@ -9,7 +9,7 @@ import { ensureUser } from '../lib/db/users.js';
 import { createS3Client, deleteObjects } from '../lib/storage.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
-import { completeXml, createUpload, send, sign, startMultipart } from '../tests/helpers/multipart.js';
+import { completeXml, createMultipartUpload, send, sign, startMultipart } from '../tests/helpers/multipart.js';
 import type { BenchResult, BenchRow } from './run.js';
 
 const MiB = 1024 * 1024;
@@ -128,7 +128,7 @@ async function multipartPut(token: string, bytes: Buffer) {
   const { id } = ticket.document;
   const { partSize, partCount } = ticket.upload;
   const start = performance.now();
-  const uploadId = await createUpload(ticket);
+  const uploadId = await createMultipartUpload(ticket);
   const numbers = Array.from({ length: partCount }, (_, i) => i + 1);
   const signed = await sign(token, id, { uploadId, operation: 'uploadPart', partNumbers: numbers });
   const queue = [...signed.body.requests];

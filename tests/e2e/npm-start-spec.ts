@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeLlm } from '../helpers/fake-llm.js';
 import {
   completeXml,
-  createUpload,
+  createMultipartUpload,
   listedParts,
   MiB,
   type MultipartTicket,
@@ -314,7 +314,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
       expect(started.status).toBe(201);
       const ticket = started.body as MultipartTicket;
       const id = ticket.document.id;
-      const uploadId = await createUpload(ticket);
+      const uploadId = await createMultipartUpload(ticket);
       const signParts = async (partNumbers: number[]) =>
         (
           await post(`/api/documents/${id}/multipart/sign`, {
@@ -343,7 +343,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
           size: 6 * MiB,
         })
       ).body as MultipartTicket;
-      const droppedId = await createUpload(dropped);
+      const droppedId = await createMultipartUpload(dropped);
       const abort = await post(`/api/documents/${dropped.document.id}/multipart/sign`, {
         uploadId: droppedId,
         operation: 'abort',

@@ -73,7 +73,7 @@ async function ok(response: Response, what: string): Promise<Response> {
 }
 
 /** POSTs the presigned CreateMultipartUpload and reads UploadId from S3's XML. */
-export async function createUpload(ticket: MultipartTicket): Promise<string> {
+export async function createMultipartUpload(ticket: MultipartTicket): Promise<string> {
   const xml = await (await ok(await send(ticket.upload.create), 'CreateMultipartUpload')).text();
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(xml)?.[1];
   if (!uploadId) throw new Error(`no UploadId in ${xml}`);
@@ -113,7 +113,7 @@ export async function uploadInParts(
   options: { partSize?: number; filename?: string; contentType?: string } = {},
 ) {
   const ticket = await startMultipartOk(token, { size: file.length, ...options });
-  const uploadId = await createUpload(ticket);
+  const uploadId = await createMultipartUpload(ticket);
   const numbers = Array.from({ length: ticket.upload.partCount }, (_, i) => i + 1);
   const requests = await signOk(token, ticket.document.id, {
     uploadId,

@@ -7,7 +7,7 @@ import { db } from '../../lib/db/client.js';
 import { purgeExpiredUploads, sweepTombstones } from '../../lib/purge.js';
 import { createS3Client } from '../../lib/storage.js';
 import { call } from '../helpers/api.js';
-import { createUpload, MiB, putPart, signOk, startMultipartOk } from '../helpers/multipart.js';
+import { createMultipartUpload, MiB, putPart, signOk, startMultipartOk } from '../helpers/multipart.js';
 import { newUser } from '../helpers/users.js';
 
 // The purge works on whole tables: a database of this file's own (see tests/helpers/own-database.ts).
@@ -37,7 +37,7 @@ async function openUploads(key: string): Promise<string[]> {
 /** A multipart document with an upload holding its first part. */
 async function startedUpload(token: string) {
   const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });
-  const uploadId = await createUpload(ticket);
+  const uploadId = await createMultipartUpload(ticket);
   const [part] = await signOk(token, ticket.document.id, {
     uploadId,
     operation: 'uploadPart',
@@ -64,7 +64,7 @@ describe('the purge and multipart uploads', () => {
     const { userId, token } = await newUser({ label: 'mp-purge' });
     const idle = await startedUpload(token);
     // The create URL still works: a second upload under the same key that no signing ever named.
-    const unknownUploadId = await createUpload(idle.ticket);
+    const unknownUploadId = await createMultipartUpload(idle.ticket);
     const active = await startedUpload(token);
     const ttl = config().PENDING_UPLOAD_TTL_SECONDS;
     await age(idle.ticket.document.id, ttl + 600, ttl + 60);

@@ -10,7 +10,7 @@ import { createS3Client, headObjectSize, presignUploadParts } from '../../lib/st
 import { call } from '../helpers/api.js';
 import {
   completeXml,
-  createUpload,
+  createMultipartUpload,
   listedParts,
   MiB,
   putPart,
@@ -128,7 +128,7 @@ describe('multipart, duplicates and retried requests', () => {
     expect([first.status, retry.status]).toEqual([201, 201]);
     expect(retry.body.document.id).toBe(first.body.document.id);
     expect(retry.body.upload).toMatchObject({ key: first.body.upload.key, partSize: 5 * MiB, partCount: 3 });
-    expect(await createUpload(retry.body)).toBeTruthy();
+    expect(await createMultipartUpload(retry.body)).toBeTruthy();
     const other = await startMultipart(token, { size: 12 * MiB }, headers);
     expect([other.status, other.body.error.code]).toEqual([409, 'conflict']);
     const rows = await db().selectFrom('documents').select('id').where('user_id', '=', userId).execute();
@@ -325,7 +325,7 @@ describe('multipart uploads against S3', () => {
   it.runIf(strict)('refuses a part larger than was signed', async () => {
     const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });
-    const uploadId = await createUpload(ticket);
+    const uploadId = await createMultipartUpload(ticket);
     const [last] = await signOk(token, ticket.document.id, {
       uploadId,
       operation: 'uploadPart',
@@ -344,7 +344,7 @@ describe('multipart uploads against S3', () => {
     const { token } = await newUser({ label: 'multipart' });
     const file = randomBytes(11 * MiB);
     const ticket = await startMultipartOk(token, { size: file.length, partSize: 5 * MiB });
-    const uploadId = await createUpload(ticket);
+    const uploadId = await createMultipartUpload(ticket);
     const id = ticket.document.id;
     const requests = await signOk(token, id, { uploadId, operation: 'uploadPart', partNumbers: [1, 2] });
     const parts = await Promise.all(
@@ -370,7 +370,7 @@ describe('multipart uploads against S3', () => {
     const { token } = await newUser({ label: 'multipart' });
     const file = randomBytes(16 * MiB);
     const ticket = await startMultipartOk(token, { size: file.length, partSize: 5 * MiB });
-    const uploadId = await createUpload(ticket);
+    const uploadId = await createMultipartUpload(ticket);
     const id = ticket.document.id;
     const sent = new Map<number, string>();
     for (const r of await signOk(token, id, { uploadId, operation: 'uploadPart', partNumbers: [1, 3] })) {
@@ -400,7 +400,7 @@ describe('multipart uploads against S3', () => {
   it('an abort leaves no upload behind', async () => {
     const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });
-    const uploadId = await createUpload(ticket);
+    const uploadId = await createMultipartUpload(ticket);
     const id = ticket.document.id;
     const [part] = await signOk(token, id, { uploadId, operation: 'uploadPart', partNumbers: [1] });
     if (!part) throw new Error('no part request');
