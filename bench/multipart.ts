@@ -9,7 +9,13 @@ import { ensureUser } from '../lib/db/users.js';
 import { createS3Client, deleteObjects } from '../lib/storage.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
-import { completeXml, createMultipartUpload, send, sign, startMultipart } from '../tests/helpers/multipart.js';
+import {
+  completeXml,
+  createMultipartUpload,
+  send,
+  sign,
+  startMultipart,
+} from '../tests/helpers/multipart.js';
 import type { BenchResult, BenchRow } from './run.js';
 
 const MiB = 1024 * 1024;
