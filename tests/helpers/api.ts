@@ -105,6 +105,6 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
     body: text ? JSON.parse(text) : undefined,
     headers: result.headers ?? {},
   };
-  assertDocumentedResponse(method, path, response.status, response.body);
+  assertDocumentedResponse(matched.routeKey, `${method} ${path}`, response.status, response.body);
   return response;
 }

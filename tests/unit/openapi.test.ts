@@ -85,8 +85,7 @@ describe('the OpenAPI document', () => {
         const content = response.content?.['application/json'];
         if (!content) continue;
         expect(content.example, `${key} ${status}`).toBeDefined();
-        const concrete = path.replace(/\{\w+\}/g, '3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b');
-        assertDocumentedResponse(method, concrete, Number(status), content.example);
+        assertDocumentedResponse(key, `${key} example`, Number(status), content.example);
       }
     }
   });
