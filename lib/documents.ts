@@ -76,8 +76,9 @@ export async function deleteDocument(userId: string, documentId: string): Promis
 }
 
 /**
- * POST /api/documents/{id}/classify: back to `uploaded`, then enqueue. If the enqueue fails the client gets 503
- * and may retry; the document is `uploaded` either way, so the purge's re-enqueue would also pick it up.
+ * POST /api/documents/{id}/classify: back to `uploaded`, then enqueue. If the queue cannot be reached or throttles,
+ * the client gets 503 and may retry; the document is `uploaded` either way, so the purge's re-enqueue would also
+ * pick it up.
  */
 export async function requestClassification(userId: string, documentId: string): Promise<DocumentView> {
   const database = db();

@@ -1,3 +1,5 @@
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+
 /** Typed HTTP errors; `lib/http.ts` is the only place that turns them (and everything else) into a response. */
 export class HttpError extends Error {
   constructor(
@@ -93,7 +95,7 @@ export interface ErrorBody {
 }
 
 /**
- * The one error body (README "Errors"). Messages are kite's own text, written for the client: an HttpError never
+ * The one error body (README "API"). Messages are kite's own text, written for the client: an HttpError never
  * carries an internal detail (everything else becomes a generic 500 or 503 in lib/http.ts). `requestId` is the
  * invocation's id, the `function_request_id` of its log lines, so a user's report can be found in the logs.
  */
@@ -119,18 +121,25 @@ const PG_UNAVAILABLE = new Set([
   '40001',
   '40P01',
 ]);
+// SQS throttled by KMS (an encrypted queue): a throttling error the SDK's list lacks.
+const SQS_KMS_THROTTLED = 'KmsThrottled';
 // statement_timeout (DB_STATEMENT_TIMEOUT_MS): the server cancelled the statement, nothing was committed.
 const PG_STATEMENT_TIMEOUT = '57014';
 
 /**
  * Errors that mean a dependency (database, S3, SQS) is down, overloaded or refused, so a retry may succeed: the one
- * test for a 503 (README "Errors"). lib/http.ts answers them `unavailable`; everything else unexpected is a 500.
+ * test for a 503 (README "API"). lib/http.ts answers them `unavailable`; everything else unexpected is a 500.
  */
 export function isDependencyFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const e = error as Error & { code?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
   if (e.code && (NETWORK_CODES.has(e.code) || PG_UNAVAILABLE.has(e.code))) return true;
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  // The AWS SDK's own rule for what a retry may fix: throttling (SQS's RequestThrottled is a client fault, S3's
+  // SlowDown a 503), retryable-by-trait and clock-skew-corrected errors. Other client faults (AccessDenied,
+  // QueueDoesNotExist) are configuration problems and stay 500.
+  if (isThrottlingError(e as never) || isTransientError(e as never) || e.name === SQS_KMS_THROTTLED)
+    return true;
   if (
     e.name === 'TimeoutError' ||
     e.name === 'AbortError' ||

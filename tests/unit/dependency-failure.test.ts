@@ -33,6 +33,19 @@ describe('isDependencyFailure: what answers 503 unavailable (a retry may succeed
     ).toBe(true);
   });
 
+  it('throttling is retryable though SQS calls it a client fault, as the AWS SDK itself retries it', () => {
+    for (const name of ['RequestThrottled', 'KmsThrottled', 'SlowDown', 'ThrottlingException']) {
+      const throttled = Object.assign(new Error(name), {
+        name,
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+      expect(isDependencyFailure(throttled), name).toBe(true);
+    }
+    const tooMany = Object.assign(new Error('x'), { $fault: 'client', $metadata: { httpStatusCode: 429 } });
+    expect(isDependencyFailure(tooMany)).toBe(true);
+  });
+
   it('a constraint violation, a syntax error, a client fault or a plain bug is not', () => {
     for (const code of ['23505', '23503', '42601', '22P02']) {
       expect(isDependencyFailure(withCode(code)), code).toBe(false);
