@@ -108,7 +108,6 @@ function poller(
   consumer.on('empty', healthy);
   consumer.on('message_received', healthy);
   consumer.on('error', (error, messages) => {
-    if (state.stopping) return;
     if (messages) {
       // The invocation or the acknowledgement failed: the records come back after their visibility timeout.
       options.log(
@@ -116,6 +115,7 @@ function poller(
       );
       return;
     }
+    if (state.stopping) return; // a long poll the stop aborted
     failures++;
     const delay = Math.min(BACKOFF_FIRST_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
     options.log(`classify consumer ${index}: polling failed (${error.message}); retrying in ${delay} ms`);

@@ -61,7 +61,6 @@ const { proxy, pageServer, pageOrigin, pageScript } = await vi.hoisted(async () 
   (await import('../helpers/env.js')).configure({
     S3_BUCKET: bucket,
     AWS_ENDPOINT_URL_S3: proxy.url,
-    ALLOWED_ORIGINS: pageOrigin,
     MAX_UPLOAD_BYTES: String(64 * 1024 ** 2),
     DEFAULT_QUOTA_BYTES: String(256 * 1024 ** 2),
   });
