@@ -1,11 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { classifyDocument, parseClassifyMessage } from '../lib/classify.js';
-import { initConfig } from '../lib/config.js';
+import { config } from '../lib/config.js';
 import { withDeadline } from '../lib/deadline.js';
 import { logger } from '../lib/logger.js';
 
-initConfig();
+// Parsed at init, so a bad setting fails it (README "Configuration").
+config();
 
 // Leaves time to record a failed attempt before Lambda's own timeout would cut the whole batch off.
 const SAFETY_MARGIN_MS = 5_000;

@@ -1,9 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { initConfig } from '../lib/config.js';
+import { config } from '../lib/config.js';
 import { logger } from '../lib/logger.js';
 import { type PurgeCounts, runPurge } from '../lib/purge.js';
 
-initConfig();
+// Parsed at init, so a bad setting fails it (README "Configuration").
+config();
 
 /** Scheduled (PURGE_SCHEDULE): expired pending uploads go, stranded confirmed uploads are queued again. */
 export const handler = async (_event: unknown, context?: Context): Promise<PurgeCounts> => {

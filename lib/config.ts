@@ -153,19 +153,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 let cached: Config | undefined;
 
-/** The process-wide config, parsed once and frozen. */
+/**
+ * The process-wide config, parsed once and frozen. Every function that reads it calls this when its module loads
+ * (README "Configuration"), which on Lambda is the init phase: a bad setting fails the init with every problem
+ * listed instead of answering 500 to each request.
+ */
 export function config(): Config {
   cached ??= loadConfig();
   return cached;
-}
-
-/**
- * A function's init (README "Configuration"): every function that reads the configuration calls this when its
- * module loads, which on Lambda is the init phase, so a bad setting fails the init with every problem listed
- * instead of answering 500 to each request.
- */
-export function initConfig(): Config {
-  return config();
 }
 
 /**

@@ -4,7 +4,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { authenticate, type Caller } from './auth.js';
-import { config, initConfig } from './config.js';
+import { config } from './config.js';
 import { clientQueryTimeoutMs } from './db/client.js';
 import { DeadlineExceededError, withDeadline } from './deadline.js';
 import {
@@ -129,14 +129,14 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
  * The middy stack every HTTP handler uses, built when the function's module loads (its init, which parses the
- * configuration: initConfig): logger context, normalised headers, authentication (and the JIT user
+ * configuration): logger context, normalised headers, authentication (and the JIT user
  * row), the zod-validated JSON body and query string, and the error mapper last.
  */
 export function route<B extends Schema = undefined, Q extends Schema = undefined>(
   options: RouteOptions<B, Q>,
   fn: RouteFn<B, Q>,
 ) {
-  initConfig();
+  config(); // parsed at init, so a bad setting fails it (README "Configuration")
   return middy<HttpEvent, HttpResult, Error, Context>({
     // The backstop: should anything ignore the deadline, kite still answers 503 itself before Lambda's timeout.
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,

@@ -120,7 +120,7 @@ export const userResponseSchema = z.object({ user: userSchema });
 
 export const validationIssueSchema = z.object({ path: z.string(), message: z.string() });
 
-/** The one error body (README "Errors"); `codes` narrows `code` to what one response can carry. */
+/** The one error body (README "API"); `codes` narrows `code` to what one response can carry. */
 export function errorBodySchema(codes?: readonly [string, ...string[]]) {
   return z.object({
     error: z.object({
