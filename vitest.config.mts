@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
+    // Unit tests sit beside the code they test (README "Layout"); whatever starts the stack is in tests/.
+    include: ['tests/**/*.test.ts', 'lib/**/*.test.ts', 'functions/**/*.test.ts'],
     globalSetup: ['tests/helpers/global-setup.ts'],
     setupFiles: ['tests/helpers/setup-env.ts'],
     pool: 'forks',

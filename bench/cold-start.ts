@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
-import { ROUTE_KEYS } from '../lib/routes.js';
+import { ROUTE_KEYS } from '../lib/api/routes.js';
 import { signDevToken } from '../local/token.js';
 import { matchRoute } from '../tests/helpers/api-gateway.js';
 import { startFakeLlm } from '../tests/helpers/fake-llm.js';
@@ -149,7 +149,7 @@ async function makeFixtures(): Promise<Fixtures> {
 
 /**
  * Baselines: bundles that do only what an S3 route cannot avoid. Presigning one PUT with the SDK's getSignedUrl
- * (what upload-url did before, a whole client), with the SDK's presigner and no client (what lib/presign.ts does),
+ * (what upload-url did before, a whole client), with the SDK's presigner and no client (what lib/platform/aws/presign.ts does),
  * and one HeadObject to the bench's S3 server (what confirm cannot do without a client).
  */
 const BASELINES: { name: string; summaryKey: string; contents: string }[] = [

@@ -3,10 +3,10 @@ import { UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { handler as confirmHandler } from '../functions/confirm.js';
 import { handler as uploadUrlHandler } from '../functions/upload-url.js';
-import { config } from '../lib/config.js';
-import { createDb } from '../lib/db/client.js';
-import { ensureUser } from '../lib/db/users.js';
-import { createS3Client, deleteObjects } from '../lib/storage.js';
+import { createS3Client, deleteObjects } from '../lib/platform/aws/storage.js';
+import { config } from '../lib/platform/config.js';
+import { createDb } from '../lib/platform/db/client.js';
+import { ensureUser } from '../lib/users/users.queries.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
 import {

@@ -4,10 +4,10 @@ import { performance } from 'node:perf_hooks';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { config } from '../lib/config.js';
-import { closeDb, db } from '../lib/db/client.js';
-import { purgeExpiredUploads } from '../lib/purge.js';
-import { createS3Client, headObjectSize } from '../lib/storage.js';
+import { createS3Client, headObjectSize } from '../lib/platform/aws/storage.js';
+import { config } from '../lib/platform/config.js';
+import { closeDb, db } from '../lib/platform/db/client.js';
+import { purgeExpiredUploads } from '../lib/purge/purge.js';
 
 /**
  * One purge strategy in a process of its own, as its Lambda would run it, against the S3 endpoint in its

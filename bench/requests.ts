@@ -4,12 +4,17 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { handler as confirmHandler } from '../functions/confirm.js';
 import { handler as uploadUrlHandler } from '../functions/upload-url.js';
-import { config } from '../lib/config.js';
-import { createDb } from '../lib/db/client.js';
-import { confirmPendingDocument } from '../lib/db/documents.js';
-import { directPresigner, directTarget, envCredentials, type ObjectPresign } from '../lib/presign.js';
-import { createSqsClient } from '../lib/queue.js';
-import { createS3Client, presignWithClient, storageKey } from '../lib/storage.js';
+import { confirmPendingDocument } from '../lib/documents/documents.queries.js';
+import {
+  directPresigner,
+  directTarget,
+  envCredentials,
+  type ObjectPresign,
+} from '../lib/platform/aws/presign.js';
+import { createSqsClient } from '../lib/platform/aws/queue.js';
+import { createS3Client, presignWithClient, storageKey } from '../lib/platform/aws/storage.js';
+import { config } from '../lib/platform/config.js';
+import { createDb } from '../lib/platform/db/client.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
 import type { BenchResult, BenchRow } from './run.js';

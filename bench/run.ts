@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       results[name] = { ...(await part()), finishedAt: new Date().toISOString() };
     }
   } finally {
-    await (await import('../lib/db/client.js')).closeDb();
+    await (await import('../lib/platform/db/client.js')).closeDb();
     await stack.stop();
   }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { handler as searchHandler } from '../functions/search.js';
-import { config } from '../lib/config.js';
+import { config } from '../lib/platform/config.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
 import { percentile } from './requests.js';

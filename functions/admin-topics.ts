@@ -1,7 +1,7 @@
-import { json, noContent, route, router, uuidParam } from '../lib/http.js';
-import type { RoutesOf } from '../lib/routes.js';
+import type { RoutesOf } from '../lib/api/routes.js';
+import { json, noContent, route, router, uuidParam } from '../lib/platform/http.js';
 import { createTopicBody, updateTopicBody } from '../lib/schemas.js';
-import { createTopic, deleteTopic, listSystemTopics, updateTopic } from '../lib/topics.js';
+import { createTopic, deleteTopic, listSystemTopics, updateTopic } from '../lib/topics/topics.js';
 
 // The system namespace: topics every user sees. Only admins reach these routes; a user's topic here is 404.
 const SYSTEM = null;

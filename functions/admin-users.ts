@@ -1,7 +1,7 @@
-import { listUsers, updateUser } from '../lib/admin-users.js';
-import { json, route, router } from '../lib/http.js';
-import type { RoutesOf } from '../lib/routes.js';
+import type { RoutesOf } from '../lib/api/routes.js';
+import { json, route, router } from '../lib/platform/http.js';
 import { listUsersQuery, updateUserBody } from '../lib/schemas.js';
+import { listUsers, updateUser } from '../lib/users/admin-users.js';
 
 /** GET /api/admin/users?limit=&cursor= — every user with AI settings and quota, in id order, one page. */
 const list = route({ admin: true, query: listUsersQuery }, async ({ query }) => {

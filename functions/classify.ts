@@ -1,9 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { classifyDocument, parseClassifyMessage } from '../lib/classify.js';
-import { config } from '../lib/config.js';
-import { withDeadline } from '../lib/deadline.js';
-import { logger } from '../lib/logger.js';
+import { classifyDocument, parseClassifyMessage } from '../lib/classify/classify.js';
+import { config } from '../lib/platform/config.js';
+import { withDeadline } from '../lib/platform/deadline.js';
+import { logger } from '../lib/platform/logger.js';
 
 // Parsed at init, so a bad setting fails it (README "Configuration").
 config();

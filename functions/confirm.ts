@@ -1,5 +1,5 @@
-import { json, route, uuidParam } from '../lib/http.js';
-import { confirmUpload } from '../lib/uploads.js';
+import { json, route, uuidParam } from '../lib/platform/http.js';
+import { confirmUpload } from '../lib/uploads/uploads.js';
 
 /** POST /api/documents/{id}/confirm — count the uploaded bytes against the quota and queue classification. */
 export const handler = route({}, async ({ caller, params }) => {

@@ -1,6 +1,11 @@
-import { deleteDocument, getDocument, listDocuments, requestClassification } from '../lib/documents.js';
-import { json, noContent, route, router, uuidParam } from '../lib/http.js';
-import type { RoutesOf } from '../lib/routes.js';
+import type { RoutesOf } from '../lib/api/routes.js';
+import {
+  deleteDocument,
+  getDocument,
+  listDocuments,
+  requestClassification,
+} from '../lib/documents/documents.js';
+import { json, noContent, route, router, uuidParam } from '../lib/platform/http.js';
 import { listDocumentsQuery } from '../lib/schemas.js';
 
 /** GET /api/documents?status=&topicId=&limit=&cursor= — the caller's documents, newest first, one page. */

@@ -1,7 +1,7 @@
-import { idempotencyKey, json, route, router, uuidParam } from '../lib/http.js';
-import { createMultipartUpload, signMultipartRequests } from '../lib/multipart.js';
-import type { RoutesOf } from '../lib/routes.js';
+import type { RoutesOf } from '../lib/api/routes.js';
+import { idempotencyKey, json, route, router, uuidParam } from '../lib/platform/http.js';
 import { multipartBody, multipartSignBody } from '../lib/schemas.js';
+import { createMultipartUpload, signMultipartRequests } from '../lib/uploads/multipart.js';
 
 /** POST /api/documents/multipart and POST /api/documents/{id}/multipart/sign (README "Large files"). */
 export const handler = router({

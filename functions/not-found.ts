@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { NotFoundError } from '../lib/errors.js';
-import { errorResponse } from '../lib/http.js';
+import { NotFoundError } from '../lib/platform/errors.js';
+import { errorResponse } from '../lib/platform/http.js';
 
 /** Any /api path no other function serves (e.g. the retired /api/settings): the contract's 404, no auth needed. */
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context) =>

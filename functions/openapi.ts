@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { openApiDocument } from '../lib/openapi.js';
+import { openApiDocument } from '../lib/api/openapi.js';
 
 let body: string | undefined;
 

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
-import { config } from '../lib/config.js';
-import { logger } from '../lib/logger.js';
-import { type PurgeCounts, runPurge } from '../lib/purge.js';
+import { config } from '../lib/platform/config.js';
+import { logger } from '../lib/platform/logger.js';
+import { type PurgeCounts, runPurge } from '../lib/purge/purge.js';
 
 // Parsed at init, so a bad setting fails it (README "Configuration").
 config();

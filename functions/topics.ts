@@ -1,7 +1,7 @@
-import { json, noContent, route, router, uuidParam } from '../lib/http.js';
-import type { RoutesOf } from '../lib/routes.js';
+import type { RoutesOf } from '../lib/api/routes.js';
+import { json, noContent, route, router, uuidParam } from '../lib/platform/http.js';
 import { createTopicBody, updateTopicBody } from '../lib/schemas.js';
-import { createTopic, deleteTopic, listVisibleTopics, updateTopic } from '../lib/topics.js';
+import { createTopic, deleteTopic, listVisibleTopics, updateTopic } from '../lib/topics/topics.js';
 
 /** GET /api/topics — system topics and the caller's own, the caller's overriding system ones of the same name. */
 const list = route({}, async ({ caller }) => {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import './zod-messages.js';
-import { AI_PROVIDERS } from './config.js';
-import { checkTopicName, hasControlChars, hasNonWhitespaceControlChars } from './names.js';
+import './platform/zod-messages.js';
+import { AI_PROVIDERS } from './platform/config.js';
+import { checkTopicName, hasControlChars, hasNonWhitespaceControlChars } from './platform/names.js';
 
 export const filenameSchema = z.string().check(
   z.trim(),
@@ -97,7 +97,7 @@ export const multipartSignBody = z
   );
 export type MultipartSignBody = z.infer<typeof multipartSignBody>;
 
-/** The longest `snippet` a search result carries (lib/snippet.ts). */
+/** The longest `snippet` a search result carries (lib/search/snippet.ts). */
 export const SNIPPET_MAX_CHARS = 300;
 
 export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'classified', 'failed'] as const;
@@ -122,7 +122,7 @@ function queryInt(options: {
       options.fallback,
     )
     .register(z.globalRegistry, {
-      // The OpenAPI document shows the integer a client means, not the digits it travels as (lib/openapi.ts).
+      // The OpenAPI document shows the integer a client means, not the digits it travels as (lib/api/openapi.ts).
       queryInteger: { minimum: 1, maximum: options.max, default: options.fallback },
     });
 }
@@ -179,7 +179,7 @@ export type SearchQuery = z.infer<typeof searchQuery>;
 const required = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? `${what} is required` : `${what} must be a string`;
 
-/** A topic name as a client sends it: validated strictly, then normalised by the one normalisation (lib/names.ts). */
+/** A topic name as a client sends it: validated strictly, then normalised by the one normalisation (lib/platform/names.ts). */
 export const topicNameSchema = z.pipe(
   z.string({ error: required('name') }),
   z.transform((value: string, ctx) => {

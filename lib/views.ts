@@ -1,4 +1,4 @@
-import type { QuotaRow, ShownDocumentRow, TopicRow, UserRow } from './db/schema.js';
+import type { QuotaRow, ShownDocumentRow, TopicRow, UserRow } from './platform/db/schema.js';
 import type { DocumentTopicView, DocumentView, QuotaView, TopicView, UserView } from './response-schemas.js';
 
 export type { DocumentTopicView, DocumentView, TopicView, UserView };

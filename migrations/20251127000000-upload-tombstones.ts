@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 /**
  * A presigned PUT cannot be revoked: a document deleted while its upload URL is still valid could have its object
  * written again afterwards, unowned and uncounted. Deleting such a document records its key here until the URL has
- * expired; the purge then deletes whatever was written there (see lib/purge.ts).
+ * expired; the purge then deletes whatever was written there (see lib/purge/purge.ts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`

@@ -1,5 +1,5 @@
 import openapiTS, { astToString } from 'openapi-typescript';
-import { openApiDocument } from '../lib/openapi.js';
+import { openApiDocument } from '../lib/api/openapi.js';
 
 /**
  * What `npm run openapi` writes (README "Describing the API"): the OpenAPI document, and the client's types

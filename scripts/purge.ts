@@ -5,8 +5,8 @@ import { loadLocalStackEnv } from '../local/stack-env.js';
 const foundStack = loadLocalStackEnv();
 
 async function main(): Promise<void> {
-  const { runPurge } = await import('../lib/purge.js');
-  const { closeDb } = await import('../lib/db/client.js');
+  const { runPurge } = await import('../lib/purge/purge.js');
+  const { closeDb } = await import('../lib/platform/db/client.js');
   try {
     const counts = await runPurge();
     console.log(

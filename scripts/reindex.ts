@@ -6,8 +6,8 @@ import { loadLocalStackEnv } from '../local/stack-env.js';
 const foundStack = loadLocalStackEnv();
 
 async function main(): Promise<void> {
-  const { reindexSearch } = await import('../lib/reindex.js');
-  const { closeDb } = await import('../lib/db/client.js');
+  const { reindexSearch } = await import('../lib/search/reindex.js');
+  const { closeDb } = await import('../lib/platform/db/client.js');
   const stop = new AbortController();
   process.once('SIGINT', () => {
     console.log('stopping after this batch; run `npm run reindex` again to carry on');

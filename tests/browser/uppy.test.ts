@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as multipartHandler } from '../../functions/multipart.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
-import { config } from '../../lib/config.js';
-import { closeDb, db } from '../../lib/db/client.js';
-import { createS3Client } from '../../lib/storage.js';
+import { createS3Client } from '../../lib/platform/aws/storage.js';
+import { config } from '../../lib/platform/config.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { type HttpApi, startHttpApi } from '../helpers/http-api.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 

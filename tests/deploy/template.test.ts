@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_KEYS } from '../../lib/routes.js';
+import { ROUTE_KEYS } from '../../lib/api/routes.js';
 import { BUCKET_CORS } from '../../local/bucket.js';
 
 /** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
@@ -116,7 +116,7 @@ describe('the prod CloudFormation template', () => {
     }
   });
 
-  it('routes exactly the routes of lib/routes.ts (plus the /api catch-all 404)', () => {
+  it('routes exactly the routes of lib/api/routes.ts (plus the /api catch-all 404)', () => {
     const routes = byType('AWS::ApiGatewayV2::Route')
       .map(([, r]) => r.Properties.RouteKey)
       .sort();

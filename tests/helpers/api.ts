@@ -5,7 +5,7 @@ import { handler as meHandler } from '../../functions/me.js';
 import { handler as openApiHandler } from '../../functions/openapi.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
-import { ROUTE_KEYS } from '../../lib/routes.js';
+import { ROUTE_KEYS } from '../../lib/api/routes.js';
 import { matchRoute } from './api-gateway.js';
 import { assertDocumentedResponse } from './openapi.js';
 

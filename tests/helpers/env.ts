@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
  * file's own code, so a file sets them in `vi.hoisted`, which vitest runs first, importing what it needs there:
  *
  *   await vi.hoisted(async () => {
- *     const { configure } = await import('../helpers/env.js');
+ *     const { configure } = await import('./env.js');
  *     configure({ UPLOAD_URL_TTL_SECONDS: '1' });
  *   });
  *
@@ -20,7 +20,7 @@ export function configure(settings: Record<string, string>): void {
 
 /** Fails when process.env says something other than the configuration kite parsed: a setting came too late. */
 export async function assertConfigurationUnchanged(): Promise<void> {
-  const { ConfigError, config, loadConfig } = await import('../../lib/config.js');
+  const { ConfigError, config, loadConfig } = await import('../../lib/platform/config.js');
   let parsed: Record<string, unknown>;
   try {
     parsed = config();

@@ -41,7 +41,7 @@ const EMPTY_ANSWER = JSON.stringify({ topics: [], newTopics: [] });
  * This file's model server, for both providers (OLLAMA_HOST and OPENAI_BASE_URL), closed after its tests. The
  * configuration is parsed when a function loads, so call it in `vi.hoisted` (tests/helpers/env.ts):
  *
- *   const fake = await vi.hoisted(async () => (await import('../helpers/fake-llm.js')).useFakeLlm());
+ *   const fake = await vi.hoisted(async () => (await import('./fake-llm.js')).useFakeLlm());
  */
 export async function useFakeLlm(settings: Record<string, string> = {}): Promise<FakeLlm> {
   const fake = await startFakeLlm();

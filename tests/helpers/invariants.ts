@@ -2,8 +2,8 @@ import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import { userKeySegment } from '../../lib/storage.js';
+import { userKeySegment } from '../../lib/platform/aws/storage.js';
+import { loadConfig } from '../../lib/platform/config.js';
 
 /** A direct view of the suite's database and bucket, past any fault proxy a test put in front of them. */
 export interface StateInspector {
@@ -24,7 +24,7 @@ export async function inspectState(): Promise<StateInspector> {
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 }) }),
   });
   const cfg = loadConfig({ ...process.env, ...env });
-  const { createS3Client } = await import('../../lib/storage.js');
+  const { createS3Client } = await import('../../lib/platform/aws/storage.js');
   const s3: S3Client = await createS3Client(cfg);
 
   async function objectsUnder(prefix: string): Promise<string[]> {

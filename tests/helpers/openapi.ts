@@ -1,7 +1,7 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { openApiDocument } from '../../lib/openapi.js';
-import { ROUTE_KEYS, type RouteKey } from '../../lib/routes.js';
+import { openApiDocument } from '../../lib/api/openapi.js';
+import { ROUTE_KEYS, type RouteKey } from '../../lib/api/routes.js';
 
 // Every response an integration test receives through call() (tests/helpers/api.ts) is checked here against the
 // OpenAPI document: the status must be one the route documents, and the body must match that response's schema.
@@ -60,7 +60,7 @@ export function assertDocumentedResponse(
   const where = `${request} → ${status}${route ? ` (${route})` : ''}`;
   const validate = schemaFor(route, status);
   if (validate === undefined) {
-    throw new Error(`${where}: the OpenAPI document does not list this response (lib/openapi.ts)`);
+    throw new Error(`${where}: the OpenAPI document does not list this response (lib/api/openapi.ts)`);
   }
   if (validate === null) {
     if (body !== undefined)

@@ -1,4 +1,4 @@
-import { db } from '../../lib/db/client.js';
+import { db } from '../../lib/platform/db/client.js';
 
 /**
  * A topic of the user's written straight to the database, for a test whose subject is not the topics API (whose

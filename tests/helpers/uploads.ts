@@ -1,9 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
-import { config } from '../../lib/config.js';
-import { db } from '../../lib/db/client.js';
-import { createS3Client } from '../../lib/storage.js';
+import { createS3Client } from '../../lib/platform/aws/storage.js';
+import { config } from '../../lib/platform/config.js';
+import { db } from '../../lib/platform/db/client.js';
 import { call } from './api.js';
 
 /** What POST /api/documents/upload-url answers: the pending document and its presigned PUT. */

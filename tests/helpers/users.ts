@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { db } from '../../lib/db/client.js';
-import { ensureUser } from '../../lib/db/users.js';
-import { provisionCaller } from '../../lib/users.js';
+import { db } from '../../lib/platform/db/client.js';
+import { provisionCaller } from '../../lib/users/users.js';
+import { ensureUser } from '../../lib/users/users.queries.js';
 import { signDevToken } from '../../local/token.js';
 
 export interface TestUser {

@@ -5,7 +5,7 @@ import { handler as adminTopicsHandler } from '../../functions/admin-topics.js';
 import { handler as adminUsersHandler } from '../../functions/admin-users.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as notFoundHandler } from '../../functions/not-found.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { type CallOptions, call } from '../helpers/api.js';
 import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';

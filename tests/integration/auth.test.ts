@@ -1,10 +1,10 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as meHandler } from '../../functions/me.js';
-import { createAuthenticator, createVerifier, type Verifier } from '../../lib/auth.js';
-import { loadConfig } from '../../lib/config.js';
-import { closeDb, db } from '../../lib/db/client.js';
-import { UnauthorizedError } from '../../lib/errors.js';
+import { createAuthenticator, createVerifier, type Verifier } from '../../lib/auth/auth.js';
+import { loadConfig } from '../../lib/platform/config.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
+import { UnauthorizedError } from '../../lib/platform/errors.js';
 import { signDevToken } from '../../local/token.js';
 import { call } from '../helpers/api.js';
 import { newUser } from '../helpers/users.js';

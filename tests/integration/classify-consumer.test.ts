@@ -5,7 +5,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { type ClassifyConsumer, startClassifyConsumer } from '../../local/classify-consumer.js';
 import { EMULATOR_CREDENTIALS } from '../../local/emulators.js';
 import { lambdaContext } from '../helpers/api.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/classify.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { lambdaContext } from '../helpers/api.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';

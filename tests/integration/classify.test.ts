@@ -8,8 +8,8 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/classify.js';
-import { closeDb, db } from '../../lib/db/client.js';
-import { deleteObjects } from '../../lib/storage.js';
+import { deleteObjects } from '../../lib/platform/aws/storage.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { createClassifyQueues, EMULATOR_CREDENTIALS } from '../../local/emulators.js';
 import { lambdaContext } from '../helpers/api.js';
 import { buildPdf } from '../helpers/pdf.js';

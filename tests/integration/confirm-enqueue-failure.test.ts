@@ -1,5 +1,5 @@
 import { afterAll, expect, it, vi } from 'vitest';
-import { closeDb, db } from '../../lib/db/client.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { config } from '../../lib/config.js';
-import { createDb } from '../../lib/db/client.js';
-import { isDependencyFailure } from '../../lib/errors.js';
+import { config } from '../../lib/platform/config.js';
+import { createDb } from '../../lib/platform/db/client.js';
+import { isDependencyFailure } from '../../lib/platform/errors.js';
 
 describe('the database pool', () => {
   const db = createDb(config().DATABASE_URL, 1);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/documents.js';
-import { db } from '../../lib/db/client.js';
-import { purgeExpiredUploads, sweepTombstones, TOMBSTONE_LEASE_SECONDS } from '../../lib/purge.js';
+import { db } from '../../lib/platform/db/client.js';
+import { purgeExpiredUploads, sweepTombstones, TOMBSTONE_LEASE_SECONDS } from '../../lib/purge/purge.js';
 import { call } from '../helpers/api.js';
 import { newUser } from '../helpers/users.js';
 

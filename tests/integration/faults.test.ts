@@ -4,7 +4,7 @@ import { handler as confirmHandler } from '../../functions/confirm.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
-import { closeDb } from '../../lib/db/client.js';
+import { closeDb } from '../../lib/platform/db/client.js';
 import { type CallResult, call } from '../helpers/api.js';
 import type { FaultMode, FaultProxy } from '../helpers/fault-proxy.js';
 import { inspectState, type StateInspector } from '../helpers/invariants.js';

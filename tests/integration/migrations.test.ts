@@ -3,8 +3,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import { createS3Client, headObjectSize } from '../../lib/storage.js';
+import { createS3Client, headObjectSize } from '../../lib/platform/aws/storage.js';
+import { loadConfig } from '../../lib/platform/config.js';
 import { migrate } from '../../migrations/migrator.js';
 import { createDatabase, dropDatabase } from '../helpers/postgres.js';
 

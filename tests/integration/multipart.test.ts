@@ -3,10 +3,10 @@ import { UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
-import { config } from '../../lib/config.js';
-import { closeDb, db } from '../../lib/db/client.js';
-import { ensureUser } from '../../lib/db/users.js';
-import { createS3Client, headObjectSize, presignUploadParts } from '../../lib/storage.js';
+import { createS3Client, headObjectSize, presignUploadParts } from '../../lib/platform/aws/storage.js';
+import { config } from '../../lib/platform/config.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
+import { ensureUser } from '../../lib/users/users.queries.js';
 import { call } from '../helpers/api.js';
 import {
   completeXml,

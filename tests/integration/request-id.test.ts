@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { handler as notFoundHandler } from '../../functions/not-found.js';
-import { closeDb } from '../../lib/db/client.js';
+import { closeDb } from '../../lib/platform/db/client.js';
 import { call } from '../helpers/api.js';
 import { newUser } from '../helpers/users.js';
 

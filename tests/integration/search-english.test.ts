@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as searchHandler } from '../../functions/search.js';
-import { closeDb } from '../../lib/db/client.js';
+import { closeDb } from '../../lib/platform/db/client.js';
 import { call, lambdaContext } from '../helpers/api.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { uploadDocument } from '../helpers/uploads.js';

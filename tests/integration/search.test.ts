@@ -3,7 +3,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as searchHandler } from '../../functions/search.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { searchPageSchema } from '../../lib/response-schemas.js';
 import { call, lambdaContext } from '../helpers/api.js';
 import { buildPdf } from '../helpers/pdf.js';

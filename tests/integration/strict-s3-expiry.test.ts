@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
-import { closeDb } from '../../lib/db/client.js';
+import { closeDb } from '../../lib/platform/db/client.js';
 import { call } from '../helpers/api.js';
 import { confirm, putObjectDirectly, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';

@@ -2,10 +2,10 @@ import { DeleteBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/clie
 import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as documentsHandler } from '../../functions/documents.js';
-import { config } from '../../lib/config.js';
-import { db } from '../../lib/db/client.js';
-import { runPurge, sweepTombstones } from '../../lib/purge.js';
-import { createS3Client, headObjectSize } from '../../lib/storage.js';
+import { createS3Client, headObjectSize } from '../../lib/platform/aws/storage.js';
+import { config } from '../../lib/platform/config.js';
+import { db } from '../../lib/platform/db/client.js';
+import { runPurge, sweepTombstones } from '../../lib/purge/purge.js';
 import { call } from '../helpers/api.js';
 import { confirm, putBytes, putObjectDirectly, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as adminTopicsHandler } from '../../functions/admin-topics.js';
 import { handler as topicsHandler } from '../../functions/topics.js';
-import { closeDb, db } from '../../lib/db/client.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { type CallOptions, call } from '../helpers/api.js';
 import { newUser } from '../helpers/users.js';
 

@@ -1,0 +1,114 @@
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
+import { type Config, config } from '../platform/config.js';
+import { UnauthorizedError } from '../platform/errors.js';
+
+export interface Caller {
+  userId: string;
+  email: string | null;
+  isAdmin: boolean;
+}
+
+export type Verifier = (token: string) => Promise<JWTPayload>;
+
+export function createVerifier(cfg: Config): Verifier {
+  const options = {
+    ...(cfg.JWT_ISSUER ? { issuer: cfg.JWT_ISSUER } : {}),
+    ...(cfg.JWT_AUDIENCE ? { audience: cfg.JWT_AUDIENCE } : {}),
+  };
+  if (cfg.JWKS_URL) {
+    const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(cfg.JWKS_URL));
+    const jwksOptions = { ...options, algorithms: ['RS256', 'ES256'] };
+    return async (token) => (await jwtVerify(token, jwks, jwksOptions)).payload;
+  }
+  // Imported once: given the raw bytes, jose would import the key again on every verification.
+  const secret = crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(cfg.JWT_SECRET),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
+  const hmacOptions = { ...options, algorithms: ['HS256'] };
+  return async (token) => (await jwtVerify(token, await secret, hmacOptions)).payload;
+}
+
+export function isAdminClaims(payload: JWTPayload): boolean {
+  const groups = payload['cognito:groups'];
+  return payload.role === 'admin' || (Array.isArray(groups) && groups.includes('admin'));
+}
+
+/** The caller a token names, and when it expires; every failure is a 401 without detail a forger could use. */
+async function verifiedCaller(
+  verify: Verifier,
+  token: string,
+): Promise<{ caller: Caller; exp: number | undefined }> {
+  let payload: JWTPayload;
+  try {
+    payload = await verify(token);
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired');
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError)
+      throw new UnauthorizedError('Invalid token');
+    throw error;
+  }
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+    throw new UnauthorizedError('Token has no subject');
+  }
+  const email = typeof payload.email === 'string' ? payload.email : null;
+  return { caller: { userId: payload.sub, email, isAdmin: isAdminClaims(payload) }, exp: payload.exp };
+}
+
+export type Authenticator = (token: string) => Promise<Caller>;
+
+export interface TokenCacheOptions {
+  /** Most tokens remembered; the oldest is forgotten first. */
+  maxEntries?: number;
+  /** A token is verified again after this long even if it has not expired, so a rotated JWKS key is noticed. */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Turns tokens into callers, remembering the ones that passed every check (keyed by the exact token string) so a
+ * warm instance skips the signature check for a caller it has just seen. `exp` is checked on every use; failures
+ * are never remembered.
+ */
+export function createAuthenticator(
+  verify: Verifier,
+  { maxEntries = 1000, maxAgeMs = 60_000, now = Date.now }: TokenCacheOptions = {},
+): Authenticator {
+  const accepted = new Map<string, { caller: Caller; exp: number | undefined; until: number }>();
+  return async (token) => {
+    const at = now();
+    const hit = accepted.get(token);
+    // `exp` in whole seconds, as jose compares it: expired once the current second reaches it.
+    if (hit && at < hit.until && (hit.exp === undefined || Math.floor(at / 1000) < hit.exp))
+      return hit.caller;
+    accepted.delete(token); // stale or expired: jose decides again, and names an expiry as such
+    const { caller, exp } = await verifiedCaller(verify, token);
+    if (accepted.size >= maxEntries) {
+      const oldest = accepted.keys().next();
+      if (!oldest.done) accepted.delete(oldest.value);
+    }
+    accepted.set(token, { caller: Object.freeze(caller), exp, until: at + maxAgeMs });
+    return caller;
+  };
+}
+
+let shared: Authenticator | undefined;
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** Verifies `Authorization: Bearer <jwt>`; every failure is a 401 without detail a forger could use. */
+export async function authenticate(authorization: string | undefined): Promise<Caller> {
+  const match = BEARER.exec(authorization ?? '');
+  if (!match?.[1]) throw new UnauthorizedError('Missing bearer token');
+  shared ??= createAuthenticator(createVerifier(config()));
+  return shared(match[1]);
+}

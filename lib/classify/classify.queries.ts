@@ -1,0 +1,130 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, DocumentStatus } from '../platform/db/schema.js';
+import { type SearchText, upsertSearchText } from '../platform/db/search-rows.js';
+import { visibleTopicsOf } from '../topics/topics.queries.js';
+
+export interface VisibleTopic {
+  id: string;
+  name: string;
+  description: string | null;
+  scope: 'system' | 'user';
+}
+
+export interface ClassificationInput {
+  id: string;
+  userId: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number | null;
+  storageKey: string;
+  status: DocumentStatus;
+  sha256: string | null;
+  aiProvider: string | null;
+  aiModel: string | null;
+  /** What the owner sees (GET /api/topics): system topics and their own, an own topic hiding a system namesake. */
+  topics: VisibleTopic[];
+}
+
+/**
+ * Everything one classification reads, in one round trip: the document, its owner's AI settings and the owner's
+ * visible topics (the same ones GET /api/topics lists).
+ */
+export async function loadClassificationInput(
+  db: Kysely<Database>,
+  documentId: string,
+): Promise<ClassificationInput | undefined> {
+  const result = await sql<ClassificationInput>`
+    select d.id, d.user_id as "userId", d.filename, d.content_type as "contentType", d.size_bytes as "sizeBytes",
+      d.storage_key as "storageKey", d.status, d.sha256, u.ai_provider as "aiProvider", u.ai_model as "aiModel",
+      coalesce((
+        select json_agg(
+          json_build_object(
+            'id', v.id, 'name', v.name, 'description', v.description,
+            'scope', case when v.user_id is null then 'system' else 'user' end
+          ) order by lower(v.name), v.name, v.id
+        ) from ${visibleTopicsOf(sql.ref<string>('d.user_id'))} v
+      ), '[]'::json) as topics
+    from documents d join users u on u.id = d.user_id
+    where d.id = ${documentId}
+  `.execute(db);
+  return result.rows[0];
+}
+
+export interface ClassificationResult {
+  documentId: string;
+  /** Visible topics the model chose; only system topics or the owner's are ever linked. */
+  topicIds: readonly string[];
+  /** New names for the owner's namespace, normalised, none equal to a visible name. */
+  newTopicNames: readonly string[];
+  /** The document's text for search, replacing what was stored. */
+  search: SearchText;
+}
+
+/**
+ * Writes a classification in one statement (so one short transaction, after every network call): the document is
+ * flipped uploaded → classified, and only if that happened are the new topics created, the links replaced and the
+ * search text stored.
+ * A concurrent or repeated classification finds the document no longer `uploaded` and writes nothing.
+ *
+ * New topics: `on conflict … do update` (a no-op update) returns the existing row when the owner or a concurrent
+ * classification created the same name first, so a race links that topic instead of failing. Links: previous
+ * `ai` links not chosen again go; `user` links stay, and a topic the user already linked keeps source `user`.
+ * Returns false when the document was not `uploaded` (gone, already classified, or failed meanwhile).
+ */
+export async function saveClassification(
+  db: Kysely<Database>,
+  result: ClassificationResult,
+): Promise<boolean> {
+  const names = [...result.newTopicNames];
+  const outcome = await sql<{ classified: number }>`
+    with doc as (
+      update documents set status = 'classified', classified_at = now(), error = null
+      where id = ${result.documentId} and status = 'uploaded'
+      returning id, user_id, filename
+    ), indexed as (
+      ${upsertSearchText('doc', result.search)}
+    ), created as (
+      insert into topics (user_id, name)
+      select doc.user_id, n.name from doc, unnest(${names}::text[]) with ordinality as n(name, position)
+      order by n.position
+      on conflict (coalesce(user_id, ''), lower(name)) do update set name = topics.name
+      returning id
+    ), chosen as (
+      select t.id from topics t join doc on t.user_id is null or t.user_id = doc.user_id
+      where t.id = any(${[...result.topicIds]}::uuid[])
+      union
+      select id from created
+    ), unlinked as (
+      delete from document_topics dt using doc
+      where dt.document_id = doc.id and dt.source = 'ai' and dt.topic_id not in (select id from chosen)
+    ), linked as (
+      insert into document_topics (document_id, topic_id, source)
+      select doc.id, chosen.id, 'ai' from doc, chosen
+      on conflict (document_id, topic_id) do nothing
+    )
+    select count(*)::int as classified from doc
+  `.execute(db);
+  return (outcome.rows[0]?.classified ?? 0) > 0;
+}
+
+/**
+ * Records a failed attempt on a document still `uploaded`: the error (it will be retried), or, on the last attempt
+ * or a permanent failure, status `failed` too. When the file was read (the model failed, not the file) its text is
+ * stored as well, so the document is found by what it says while it waits for, or without, a working model.
+ */
+export async function recordClassificationFailure(
+  db: Kysely<Database>,
+  documentId: string,
+  error: string,
+  final: boolean,
+  search?: SearchText,
+): Promise<void> {
+  await sql`
+    with doc as (
+      update documents set ${final ? sql`status = 'failed', ` : sql``}error = ${error}
+      where id = ${documentId} and status = 'uploaded'
+      returning id, user_id, filename
+    )
+    ${search ? upsertSearchText('doc', search) : sql`select 1`}
+  `.execute(db);
+}

@@ -1,0 +1,432 @@
+import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { awsClientTimeouts, type Config, config, s3Endpoint } from '../config.js';
+import { deadlineSignal } from '../deadline.js';
+import { DependencyFailure } from '../errors.js';
+import { stripControlChars } from '../names.js';
+import { once } from '../once.js';
+import {
+  type DirectPresigner,
+  directPresigner,
+  directTarget,
+  envCredentials,
+  type ObjectPresign,
+} from './presign.js';
+
+/*
+ * The S3 SDK is loaded on first use, not at module load: its initialisation is most of a cold start (~80 ms of
+ * ~100 ms for the client alone on the benchmark machine, see README "Performance"), and routes such as the
+ * document list, or a purge run with nothing to purge, never touch S3.
+ */
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+const s3Sdk = /* @__PURE__ */ once(() => import('@aws-sdk/client-s3'));
+const presigner = /* @__PURE__ */ once(() => import('@aws-sdk/s3-request-presigner'));
+
+export async function createS3Client(cfg: Config): Promise<S3Client> {
+  const { S3Client } = await s3Sdk();
+  const endpoint = s3Endpoint(cfg);
+  return new S3Client({
+    region: cfg.AWS_REGION,
+    ...awsClientTimeouts(cfg),
+    // Without these the SDK signs the CRC32 of an empty body into every presigned PUT (which S3 then holds the
+    // uploaded bytes to, refusing them) and corrupts streamed bodies on emulators.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  });
+}
+
+const s3 = /* @__PURE__ */ once(() => createS3Client(config()));
+
+/**
+ * The object key for a document: `users/<user segment>/<documentId>/<name>`, where the name keeps only a safe subset
+ * of the filename's last path segment, so no filename can climb out of its prefix or smuggle a control character.
+ */
+export function storageKey(userId: string, documentId: string, filename: string): string {
+  const base = stripControlChars(filename).split(/[/\\]/).pop() ?? '';
+  const safe = base
+    .normalize('NFKC')
+    .replace(/[^\w.\- ]+/g, '_')
+    .replace(/\s+/g, '_')
+    .replace(/^\.+/, '')
+    .slice(-200);
+  return `users/${userKeySegment(userId)}/${documentId}/${safe || 'file'}`;
+}
+
+/**
+ * A user id as exactly one key segment, whatever the IdP put in `sub` (README "Uploads"): percent-encoded, so
+ * `/`, `%` and unicode cannot split or alias it, and the dot segments `.` and `..` with their dots encoded too,
+ * because fetch and browsers resolve those in a presigned URL's path and the object would land outside `users/`.
+ * Every other id encodes as before, so existing keys stay what they are.
+ */
+export function userKeySegment(userId: string): string {
+  // Authentication refuses an empty `sub`; an empty segment would merge into `users//`.
+  if (userId === '') throw new Error('a storage key needs a user id');
+  const encoded = encodeURIComponent(userId);
+  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
+}
+
+export interface PresignedPut {
+  url: string;
+  headers: { 'Content-Type': string; 'Content-Length': string };
+  expiresAt: Date;
+}
+
+/** A PUT URL that only accepts this exact Content-Type and Content-Length. */
+export async function presignPut(key: string, contentType: string, size: number): Promise<PresignedPut> {
+  const ttl = config().UPLOAD_URL_TTL_SECONDS;
+  const url = await presignObject({
+    method: 'PUT',
+    key,
+    contentType,
+    contentLength: size,
+    expiresIn: ttl,
+  });
+  return {
+    url,
+    headers: { 'Content-Type': contentType, 'Content-Length': String(size) },
+    expiresAt: new Date(Date.now() + ttl * 1000),
+  };
+}
+
+export async function presignGet(key: string, downloadName: string): Promise<string> {
+  return presignObject({
+    method: 'GET',
+    key,
+    responseContentDisposition: contentDisposition(downloadName),
+    expiresIn: config().DOWNLOAD_URL_TTL_SECONDS,
+  });
+}
+
+/** Without an S3 client where lib/platform/aws/presign.ts can (README "Performance"), else with the SDK's getSignedUrl. */
+const objectPresigner = /* @__PURE__ */ once(async (): Promise<DirectPresigner> => {
+  const cfg = config();
+  const target = directTarget(cfg);
+  const credentials = envCredentials();
+  if (target && credentials) return directPresigner(cfg, target, credentials);
+  return async (request) => presignWithClient(await s3(), cfg, request);
+});
+
+function presignObject(request: ObjectPresign): Promise<string> {
+  return objectPresigner().then((presign) => presign(request));
+}
+
+/** The SDK's way: getSignedUrl with an S3 client (the fallback, and what the tests compare the direct URLs with). */
+export async function presignWithClient(
+  client: S3Client,
+  cfg: Config,
+  request: ObjectPresign,
+): Promise<string> {
+  const [{ GetObjectCommand, PutObjectCommand }, { getSignedUrl }] = await Promise.all([
+    s3Sdk(),
+    presigner(),
+  ]);
+  const command =
+    request.method === 'PUT'
+      ? new PutObjectCommand({
+          Bucket: cfg.S3_BUCKET,
+          Key: request.key,
+          ContentType: request.contentType,
+          ContentLength: request.contentLength,
+        })
+      : new GetObjectCommand({
+          Bucket: cfg.S3_BUCKET,
+          Key: request.key,
+          ResponseContentDisposition: request.responseContentDisposition,
+        });
+  return getSignedUrl(client, command, {
+    expiresIn: request.expiresIn,
+    ...(request.method === 'PUT' ? { signableHeaders: new Set(['content-type', 'content-length']) } : {}),
+    ...(request.signingDate ? { signingDate: request.signingDate } : {}),
+  });
+}
+
+/** RFC 6266 attachment header: an ASCII fallback plus the UTF-8 name (RFC 5987). */
+export function contentDisposition(filename: string): string {
+  const clean = stripControlChars(filename);
+  const ascii = clean.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(clean).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+function isNotFound({ S3ServiceException }: S3Sdk, error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)
+  );
+}
+
+/** The object's real size, or undefined when there is no object. */
+export async function headObjectSize(key: string): Promise<number | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
+  try {
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
+      abortSignal: deadlineSignal(),
+    });
+    return head.ContentLength ?? 0;
+  } catch (error) {
+    if (isNotFound(sdk, error)) return undefined;
+    throw error;
+  }
+}
+
+/** The object's bytes (only the first `maxBytes` when given: a ranged GET), or undefined when there is no object. */
+export async function getObjectBytes(key: string, maxBytes?: number): Promise<Uint8Array | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
+  try {
+    const range = maxBytes === undefined ? {} : { Range: `bytes=0-${Math.max(maxBytes, 1) - 1}` };
+    const object = await client.send(
+      new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key, ...range }),
+      { abortSignal: deadlineSignal() },
+    );
+    return object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+  } catch (error) {
+    if (isNotFound(sdk, error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * kite's SHA-256 of a stored object (lowercase hex), streamed: memory stays at the SDK's chunk size whatever the
+ * object's size. Undefined when there is no object.
+ */
+export async function sha256OfObject(key: string, signal?: AbortSignal): Promise<string | undefined> {
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
+  let object: import('@aws-sdk/client-s3').GetObjectCommandOutput;
+  try {
+    object = await client.send(new sdk.GetObjectCommand({ Bucket: config().S3_BUCKET, Key: key }), {
+      abortSignal: signal ?? deadlineSignal(),
+    });
+  } catch (error) {
+    if (isNotFound(sdk, error)) return undefined;
+    throw error;
+  }
+  const hash = createHash('sha256');
+  if (object.Body) {
+    for await (const chunk of object.Body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+  }
+  return hash.digest('hex');
+}
+
+const DELETE_BATCH = 1000;
+
+/**
+ * S3 answered a DeleteObjects but refused some keys (AccessDenied from a bucket policy, an object lock, …); the
+ * other keys of the call were deleted. `failedKeys` lists the refused ones, so no caller loses a key it still owes.
+ */
+export class ObjectsNotDeletedError extends DependencyFailure {
+  constructor(readonly failed: readonly { key: string; code: string }[]) {
+    super(`S3 could not delete ${failed.length} object(s), first: ${failed[0]?.key}: ${failed[0]?.code}`);
+  }
+
+  get failedKeys(): string[] {
+    return this.failed.map((f) => f.key);
+  }
+}
+
+/**
+ * Deletes keys with DeleteObjects, 1000 per call; a missing key is fine. Throws ObjectsNotDeletedError (after every
+ * batch was tried) if S3 refused some keys, or S3's error if a call failed as a whole.
+ */
+export async function deleteObjects(keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const bucket = config().S3_BUCKET;
+  const [{ DeleteObjectsCommand }, client] = await Promise.all([s3Sdk(), s3()]);
+  const failed: { key: string; code: string }[] = [];
+  for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+    const batch = keys.slice(start, start + DELETE_BATCH);
+    const result = await client.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      }),
+      { abortSignal: deadlineSignal() },
+    );
+    for (const error of result.Errors ?? []) {
+      if (error.Code !== 'NoSuchKey') failed.push({ key: error.Key ?? '', code: error.Code ?? 'unknown' });
+    }
+  }
+  if (failed.length > 0) throw new ObjectsNotDeletedError(failed);
+}
+
+/** A request the client sends straight to S3, signed by kite (README "Large files"). */
+export interface PresignedRequest {
+  url: string;
+  method: 'POST' | 'PUT' | 'GET' | 'DELETE';
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+/** What getSignedUrl needs to sign exactly these headers, and the ticket around the URL it returns. */
+async function signer(headers: Record<string, string>) {
+  const ttl = config().UPLOAD_URL_TTL_SECONDS;
+  const [sdk, { getSignedUrl }, client] = await Promise.all([s3Sdk(), presigner(), s3()]);
+  const options = {
+    expiresIn: ttl,
+    signableHeaders: new Set(Object.keys(headers).map((h) => h.toLowerCase())),
+  };
+  const ticket = (url: string, method: PresignedRequest['method']): PresignedRequest => ({
+    url,
+    method,
+    headers,
+    expiresAt: new Date(Date.now() + ttl * 1000),
+  });
+  return { sdk, getSignedUrl, client, options, ticket, bucket: config().S3_BUCKET };
+}
+
+/** CreateMultipartUpload on the key, with the document's Content-Type signed. */
+export async function presignCreateMultipart(key: string, contentType: string): Promise<PresignedRequest> {
+  const { sdk, getSignedUrl, client, options, ticket, bucket } = await signer({
+    'Content-Type': contentType,
+  });
+  const command = new sdk.CreateMultipartUploadCommand({
+    Bucket: bucket,
+    Key: key,
+    ContentType: contentType,
+  });
+  return ticket(await getSignedUrl(client, command, options), 'POST');
+}
+
+/**
+ * UploadPart URLs, each accepting exactly its part's Content-Length. The SDK serialises and signs the first part
+ * (endpoint, addressing style, key encoding, signing region); the others are that same request with their own
+ * part number and length, signed by the same SigV4 presigner. That is ~5× faster than a getSignedUrl per part,
+ * which runs the whole middleware stack each time (README "Performance": signing 1000 parts).
+ */
+export async function presignUploadParts(
+  key: string,
+  uploadId: string,
+  parts: readonly { partNumber: number; length: number }[],
+  signingDate = new Date(),
+): Promise<(PresignedRequest & { partNumber: number })[]> {
+  const [first, ...rest] = parts;
+  if (!first) return [];
+  const ttl = config().UPLOAD_URL_TTL_SECONDS;
+  const [sdk, { getSignedUrl, S3RequestPresigner }, client] = await Promise.all([s3Sdk(), presigner(), s3()]);
+  const options = { expiresIn: ttl, signableHeaders: new Set(['content-length']), signingDate };
+  const ticket = (partNumber: number, length: number, url: string) => ({
+    partNumber,
+    url,
+    method: 'PUT' as const,
+    headers: { 'Content-Length': String(length) },
+    expiresAt: new Date(signingDate.getTime() + ttl * 1000),
+  });
+  const firstUrl = await getSignedUrl(
+    client,
+    new sdk.UploadPartCommand({
+      Bucket: config().S3_BUCKET,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: first.partNumber,
+      ContentLength: first.length,
+    }),
+    options,
+  );
+  const template = new URL(firstUrl);
+  const query = Object.fromEntries([...template.searchParams].filter(([name]) => !name.startsWith('X-Amz-')));
+  // X-Amz-Credential is <key id>/<date>/<region>/<service>/aws4_request.
+  const [, , signingRegion = '', signingService = 's3'] = (
+    template.searchParams.get('X-Amz-Credential') ?? ''
+  ).split('/');
+  const signer = new S3RequestPresigner({
+    ...client.config,
+    region: async () => signingRegion,
+    signingName: signingService,
+  });
+  const others = await Promise.all(
+    rest.map(async ({ partNumber, length }) => {
+      const signed = await signer.presign(
+        {
+          method: 'PUT',
+          protocol: template.protocol,
+          hostname: template.hostname,
+          ...(template.port ? { port: Number(template.port) } : {}),
+          path: template.pathname,
+          query: { ...query, partNumber: String(partNumber) },
+          headers: { host: template.host, 'content-length': String(length) },
+        },
+        { ...options, signingRegion, signingService },
+      );
+      const search = new URLSearchParams(signed.query as Record<string, string>).toString();
+      return ticket(partNumber, length, `${template.origin}${template.pathname}?${search}`);
+    }),
+  );
+  return [ticket(first.partNumber, first.length, firstUrl), ...others];
+}
+
+/** ListParts, from after `partNumberMarker` when given (S3 answers up to 1000 parts per page). */
+export async function presignListParts(
+  key: string,
+  uploadId: string,
+  partNumberMarker?: number,
+): Promise<PresignedRequest> {
+  const { sdk, getSignedUrl, client, options, ticket, bucket } = await signer({});
+  const marker = partNumberMarker === undefined ? {} : { PartNumberMarker: String(partNumberMarker) };
+  const command = new sdk.ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, ...marker });
+  return ticket(await getSignedUrl(client, command, options), 'GET');
+}
+
+export async function presignCompleteMultipart(key: string, uploadId: string): Promise<PresignedRequest> {
+  const { sdk, getSignedUrl, client, options, ticket, bucket } = await signer({});
+  const command = new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId });
+  return ticket(await getSignedUrl(client, command, options), 'POST');
+}
+
+export async function presignAbortMultipart(key: string, uploadId: string): Promise<PresignedRequest> {
+  const { sdk, getSignedUrl, client, options, ticket, bucket } = await signer({});
+  const command = new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId });
+  return ticket(await getSignedUrl(client, command, options), 'DELETE');
+}
+
+/** Keys listed and aborted at once by abortMultipartUploads. */
+const ABORT_CONCURRENCY = 8;
+
+/**
+ * Aborts every unfinished multipart upload of these exact keys, found with ListMultipartUploads (so an upload
+ * whose id kite never learned goes too); one already gone is fine. Returns how many were aborted.
+ */
+export async function abortMultipartUploads(keys: readonly string[]): Promise<number> {
+  let aborted = 0;
+  for (let start = 0; start < keys.length; start += ABORT_CONCURRENCY) {
+    const counts = await Promise.all(keys.slice(start, start + ABORT_CONCURRENCY).map(abortUploadsOf));
+    aborted += counts.reduce((sum, n) => sum + n, 0);
+  }
+  return aborted;
+}
+
+async function abortUploadsOf(key: string): Promise<number> {
+  const bucket = config().S3_BUCKET;
+  const [sdk, client] = await Promise.all([s3Sdk(), s3()]);
+  let aborted = 0;
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  do {
+    const page = await client.send(
+      new sdk.ListMultipartUploadsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
+      }),
+      { abortSignal: deadlineSignal() },
+    );
+    for (const upload of page.Uploads ?? []) {
+      if (upload.Key !== key || !upload.UploadId) continue;
+      try {
+        await client.send(
+          new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId }),
+          { abortSignal: deadlineSignal() },
+        );
+        aborted += 1;
+      } catch (error) {
+        if (!(error instanceof sdk.S3ServiceException && error.name === 'NoSuchUpload')) throw error;
+      }
+    }
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+  } while (keyMarker);
+  return aborted;
+}
