@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
-import { findDocumentWithContent } from '../lib/documents/documents.queries.js';
 import { createS3Client, sha256OfObject } from '../lib/platform/aws/storage.js';
 import { config } from '../lib/platform/config.js';
 import { createDb } from '../lib/platform/db/client.js';
+import { findDocumentWithContent } from '../lib/uploads/uploads.queries.js';
 import type { BenchResult, BenchRow } from './run.js';
 
 const MB = 1024 * 1024;

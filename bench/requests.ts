@@ -4,7 +4,6 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { handler as confirmHandler } from '../functions/confirm.js';
 import { handler as uploadUrlHandler } from '../functions/upload-url.js';
-import { confirmPendingDocument } from '../lib/documents/documents.queries.js';
 import {
   directPresigner,
   directTarget,
@@ -15,6 +14,7 @@ import { createSqsClient } from '../lib/platform/aws/queue.js';
 import { createS3Client, presignWithClient, storageKey } from '../lib/platform/aws/storage.js';
 import { config } from '../lib/platform/config.js';
 import { createDb } from '../lib/platform/db/client.js';
+import { confirmPendingDocument } from '../lib/uploads/uploads.queries.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
 import type { BenchResult, BenchRow } from './run.js';

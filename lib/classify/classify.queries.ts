@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentStatus } from '../platform/db/schema.js';
 import { type SearchText, upsertSearchText } from '../platform/db/search-rows.js';
-import { visibleTopicsOf } from '../topics/topics.queries.js';
+import { visibleTopicsOf } from '../platform/db/visible-topics.js';
 
 export interface VisibleTopic {
   id: string;
@@ -127,4 +127,14 @@ export async function recordClassificationFailure(
     )
     ${search ? upsertSearchText('doc', search) : sql`select 1`}
   `.execute(db);
+}
+
+/** Records kite's hash of a document's bytes; a hash already recorded is kept (the bytes cannot change). */
+export async function saveContentHash(db: Kysely<Database>, id: string, sha256: string): Promise<void> {
+  await db
+    .updateTable('documents')
+    .set({ sha256 })
+    .where('id', '=', id)
+    .where('sha256', 'is', null)
+    .execute();
 }

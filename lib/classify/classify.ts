@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { saveContentHash } from '../documents/documents.queries.js';
 import { readDocumentText } from '../extract/extract.js';
 import { EXTRACTOR_VERSION, truncateText } from '../extract/text.js';
 import { sha256OfObject } from '../platform/aws/storage.js';
@@ -19,6 +18,7 @@ import {
   loadClassificationInput,
   recordClassificationFailure,
   saveClassification,
+  saveContentHash,
   type VisibleTopic,
 } from './classify.queries.js';
 

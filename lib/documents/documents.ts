@@ -3,6 +3,7 @@ import { deleteObjects, presignGet } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
 import { decodeDocumentCursor, encodeDocumentCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
+import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
 import { logger } from '../platform/logger.js';
 import type { DocumentPage, DocumentWithDownload } from '../response-schemas.js';
@@ -10,10 +11,8 @@ import type { ListDocumentsQuery } from '../schemas.js';
 import { type DocumentView, documentView } from '../views.js';
 import {
   deleteDocumentWithRefund,
-  findDocumentForOwner,
   listDocumentsForOwner,
   markForReclassification,
-  topicsOfDocuments,
 } from './documents.queries.js';
 
 /** GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. */

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import { type DocumentTopicRow, duplicateOfExpression } from '../documents/documents.queries.js';
 import type { Database, DocumentRow, ShownDocumentRow } from '../platform/db/schema.js';
 import { insertFilenameOnly } from '../platform/db/search-rows.js';
+import { type DocumentTopicRow, duplicateOfExpression } from '../platform/db/shown-documents.js';
 
 /**
  * Full-text search (README "Search"). Every document has one document_search row: its extracted text and a

@@ -1,5 +1,4 @@
 import type { Caller } from '../auth/auth.js';
-import { findDocumentForOwner, touchMultipartDocument } from '../documents/documents.queries.js';
 import {
   type PresignedRequest,
   presignAbortMultipart,
@@ -11,12 +10,14 @@ import {
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
 import type { DocumentRow } from '../platform/db/schema.js';
+import { findDocumentForOwner } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
 import type { MultipartTicket, SignedRequestView } from '../response-schemas.js';
 import type { MultipartBody, MultipartSignBody } from '../schemas.js';
 import { documentView } from '../views.js';
 import { choosePartSize, MAX_OBJECT_BYTES, partCount, partLength } from './multipart-rules.js';
 import { createPendingDocument } from './uploads.js';
+import { touchMultipartDocument } from './uploads.queries.js';
 
 const view = ({ expiresAt, ...request }: PresignedRequest & { partNumber?: number }): SignedRequestView => ({
   ...request,

@@ -1,19 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import type { Caller } from '../auth/auth.js';
-import {
-  confirmPendingDocument,
-  findDocumentForOwner,
-  findDocumentWithContent,
-  insertPendingDocumentWithinQuota,
-  topicsOfDocuments,
-} from '../documents/documents.queries.js';
 import { enqueueClassification } from '../platform/aws/queue.js';
 import { deleteObjects, headObjectSize, presignPut, storageKey } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
 import { findIdempotencyKey, type IdempotencyClaim } from '../platform/db/idempotency.js';
+import { findQuota } from '../platform/db/quotas.js';
 import type { DocumentRow } from '../platform/db/schema.js';
+import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
 import {
   ConflictError,
   DuplicateError,
@@ -25,9 +20,13 @@ import { logger } from '../platform/logger.js';
 import type { ConfirmResult, UploadTicket } from '../response-schemas.js';
 import type { UploadUrlBody } from '../schemas.js';
 import { searchLanguage } from '../search/search-language.js';
-import { findQuota } from '../users/users.queries.js';
 import { documentView, quotaView } from '../views.js';
 import { MAX_SINGLE_PUT_BYTES } from './multipart-rules.js';
+import {
+  confirmPendingDocument,
+  findDocumentWithContent,
+  insertPendingDocumentWithinQuota,
+} from './uploads.queries.js';
 
 /** What upload-url and multipart ask for before a pending document exists. */
 export interface PendingDocumentRequest {

@@ -41,10 +41,6 @@ export async function findUserWithQuota(
     .executeTakeFirst();
 }
 
-export async function findQuota(db: Kysely<Database>, userId: string): Promise<QuotaRow | undefined> {
-  return db.selectFrom('quotas').selectAll().where('user_id', '=', userId).executeTakeFirst();
-}
-
 /** Users with their quotas in id order, after `afterId` when given (keyset pagination). */
 export async function listUsersWithQuota(
   db: Kysely<Database>,
