@@ -303,19 +303,6 @@ export interface components {
             size: number;
             sha256?: string;
         };
-        CreateTopicRequest: {
-            name: string;
-            description?: string | null;
-        };
-        UpdateTopicRequest: {
-            name?: string;
-            description?: string | null;
-        };
-        UpdateUserRequest: {
-            aiProvider?: ("ollama" | "openai") | null;
-            aiModel?: string | null;
-            quotaLimitBytes?: number;
-        };
         MultipartRequest: {
             filename: string;
             contentType: string;
@@ -329,6 +316,19 @@ export interface components {
             operation: "uploadPart" | "listParts" | "complete" | "abort";
             partNumbers?: number[];
             partNumberMarker?: number;
+        };
+        CreateTopicRequest: {
+            name: string;
+            description?: string | null;
+        };
+        UpdateTopicRequest: {
+            name?: string;
+            description?: string | null;
+        };
+        UpdateUserRequest: {
+            aiProvider?: ("ollama" | "openai") | null;
+            aiModel?: string | null;
+            quotaLimitBytes?: number;
         };
         Document: {
             /** Format: uuid */
@@ -356,17 +356,20 @@ export interface components {
             /** @enum {string} */
             source: "ai" | "user";
         };
+        DocumentPage: {
+            documents: components["schemas"]["Document"][];
+            nextCursor: string | null;
+        };
+        DocumentWithDownload: {
+            document: components["schemas"]["Document"];
+            downloadUrl: string | null;
+        };
+        DocumentResponse: {
+            document: components["schemas"]["Document"];
+        };
         Quota: {
             usedBytes: number;
             limitBytes: number;
-        };
-        Topic: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            description: string | null;
-            /** @enum {string} */
-            scope: "system" | "user";
         };
         User: {
             id: string;
@@ -376,6 +379,27 @@ export interface components {
             aiProvider: string | null;
             aiModel: string | null;
             quota: components["schemas"]["Quota"];
+        };
+        UserPage: {
+            users: components["schemas"]["User"][];
+            nextCursor: string | null;
+        };
+        UserResponse: {
+            user: components["schemas"]["User"];
+        };
+        Topic: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @enum {string} */
+            scope: "system" | "user";
+        };
+        TopicList: {
+            topics: components["schemas"]["Topic"][];
+        };
+        TopicResponse: {
+            topic: components["schemas"]["Topic"];
         };
         UploadTicket: {
             document: components["schemas"]["Document"];
@@ -421,37 +445,10 @@ export interface components {
         SignedRequests: {
             requests: components["schemas"]["SignedRequest"][];
         };
-        DocumentPage: {
-            documents: components["schemas"]["Document"][];
-            nextCursor: string | null;
-        };
-        DocumentWithDownload: {
-            document: components["schemas"]["Document"];
-            downloadUrl: string | null;
-        };
-        DocumentResponse: {
-            document: components["schemas"]["Document"];
-        };
-        TopicList: {
-            topics: components["schemas"]["Topic"][];
-        };
-        TopicResponse: {
-            topic: components["schemas"]["Topic"];
-        };
-        UserPage: {
-            users: components["schemas"]["User"][];
-            nextCursor: string | null;
-        };
-        UserResponse: {
-            user: components["schemas"]["User"];
-        };
         SearchResult: {
             document: components["schemas"]["Document"];
             snippet: string;
-            highlights: [
-                number,
-                number
-            ][];
+            highlights: number[][];
             rank: number;
         };
         SearchPage: {

@@ -1,19 +1,9 @@
-import type { RoutesOf } from '../lib/api/routes.js';
-import { json, route, router } from '../lib/platform/http.js';
-import { listUsersQuery, updateUserBody } from '../lib/schemas.js';
+import { router } from '../lib/api/router.js';
+import { json } from '../lib/platform/http.js';
 import { listUsers, updateUser } from '../lib/users/admin-users.js';
+import { adminUserRoutes } from '../lib/users/users.contract.js';
 
-/** GET /api/admin/users?limit=&cursor= — every user with AI settings and quota, in id order, one page. */
-const list = route({ admin: true, query: listUsersQuery }, async ({ query }) => {
-  return json(200, await listUsers(query));
+export const handler = router(adminUserRoutes, {
+  listUsers: async ({ query }) => json(200, await listUsers(query)),
+  updateUser: async ({ params, body }) => json(200, { user: await updateUser(params.id ?? '', body) }),
 });
-
-/** PATCH /api/admin/users/{id} — assign a user's AI provider/model and quota limit. */
-const update = route({ admin: true, body: updateUserBody }, async ({ params, body }) => {
-  return json(200, { user: await updateUser(params.id ?? '', body) });
-});
-
-export const handler = router({
-  'GET /api/admin/users': list,
-  'PATCH /api/admin/users/{id}': update,
-} satisfies Record<RoutesOf<'admin-users'>, unknown>);

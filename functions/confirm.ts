@@ -1,7 +1,10 @@
-import { json, route, uuidParam } from '../lib/platform/http.js';
+import { router } from '../lib/api/router.js';
+import { json, uuidParam } from '../lib/platform/http.js';
+import { confirmRoutes } from '../lib/uploads/uploads.contract.js';
 import { confirmUpload } from '../lib/uploads/uploads.js';
 
-/** POST /api/documents/{id}/confirm — count the uploaded bytes against the quota and queue classification. */
-export const handler = route({}, async ({ caller, params }) => {
-  return json(200, await confirmUpload(caller.userId, uuidParam(params)));
+export const handler = router(confirmRoutes, {
+  /** Count the uploaded bytes against the quota and queue classification. */
+  confirmUpload: async ({ caller, params }) =>
+    json(200, await confirmUpload(caller.userId, uuidParam(params))),
 });

@@ -1,8 +1,9 @@
-import { json, route } from '../lib/platform/http.js';
-import { searchQuery } from '../lib/schemas.js';
+import { router } from '../lib/api/router.js';
+import { json } from '../lib/platform/http.js';
+import { searchRoutes } from '../lib/search/search.contract.js';
 import { searchDocuments } from '../lib/search/search.js';
 
-/** GET /api/search?q=&status=&topicId=&limit=&cursor= — full-text search of the caller's documents. */
-export const handler = route({ query: searchQuery }, async ({ caller, query }) => {
-  return json(200, await searchDocuments(caller.userId, query));
+export const handler = router(searchRoutes, {
+  /** Full-text search of the caller's documents. */
+  searchDocuments: async ({ caller, query }) => json(200, await searchDocuments(caller.userId, query)),
 });

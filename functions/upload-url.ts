@@ -1,8 +1,10 @@
-import { idempotencyKey, json, route } from '../lib/platform/http.js';
-import { uploadUrlBody } from '../lib/schemas.js';
-import { createUpload } from '../lib/uploads/uploads.js';
+import { router } from '../lib/api/router.js';
+import { json } from '../lib/platform/http.js';
+import { uploadUrlRoutes } from '../lib/uploads/uploads.contract.js';
+import { createUpload, idempotencyKey } from '../lib/uploads/uploads.js';
 
-/** POST /api/documents/upload-url — a pending document and a presigned PUT for its bytes. */
-export const handler = route({ body: uploadUrlBody }, async ({ caller, body, event }) => {
-  return json(201, await createUpload(caller, body, idempotencyKey(event)));
+export const handler = router(uploadUrlRoutes, {
+  /** A pending document and a presigned PUT for its bytes. */
+  createUploadUrl: async ({ caller, body, event }) =>
+    json(201, await createUpload(caller, body, idempotencyKey(event))),
 });

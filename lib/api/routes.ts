@@ -1,37 +1,61 @@
+import * as z from 'zod/mini';
+import { documentRoutes } from '../documents/documents.contract.js';
+import { defineRoute, type RouteDeclaration, routeKey } from '../platform/route.js';
+import { searchRoutes } from '../search/search.contract.js';
+import { adminTopicRoutes, topicRoutes } from '../topics/topics.contract.js';
+import { confirmRoutes, multipartRoutes, uploadUrlRoutes } from '../uploads/uploads.contract.js';
+import { adminUserRoutes, meRoutes } from '../users/users.contract.js';
+
+/** The `openapi` function's route: the document that describes the rest, served without a token. */
+export const openApiRoutes = {
+  getOpenApi: defineRoute({
+    method: 'GET',
+    path: '/api/openapi.json',
+    function: 'openapi',
+    operationId: 'getOpenApi',
+    tag: 'meta',
+    auth: false,
+    summary: 'This document',
+    success: {
+      status: 200,
+      description: 'The OpenAPI 3.1 document',
+      schema: z.record(z.string(), z.unknown()),
+      example: { openapi: '3.1.0', info: { title: 'kite', version: '1' }, paths: {} },
+    },
+  }),
+};
+
 /**
- * Every HTTP route kite serves, by the function that serves it: the one list serverless.yml's `httpApi` events,
- * each function's `router()` table and the OpenAPI document are checked against (README "Describing the API").
- * Keys are "METHOD /path/{param}", as API Gateway writes route keys. The `/api/{proxy+}` catch-all 404 is not a
- * route of the API and is not listed.
+ * Every HTTP route kite serves, as the features declare them (README "Layout"), in the OpenAPI document's order:
+ * the one list serverless.yml's `httpApi` events, the routers and the OpenAPI document are checked against. The
+ * `/api/{proxy+}` catch-all 404 is not a route of the API and is not listed.
  */
-export const HTTP_ROUTES = {
-  'upload-url': ['POST /api/documents/upload-url'],
-  confirm: ['POST /api/documents/{id}/confirm'],
-  multipart: ['POST /api/documents/multipart', 'POST /api/documents/{id}/multipart/sign'],
-  documents: [
-    'GET /api/documents',
-    'GET /api/documents/{id}',
-    'DELETE /api/documents/{id}',
-    'POST /api/documents/{id}/classify',
-  ],
-  topics: ['GET /api/topics', 'POST /api/topics', 'PATCH /api/topics/{id}', 'DELETE /api/topics/{id}'],
-  'admin-topics': [
-    'GET /api/admin/topics',
-    'POST /api/admin/topics',
-    'PATCH /api/admin/topics/{id}',
-    'DELETE /api/admin/topics/{id}',
-  ],
-  'admin-users': ['GET /api/admin/users', 'PATCH /api/admin/users/{id}'],
-  search: ['GET /api/search'],
-  me: ['GET /api/me'],
-  openapi: ['GET /api/openapi.json'],
-} as const;
+export const ROUTES: readonly RouteDeclaration[] = [
+  uploadUrlRoutes,
+  confirmRoutes,
+  multipartRoutes,
+  documentRoutes,
+  topicRoutes,
+  adminTopicRoutes,
+  adminUserRoutes,
+  searchRoutes,
+  meRoutes,
+  openApiRoutes,
+].flatMap((group) => Object.values(group) as RouteDeclaration[]);
 
-export type HttpFunction = keyof typeof HTTP_ROUTES;
+/** Route keys ("METHOD /path/{param}", as API Gateway writes them), in ROUTES' order. */
+export const ROUTE_KEYS: readonly string[] = ROUTES.map(routeKey);
 
-/** The route keys one function serves: a router's table is typed `Record<RoutesOf<'documents'>, …>`. */
-export type RoutesOf<Fn extends HttpFunction> = (typeof HTTP_ROUTES)[Fn][number];
+/** The route keys each function (a Lambda of serverless.yml) serves. */
+export const HTTP_ROUTES: Readonly<Record<string, readonly string[]>> = ROUTES.reduce<
+  Record<string, string[]>
+>((byFunction, route) => {
+  byFunction[route.function] ??= [];
+  byFunction[route.function]?.push(routeKey(route));
+  return byFunction;
+}, {});
 
-export type RouteKey = RoutesOf<HttpFunction>;
-
-export const ROUTE_KEYS: readonly RouteKey[] = Object.values(HTTP_ROUTES).flat();
+/** A route's declaration by its key. */
+export const ROUTES_BY_KEY: ReadonlyMap<string, RouteDeclaration> = new Map(
+  ROUTES.map((r) => [routeKey(r), r]),
+);

@@ -6,9 +6,8 @@ import { db } from '../platform/db/client.js';
 import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
 import { logger } from '../platform/logger.js';
-import type { DocumentPage, DocumentWithDownload } from '../response-schemas.js';
-import type { ListDocumentsQuery } from '../schemas.js';
-import { type DocumentView, documentView } from '../views.js';
+import type { DocumentPage, DocumentWithDownload, ListDocumentsQuery } from './documents.contract.js';
+import { type DocumentView, documentView } from './documents.contract.js';
 import {
   deleteDocumentWithRefund,
   listDocumentsForOwner,

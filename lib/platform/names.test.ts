@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTopicBody, updateTopicBody } from '../schemas.js';
+import { createTopicBody, updateTopicBody } from '../topics/topics.contract.js';
 import {
   checkTopicName,
   hasNonWhitespaceControlChars,

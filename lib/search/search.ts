@@ -1,9 +1,8 @@
+import { documentView } from '../documents/documents.contract.js';
 import { decodeSearchCursor, encodeSearchCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
 import { ValidationError } from '../platform/errors.js';
-import type { SearchPage } from '../response-schemas.js';
-import type { SearchQuery } from '../schemas.js';
-import { documentView } from '../views.js';
+import type { SearchPage, SearchQuery } from './search.contract.js';
 import { indexableQuery, searchDocumentsForOwner } from './search.queries.js';
 import { searchLanguage } from './search-language.js';
 import { searchSnippet } from './snippet.js';

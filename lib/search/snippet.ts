@@ -1,4 +1,4 @@
-import { SNIPPET_MAX_CHARS } from '../schemas.js';
+import { SNIPPET_MAX_CHARS } from './search.contract.js';
 import { HEADLINE_MARKS, HEADLINE_SWAPS } from './search.queries.js';
 
 /** A snippet as the API shows it: plain text, and the [start, end) UTF-16 offsets of the matched words in it. */

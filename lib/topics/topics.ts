@@ -1,7 +1,7 @@
 import { db } from '../platform/db/client.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../platform/errors.js';
-import type { CreateTopicBody, UpdateTopicBody } from '../schemas.js';
-import { type TopicView, topicView } from '../views.js';
+import type { CreateTopicBody, UpdateTopicBody } from './topics.contract.js';
+import { type TopicView, topicView } from './topics.contract.js';
 import {
   deleteTopicInNamespace,
   findTopic,

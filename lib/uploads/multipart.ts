@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/auth.js';
+import { documentView } from '../documents/documents.contract.js';
 import {
   type PresignedRequest,
   presignAbortMultipart,
@@ -12,10 +13,13 @@ import { db } from '../platform/db/client.js';
 import type { DocumentRow } from '../platform/db/schema.js';
 import { findDocumentForOwner } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.js';
-import type { MultipartTicket, SignedRequestView } from '../response-schemas.js';
-import type { MultipartBody, MultipartSignBody } from '../schemas.js';
-import { documentView } from '../views.js';
 import { choosePartSize, MAX_OBJECT_BYTES, partCount, partLength } from './multipart-rules.js';
+import type {
+  MultipartBody,
+  MultipartSignBody,
+  MultipartTicket,
+  SignedRequestView,
+} from './uploads.contract.js';
 import { createPendingDocument } from './uploads.js';
 import { touchMultipartDocument } from './uploads.queries.js';
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import type { Caller } from '../auth/auth.js';
+import { documentView } from '../documents/documents.contract.js';
 import { enqueueClassification } from '../platform/aws/queue.js';
 import { deleteObjects, headObjectSize, presignPut, storageKey } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
@@ -15,13 +16,15 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
+  ValidationError,
 } from '../platform/errors.js';
+import type { HttpEvent } from '../platform/http.js';
 import { logger } from '../platform/logger.js';
-import type { ConfirmResult, UploadTicket } from '../response-schemas.js';
-import type { UploadUrlBody } from '../schemas.js';
 import { searchLanguage } from '../search/search-language.js';
-import { documentView, quotaView } from '../views.js';
+import { quotaView } from '../users/users.contract.js';
 import { MAX_SINGLE_PUT_BYTES } from './multipart-rules.js';
+import type { ConfirmResult, UploadTicket } from './uploads.contract.js';
+import { idempotencyKeySchema, type UploadUrlBody } from './uploads.contract.js';
 import {
   confirmPendingDocument,
   findDocumentWithContent,
@@ -247,4 +250,15 @@ async function currentState(userId: string, documentId: string): Promise<Confirm
   if (!document || !quota) throw new NotFoundError('Document not found');
   const topics = await topicsOfDocuments(database, [documentId]);
   return { document: documentView(document, topics.get(documentId) ?? []), quota: quotaView(quota) };
+}
+
+/** The request's Idempotency-Key header (README "Duplicates and retried requests"), validated; 400 when malformed. */
+export function idempotencyKey(event: HttpEvent): string | undefined {
+  const parsed = idempotencyKeySchema.safeParse(event.headers?.['idempotency-key']);
+  if (!parsed.success) {
+    throw new ValidationError('The Idempotency-Key header is invalid', [
+      { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' },
+    ]);
+  }
+  return parsed.data;
 }

@@ -1,9 +1,8 @@
 import { decodeUserCursor, encodeUserCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
 import { NotFoundError } from '../platform/errors.js';
-import type { UserPage } from '../response-schemas.js';
-import type { ListUsersQuery, UpdateUserBody } from '../schemas.js';
-import { type UserView, userView } from '../views.js';
+import type { ListUsersQuery, UpdateUserBody, UserPage } from './users.contract.js';
+import { type UserView, userView } from './users.contract.js';
 import { listUsersWithQuota, type UserSettings, updateUserSettings } from './users.queries.js';
 
 /** GET /api/admin/users: every user in id order, keyset-paginated; `nextCursor` is null on the last page. */

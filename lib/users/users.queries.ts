@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, QuotaRow, Role, UserRow } from '../platform/db/schema.js';
+import type { Database, Role, UserRow } from '../platform/db/schema.js';
 
 export interface UserWithQuota extends UserRow {
   used_bytes: number;

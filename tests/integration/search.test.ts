@@ -4,7 +4,7 @@ import { handler as classifyHandler } from '../../functions/classify.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { closeDb, db } from '../../lib/platform/db/client.js';
-import { searchPageSchema } from '../../lib/response-schemas.js';
+import { searchPageSchema } from '../../lib/search/search.contract.js';
 import { call, lambdaContext } from '../helpers/api.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';

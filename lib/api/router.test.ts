@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../tests/helpers/api.js';
-import { router } from './http.js';
+import { dispatch } from './router.js';
 
 const event = (routeKey: string, rawPath: string, pathParameters?: Record<string, string>) =>
   ({ version: '2.0', routeKey, rawPath, pathParameters, headers: {} }) as unknown as APIGatewayProxyEventV2;
 
-describe('router: dispatch on the route API Gateway matched', () => {
+describe('dispatch on the route API Gateway matched', () => {
   const seen: { name: string; params: unknown }[] = [];
-  const handler = router({
+  const handler = dispatch({
     'GET /api/things/{id}': async (e) => {
       seen.push({ name: 'get', params: e.pathParameters });
       return { statusCode: 200, body: '' };

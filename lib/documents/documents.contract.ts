@@ -1,0 +1,198 @@
+import * as z from 'zod/mini';
+import { byteCount, dateTime, pageLimitQuery, uuidPathParam, uuidQuery } from '../platform/contract.js';
+import type { ShownDocumentRow } from '../platform/db/schema.js';
+import { hasControlChars } from '../platform/names.js';
+import { defineRoute } from '../platform/route.js';
+
+// The document as the API shows it, and the routes that read, delete and reprocess it (README "API"). Uploads
+// and search answer with the same document, so their contracts import it from here.
+
+export const filenameSchema = z.string().check(
+  z.trim(),
+  z.minLength(1, 'filename must not be empty'),
+  z.maxLength(255, 'filename must be at most 255 characters'),
+  z.refine((name) => !hasControlChars(name), 'filename must not contain control characters'),
+);
+
+/** A SHA-256 as 64 hex characters, lowercased. */
+export const sha256Schema = z.pipe(
+  z
+    .string({ error: 'sha256 must be a string' })
+    .check(z.regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hexadecimal characters')),
+  z.transform((hex: string) => hex.toLowerCase()),
+);
+
+export const DOCUMENT_STATUSES = ['pending', 'uploaded', 'classified', 'failed'] as const;
+
+export const documentTopicSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  scope: z.enum(['system', 'user']),
+  source: z.enum(['ai', 'user']),
+});
+
+export const documentSchema = z.object({
+  id: z.uuid(),
+  filename: z.string(),
+  contentType: z.string(),
+  /** Null until confirm has read the real size from storage. */
+  sizeBytes: z.nullable(byteCount()),
+  status: z.enum(DOCUMENT_STATUSES),
+  topics: z.array(documentTopicSchema),
+  createdAt: dateTime(),
+  confirmedAt: z.nullable(dateTime()),
+  classifiedAt: z.nullable(dateTime()),
+  error: z.nullable(z.string()),
+  /** kite's SHA-256 of the stored bytes; null until computed (README "Duplicates and retried requests"). */
+  sha256: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  /** The owner's oldest other document with the same content, if any. */
+  duplicateOf: z.nullable(z.uuid()),
+});
+
+/** GET /api/documents query string: every value arrives as a string. Unknown parameters are ignored. */
+export const listDocumentsQuery = z.object({
+  status: z.optional(z.enum(DOCUMENT_STATUSES)),
+  topicId: uuidQuery('topicId'),
+  limit: pageLimitQuery,
+  sha256: z.optional(sha256Schema),
+  cursor: z.optional(z.string()),
+});
+export type ListDocumentsQuery = z.infer<typeof listDocumentsQuery>;
+
+export const documentPageSchema = z.object({
+  documents: z.array(documentSchema),
+  nextCursor: z.nullable(z.string()),
+});
+
+export const documentWithDownloadSchema = z.object({
+  document: documentSchema,
+  /** A presigned GET, valid for DOWNLOAD_URL_TTL_SECONDS; null while the document is pending. */
+  downloadUrl: z.nullable(z.url()),
+});
+
+export const documentResponseSchema = z.object({ document: documentSchema });
+
+export type DocumentTopicView = z.output<typeof documentTopicSchema>;
+export type DocumentView = z.output<typeof documentSchema>;
+export type DocumentPage = z.output<typeof documentPageSchema>;
+export type DocumentWithDownload = z.output<typeof documentWithDownloadSchema>;
+
+const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
+
+/** A row as clients see it: camelCase, ISO dates. Typed by the schema, so a field missing here does not compile. */
+export function documentView(row: ShownDocumentRow, topics: DocumentTopicView[] = []): DocumentView {
+  return {
+    id: row.id,
+    filename: row.filename,
+    contentType: row.content_type,
+    sizeBytes: row.size_bytes,
+    status: row.status,
+    topics,
+    createdAt: row.created_at.toISOString(),
+    confirmedAt: iso(row.confirmed_at),
+    classifiedAt: iso(row.classified_at),
+    error: row.error,
+    sha256: row.sha256 ?? null,
+    duplicateOf: row.duplicate_of ?? null,
+  };
+}
+
+/** Components of the OpenAPI document, by name. */
+export const documentComponents = {
+  Document: documentSchema,
+  DocumentTopic: documentTopicSchema,
+  DocumentPage: documentPageSchema,
+  DocumentWithDownload: documentWithDownloadSchema,
+  DocumentResponse: documentResponseSchema,
+};
+
+export const EXAMPLE_DOCUMENT = {
+  id: '3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b',
+  filename: 'invoice-2026-03.pdf',
+  contentType: 'application/pdf',
+  sizeBytes: 48213,
+  status: 'classified',
+  topics: [{ id: '8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01', name: 'Finance', scope: 'system', source: 'ai' }],
+  createdAt: '2026-03-02T09:14:05.123Z',
+  confirmedAt: '2026-03-02T09:14:06.456Z',
+  classifiedAt: '2026-03-02T09:14:09.789Z',
+  error: null,
+  sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+  duplicateOf: null,
+};
+export const EXAMPLE_PENDING = {
+  ...EXAMPLE_DOCUMENT,
+  sizeBytes: null,
+  status: 'pending',
+  topics: [],
+  confirmedAt: null,
+  classifiedAt: null,
+  sha256: null,
+};
+const EXAMPLE_DOWNLOAD =
+  'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c';
+
+export const documentIdParam = uuidPathParam('The document id');
+
+/** The `documents` function's routes. */
+export const documentRoutes = {
+  listDocuments: defineRoute({
+    method: 'GET',
+    path: '/api/documents',
+    function: 'documents',
+    operationId: 'listDocuments',
+    tag: 'documents',
+    summary: "The caller's documents, newest first, one page",
+    query: listDocumentsQuery,
+    success: {
+      status: 200,
+      description: 'One page; `nextCursor` fetches the next, null on the last',
+      schema: documentPageSchema,
+      example: { documents: [EXAMPLE_DOCUMENT], nextCursor: null },
+    },
+    errors: { 400: ['validation_error'] },
+  }),
+  getDocument: defineRoute({
+    method: 'GET',
+    path: '/api/documents/{id}',
+    function: 'documents',
+    operationId: 'getDocument',
+    tag: 'documents',
+    summary: 'One document, with a short-lived download URL once confirmed',
+    params: documentIdParam,
+    success: {
+      status: 200,
+      description: 'The document',
+      schema: documentWithDownloadSchema,
+      example: { document: EXAMPLE_DOCUMENT, downloadUrl: EXAMPLE_DOWNLOAD },
+    },
+    errors: { 404: ['not_found'] },
+  }),
+  deleteDocument: defineRoute({
+    method: 'DELETE',
+    path: '/api/documents/{id}',
+    function: 'documents',
+    operationId: 'deleteDocument',
+    tag: 'documents',
+    summary: 'Delete a document and its bytes; a confirmed one is refunded to the quota',
+    params: documentIdParam,
+    success: { status: 204, description: 'Deleted' },
+    errors: { 404: ['not_found'] },
+  }),
+  reclassifyDocument: defineRoute({
+    method: 'POST',
+    path: '/api/documents/{id}/classify',
+    function: 'documents',
+    operationId: 'reclassifyDocument',
+    tag: 'documents',
+    summary: 'Queue a confirmed document for classification again',
+    params: documentIdParam,
+    success: {
+      status: 202,
+      description: 'Queued; the document is `uploaded` until classified',
+      schema: documentResponseSchema,
+      example: { document: { ...EXAMPLE_DOCUMENT, status: 'uploaded', classifiedAt: null } },
+    },
+    errors: { 404: ['not_found'], 409: ['conflict'] },
+  }),
+};

@@ -1,0 +1,56 @@
+import type * as z from 'zod/mini';
+
+// A route declared once (README "Layout"): its feature's contract says everything about it, and the router table
+// (lib/platform/http.ts), the OpenAPI document (lib/api/openapi.ts) and the check against serverless.yml
+// (tests/deploy/template.test.ts, through lib/api/routes.ts) derive from that declaration.
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 500 | 503;
+export type ErrorCodes = readonly [string, ...string[]];
+
+export interface ParamDeclaration {
+  description: string;
+  schema: z.ZodMiniType;
+}
+
+export interface RouteDeclaration<
+  Body extends z.ZodMiniType | undefined = z.ZodMiniType | undefined,
+  Query extends z.ZodMiniObject | undefined = z.ZodMiniObject | undefined,
+> {
+  method: HttpMethod;
+  /** API Gateway's path template: `/api/documents/{id}`. */
+  path: `/api/${string}`;
+  /** The Lambda (a function of serverless.yml, a file of functions/) that serves it. */
+  function: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: 'documents' | 'topics' | 'admin' | 'me' | 'meta';
+  /** false: no bearer token needed (the route is served without route()'s stack). */
+  auth?: false;
+  /** Only callers with the admin claim may call it (403 otherwise). */
+  admin?: boolean;
+  params?: Record<string, ParamDeclaration>;
+  /** Optional request headers. */
+  headers?: Record<string, ParamDeclaration>;
+  /** The query string's parameters (all strings as they travel); without it the query string is ignored. */
+  query?: Query;
+  /** The JSON body; without it the body is ignored. `example` is shown in the OpenAPI document. */
+  body?: Body extends z.ZodMiniType ? { schema: Body; example: unknown } : undefined;
+  success: { status: number; description: string; schema?: z.ZodMiniType; example?: unknown };
+  /** Errors it answers with besides the ones every route has (401, 500, 503; 403 for admin routes). */
+  errors?: Partial<Record<ErrorStatus, ErrorCodes>>;
+}
+
+/** A declaration as written, its types kept for the handler that serves it. */
+export function defineRoute<
+  const Body extends z.ZodMiniType | undefined = undefined,
+  const Query extends z.ZodMiniObject | undefined = undefined,
+>(declaration: RouteDeclaration<Body, Query>): RouteDeclaration<Body, Query> {
+  return declaration;
+}
+
+/** "METHOD /path/{param}", as API Gateway writes a route key and serverless.yml an httpApi event. */
+export function routeKey(declaration: Pick<RouteDeclaration, 'method' | 'path'>): string {
+  return `${declaration.method} ${declaration.path}`;
+}
