@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { signDevToken } from '../local/token.js';
 import { bootNpmStart } from '../tests/helpers/npm-start.js';
-import type { BenchResult } from './run.js';
+import type { BenchResult } from './result.js';
 
 const run = promisify(execFile);
 

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the cold-start bench builds each function the way serverless-esbuild does, then times
+// fresh Node processes loading and answering; the build and the probes only make sense together.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { matchRoute } from '../tests/helpers/api-gateway.js';
 import { startFakeLlm } from '../tests/helpers/fake-llm.js';
 import { putBytes, requestUpload, uploadDocument } from '../tests/helpers/uploads.js';
 import { percentile } from './requests.js';
-import type { BenchResult, BenchRow } from './run.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 /**
  * Cold start per function: the bundle serverless-esbuild ships (same options and plugins: bundle, minify, node20,

@@ -5,7 +5,7 @@ import { createS3Client, sha256OfObject } from '../lib/platform/aws/storage.js';
 import { config } from '../lib/platform/config.js';
 import { createDb } from '../lib/platform/db/client.js';
 import { findDocumentWithContent } from '../lib/uploads/uploads.queries.js';
-import type { BenchResult, BenchRow } from './run.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 const MB = 1024 * 1024;
 

@@ -16,7 +16,7 @@ import {
   sign,
   startMultipart,
 } from '../tests/helpers/multipart.js';
-import type { BenchResult, BenchRow } from './run.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 const MiB = 1024 * 1024;
 const PARALLEL = 4;

@@ -8,7 +8,7 @@ import { config, s3Endpoint } from '../lib/platform/config.js';
 import { db } from '../lib/platform/db/client.js';
 import { startLatencyProxy } from './latency-proxy.js';
 import type { PurgeRun } from './purge-run.js';
-import type { BenchResult, BenchRow } from './run.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 const execFileAsync = promisify(execFile);
 

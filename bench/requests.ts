@@ -1,3 +1,5 @@
+// Just over 300 lines: the request bench's cases side by side (kite's handlers against the bare SDK calls they
+// replace), so each ratio reads beside its baseline.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -17,7 +19,7 @@ import { createDb } from '../lib/platform/db/client.js';
 import { confirmPendingDocument } from '../lib/uploads/uploads.queries.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
-import type { BenchResult, BenchRow } from './run.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 /**
  * Request cost against its floor. The handlers run in-process exactly as Lambda runs them (middy stack, JWT

@@ -2,28 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startTestStack, type TestStack } from '../tests/helpers/stack.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 /**
  * `npm run bench [-- part ...]`: runs the named parts (every registered part when none is named) against a
  * throwaway PostgreSQL and S3/SQS emulators, prints one table and writes bench/results.json (merged by part, so
  * running one part keeps the others' last results).
  */
-
-/** One measured line of the table. */
-export interface BenchRow {
-  part: string;
-  case: string;
-  rows: number;
-  seconds: number;
-  msPerRow: number;
-  note?: string;
-}
-
-export interface BenchResult {
-  rows: BenchRow[];
-  /** Headline figures for results.json, e.g. the speed-up over a baseline. */
-  summary: Record<string, number | string>;
-}
 
 type BenchPart = () => Promise<BenchResult>;
 

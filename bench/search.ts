@@ -4,7 +4,7 @@ import { config } from '../lib/platform/config.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
 import { percentile } from './requests.js';
-import type { BenchResult, BenchRow } from './run.js';
+import type { BenchResult, BenchRow } from './result.js';
 
 /**
  * Full-text search at scale: DOCUMENTS documents of ~2 KB generated text spread over USERS users, then a two-word

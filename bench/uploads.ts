@@ -9,7 +9,7 @@ import { confirmPendingDocument } from '../lib/uploads/uploads.queries.js';
 import { ensureUser } from '../lib/users/users.queries.js';
 import { signDevToken } from '../local/token.js';
 import { call } from '../tests/helpers/api.js';
-import type { BenchResult } from './run.js';
+import type { BenchResult } from './result.js';
 
 /**
  * 200 concurrent confirms for one user near the quota limit. Each concurrent confirm stands for one Lambda

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the `kite` command's table of contents, one commander definition per subcommand with
+// its options and help; the work each one does lives in cli/upload.ts, cli/transfer.ts, cli/multipart.ts.
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one launcher for a one-host Ceph cluster (keyring, mon, memstore OSD, radosgw) whose
+// steps only make sense in order; its settings are explained where they are set (README "Which S3 the tests use").
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {

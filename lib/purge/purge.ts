@@ -1,5 +1,6 @@
+import { abortMultipartUploads } from '../platform/aws/multipart.js';
 import { enqueueClassification } from '../platform/aws/queue.js';
-import { abortMultipartUploads, deleteObjects, ObjectsNotDeletedError } from '../platform/aws/storage.js';
+import { deleteObjects, ObjectsNotDeletedError } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
 import { deleteExpiredIdempotencyKeys } from '../platform/db/idempotency.js';

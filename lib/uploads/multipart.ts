@@ -7,7 +7,7 @@ import {
   presignCreateMultipart,
   presignListParts,
   presignUploadParts,
-} from '../platform/aws/storage.js';
+} from '../platform/aws/multipart.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
 import type { DocumentRow } from '../platform/db/schema.js';

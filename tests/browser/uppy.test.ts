@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: Uppy driving kite's uploads in Chromium, single PUT and multipart; each case sets up its own data.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: the kite CLI against a running API, one case per command; each case sets up its own data.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: the npm start journey, shared by the s3rver and Ceph runs; each case sets up its own data.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

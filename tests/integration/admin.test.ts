@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: the admin routes for users and system topics; each case sets up its own data.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';

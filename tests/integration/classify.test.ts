@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: classification, one describe per behaviour of the worker; each case sets up its own data.
 import { randomUUID } from 'node:crypto';
 import {
   DeleteMessageCommand,

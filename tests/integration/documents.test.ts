@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: the document routes: list, get, delete, reclassify; each case sets up its own data.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: content hashes, duplicate checks and Idempotency-Key; each case sets up its own data.
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';

@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: what each dependency's fault (S3, SQS, the database) leaves behind; each case sets up its own data.
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { handler as confirmHandler } from '../../functions/confirm.js';

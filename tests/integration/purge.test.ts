@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: the purge: expired uploads, tombstones, stranded documents; each case sets up its own data.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';

@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: search: syntax, snippets, filters, paging; each case sets up its own data.
 import { sql } from 'kysely';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as classifyHandler } from '../../functions/classify.js';

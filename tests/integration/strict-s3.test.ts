@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: what a signature-checking S3 refuses, case by case; each case sets up its own data.
 import { DeleteBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';

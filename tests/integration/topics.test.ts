@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: the topic routes and their isolation, user and admin side by side; each case sets up its own data.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as adminTopicsHandler } from '../../functions/admin-topics.js';

@@ -1,3 +1,4 @@
+// A specification over 300 lines on purpose: upload-url and confirm, quota included; each case sets up its own data.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
