@@ -204,7 +204,7 @@ async function main(): Promise<void> {
 
 /**
  * s3rver by default (nothing to install, checks no signature); `KITE_S3=ceph` runs Ceph's RADOS Gateway instead,
- * which fails the way AWS fails (README "npm start with a strict S3").
+ * which fails the way AWS fails (docs/operations.md "npm start with a strict S3").
  */
 async function startLocalS3(): Promise<
   Running & { credentials: { accessKeyId: string; secretAccessKey: string }; description: string }

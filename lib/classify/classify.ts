@@ -132,7 +132,7 @@ async function askModel(
 /**
  * kite's own SHA-256 of the stored bytes, once per document, before the model is asked: a failed model call keeps
  * the hash, and a retry or a reprocess does not read the object again. Objects over HASH_MAX_BYTES keep a null
- * hash (README "Duplicates and retried requests" says why).
+ * hash (docs/api.md "Duplicates and retried requests" says why).
  */
 async function hashContent(input: ClassificationInput, maxBytes: number, signal: AbortSignal): Promise<void> {
   if (input.sha256 !== null || (input.sizeBytes ?? 0) > maxBytes) return;

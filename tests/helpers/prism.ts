@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../../local/ports.js';
 
 /**
- * Stoplight Prism 5 in proxy mode in front of a running kite (README "Describing the API"): the second, independent
+ * Stoplight Prism 5 in proxy mode in front of a running kite (docs/api.md "Describing the API"): the second, independent
  * reader of openapi.json. The suite's own check (tests/helpers/openapi.ts) compiles the document with ajv; Prism is
  * what client developers point at it, and it once rejected every search answer that ajv accepted (a JSON Schema
  * tuple). Requests pass through unchanged; each response Prism finds off the document is logged as a violation.
