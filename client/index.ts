@@ -1,7 +1,7 @@
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema.js';
 
-// The typed kite client (README "Command-line client"): openapi-fetch over the types openapi-typescript generates
+// The typed kite client (docs/cli.md "Command-line client"): openapi-fetch over the types openapi-typescript generates
 // from openapi.json (`npm run openapi`). Paths, parameters, bodies and responses are checked by the compiler.
 
 export type { components, paths };

@@ -52,7 +52,7 @@ export interface paths {
         put?: never;
         /**
          * Start a multipart upload: a pending document, its part size and a presigned CreateMultipartUpload
-         * @description For large files (README "Large files"): POST `upload.create` to storage and read `UploadId` from its XML answer, then sign parts with multipart/sign, complete, and confirm. The same early checks as upload-url.
+         * @description For large files (docs/api.md "Large files"): POST `upload.create` to storage and read `UploadId` from its XML answer, then sign parts with multipart/sign, complete, and confirm. The same early checks as upload-url.
          */
         post: operations["createMultipartUpload"];
         delete?: never;

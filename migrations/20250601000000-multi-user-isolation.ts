@@ -2,7 +2,7 @@ import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Multi-user isolation (README "Deploy to AWS", migrations): ownerless documents go, with their objects;
+ * Multi-user isolation (docs/deploy.md "Deploy to AWS", migrations): ownerless documents go, with their objects;
  * documents.user_id becomes NOT NULL; quotas.used_bytes is reconciled to the real sum of confirmed sizes; the old
  * unowned topics go, and topics gain an owner (NULL = system) with a per-namespace, case-insensitive unique name.
  *

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Content hashes and retried requests (README "Duplicates and retried requests"):
+ * Content hashes and retried requests (docs/api.md "Duplicates and retried requests"):
  * - `documents.sha256`: kite's own SHA-256 of the stored bytes (lowercase hex), null until computed. The partial
  *   index on (user_id, sha256, created_at, id) answers "does this user already have this content, and which copy
  *   is the oldest" in one index probe.

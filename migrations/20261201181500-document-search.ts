@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Full-text search (README "Search"): one row per document with its extracted text and a tsvector over the
+ * Full-text search (docs/api.md "Search"): one row per document with its extracted text and a tsvector over the
  * filename (weight A) and the text, in the text search configuration named in `language`. A separate table, so
  * the document list and every other `select *` of documents never drag the text along; it goes with its document.
  *

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * Multipart uploads (README "Large files"): a document remembers the size its client declared, its part size (set
+ * Multipart uploads (docs/api.md "Large files"): a document remembers the size its client declared, its part size (set
  * only for multipart uploads), the S3 upload id bound on the first signing, and when it was last active (every
  * signing counts), which is what the purge expires by. A tombstoned multipart key also has its unfinished uploads
  * aborted by the purge.

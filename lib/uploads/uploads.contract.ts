@@ -145,6 +145,14 @@ export const uploadRequestComponents = {
   MultipartSignRequest: multipartSignBody,
 };
 
+/** What starting an upload can answer besides success: the same early checks for a single PUT and for parts. */
+const START_ERRORS = {
+  400: ['validation_error'],
+  409: ['duplicate', 'conflict'],
+  413: ['file_too_large', 'quota_exceeded'],
+  415: ['unsupported_media_type'],
+} as const;
+
 /** The `upload-url` function's route. */
 export const uploadUrlRoutes = {
   createUploadUrl: defineRoute({
@@ -189,12 +197,7 @@ export const uploadUrlRoutes = {
         },
       },
     },
-    errors: {
-      400: ['validation_error'],
-      409: ['duplicate', 'conflict'],
-      413: ['file_too_large', 'quota_exceeded'],
-      415: ['unsupported_media_type'],
-    },
+    errors: START_ERRORS,
   }),
 };
 
@@ -268,12 +271,7 @@ export const multipartRoutes = {
         },
       },
     },
-    errors: {
-      400: ['validation_error'],
-      409: ['duplicate', 'conflict'],
-      413: ['file_too_large', 'quota_exceeded'],
-      415: ['unsupported_media_type'],
-    },
+    errors: START_ERRORS,
   }),
   signMultipartRequests: defineRoute({
     method: 'POST',
