@@ -24,6 +24,7 @@ const FUNCTIONS = {
   'admin-users': 'AdminDashusers',
   search: 'Search',
   me: 'Me',
+  keys: 'Keys',
   openapi: 'Openapi',
   'not-found': 'NotDashfound',
   classify: 'Classify',
@@ -119,10 +120,15 @@ describe('the prod CloudFormation template', () => {
   it('ships no test code, though unit tests sit beside lib/ (README "Layout")', () => {
     for (const name of Object.keys(FUNCTIONS)) {
       const files = zipFiles(join(dir, `${name}.zip`));
-      expect([...files.keys()].filter((file) => /\.test\.|(^|\/)tests\//.test(file)), name).toEqual([]);
+      expect(
+        [...files.keys()].filter((file) => /\.test\.|(^|\/)tests\//.test(file)),
+        name,
+      ).toEqual([]);
       const map = JSON.parse(files.get(`functions/${name}.js.map`)?.toString('utf8') ?? '{}');
       expect(
-        (map.sources as string[]).filter((source) => /\.test\.ts$|[\\/]tests[\\/]|[\\/]vitest[\\/]/.test(source)),
+        (map.sources as string[]).filter((source) =>
+          /\.test\.ts$|[\\/]tests[\\/]|[\\/]vitest[\\/]/.test(source),
+        ),
         name,
       ).toEqual([]);
     }
@@ -258,7 +264,16 @@ describe('the prod CloudFormation template', () => {
         'sqs:SendMessage',
       ].sort(),
     );
-    for (const fn of ['topics', 'admin-topics', 'admin-users', 'search', 'me', 'openapi', 'not-found']) {
+    for (const fn of [
+      'topics',
+      'admin-topics',
+      'admin-users',
+      'search',
+      'me',
+      'keys',
+      'openapi',
+      'not-found',
+    ]) {
       expect(
         actionsOf(fn).filter((a) => /^(s3|sqs):/.test(a)),
         fn,
