@@ -6,7 +6,7 @@ import { json, noContent, uuidParam } from '../lib/platform/http.js';
 export const handler = router(keyRoutes, {
   createKey: async ({ caller, body }) => json(201, await createKey(caller, body)),
   listKeys: async ({ caller }) => json(200, { keys: await listKeys(caller.userId) }),
-  /** Revoked on every instance from the next request: keys are looked up, never cached (README "API keys"). */
+  /** Revoked at once on this instance, and within 10 s on every other (KEY_CACHE_MS, README "API keys"). */
   deleteKey: async ({ caller, params }) => {
     await revokeKey(caller.userId, uuidParam(params));
     return noContent();

@@ -57,6 +57,7 @@ export interface KeyHolder {
   /** The role stored on the user's row now, not when the key was made. */
   role: Role;
   scopes: string[];
+  expires_at: Date | null;
   /** Whether the key has not expired, by the database's clock. */
   live: boolean;
 }
@@ -70,7 +71,7 @@ export interface KeyHolder {
 export async function findKeyHolder(db: Kysely<Database>, sha256: Buffer): Promise<KeyHolder | undefined> {
   const { rows } = await sql<KeyHolder>`
     with found as (
-      select k.id as key_id, k.user_id, u.email, u.role, k.scopes,
+      select k.id as key_id, k.user_id, u.email, u.role, k.scopes, k.expires_at,
              (k.expires_at is null or k.expires_at > now()) as live
       from api_keys k join users u on u.id = k.user_id
       where k.secret_sha256 = ${sha256}
@@ -79,7 +80,7 @@ export async function findKeyHolder(db: Kysely<Database>, sha256: Buffer): Promi
       where id = (select key_id from found where live)
         and (last_used_at is null or last_used_at <= now() - interval '1 minute')
     )
-    select key_id, user_id, email, role, scopes, live from found
+    select key_id, user_id, email, role, scopes, expires_at, live from found
   `.execute(db);
   return rows[0];
 }

@@ -1,12 +1,13 @@
 // A specification over 300 lines on purpose: API keys end to end (README "API keys"), each case with its own users.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { handler as adminUsersHandler } from '../../functions/admin-users.js';
 import { handler as documentsHandler } from '../../functions/documents.js';
 import { handler as keysHandler } from '../../functions/keys.js';
 import { handler as meHandler } from '../../functions/me.js';
 import { ROUTES } from '../../lib/api/routes.js';
+import { KEY_CACHE_MS } from '../../lib/keys/keys.js';
 import { closeDb, db } from '../../lib/platform/db/client.js';
 import {
   API_KEY_SCOPES,
@@ -21,6 +22,17 @@ import { uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 afterAll(closeDb);
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Every clock reading from now on is `ms` later: what an instance's cached keys see when that much time passed. */
+function clockAhead(ms: number): void {
+  const original = Date.now;
+  vi.spyOn(Date, 'now').mockImplementation(() => original.call(Date) + ms);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Handler = Parameters<typeof call>[0];
 
@@ -154,21 +166,20 @@ describe('creating, listing and revoking keys', () => {
 describe('a key answers 401 alike when revoked, expired or unknown', () => {
   it('an expired key is a 401 with the same body as an unknown, a revoked and a malformed one', async () => {
     const { token } = await newUser();
-    const expiring = await newKey(token, ['documents:read'], {
+    const expired = await newKey(token, ['documents:read'], {
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     });
-    expect((await call(meHandler, { token: expiring.secret })).status).toBe(200);
     await db()
       .updateTable('api_keys')
       .set({ expires_at: sql<Date>`now() - interval '1 second'` })
-      .where('id', '=', expiring.id)
+      .where('id', '=', expired.id)
       .execute();
     const revoked = await newKey(token, ['documents:read']);
     await keys(token, 'DELETE', `/api/keys/${revoked.id}`);
     const unknown = `kite_${'A'.repeat(43)}`;
 
     const answers = await Promise.all(
-      [expiring.secret, revoked.secret, unknown, 'kite_short'].map((secret) =>
+      [expired.secret, revoked.secret, unknown, 'kite_short'].map((secret) =>
         call(meHandler, { token: secret }),
       ),
     );
@@ -177,6 +188,30 @@ describe('a key answers 401 alike when revoked, expired or unknown', () => {
       const { requestId: _, ...error } = answer.body.error;
       expect(error).toEqual({ code: 'unauthorized', message: 'Invalid API key' });
     }
+  });
+
+  it('a key stops working when it expires, though the instance had just accepted it', async () => {
+    const { token } = await newUser();
+    const expiresAt = Date.now() + 1500;
+    const key = await newKey(token, ['documents:read'], { expiresAt: new Date(expiresAt).toISOString() });
+    expect((await call(meHandler, { token: key.secret })).status).toBe(200);
+
+    await sleep(expiresAt - Date.now() + 50);
+
+    expect((await call(meHandler, { token: key.secret })).status).toBe(401);
+  });
+
+  it('a key revoked on another instance stops working on this one within 10 seconds', async () => {
+    const { token } = await newUser();
+    const key = await newKey(token, ['documents:read']);
+    expect((await call(meHandler, { token: key.secret })).status).toBe(200);
+
+    // Another instance revokes it: the row goes, and this instance is not told.
+    await db().deleteFrom('api_keys').where('id', '=', key.id).execute();
+    expect(KEY_CACHE_MS).toBeLessThanOrEqual(10_000);
+    clockAhead(KEY_CACHE_MS);
+
+    expect((await call(meHandler, { token: key.secret })).status).toBe(401);
   });
 });
 
@@ -282,9 +317,11 @@ describe('what a key reaches', () => {
       });
     expect((await listUsers()).status).toBe(200);
 
-    // The identity provider no longer says admin: the next signed-in request stores the role it now has.
+    // The identity provider no longer says admin: the next signed-in request stores the role it now has, and
+    // every instance sees it within the key cache's lifetime (10 s at most).
     const demoted = await signDevToken(admin.userId, { admin: false });
     expect((await call(meHandler, { token: demoted })).body.role).toBe('user');
+    clockAhead(KEY_CACHE_MS);
 
     const refused = await listUsers();
     expect(refused.status).toBe(403);
@@ -341,9 +378,11 @@ describe('what the database keeps', () => {
     await sql`update api_keys set last_used_at = now() - interval '61 seconds' where id = ${key.id}`.execute(
       db(),
     );
+    const before = Date.now();
+    clockAhead(KEY_CACHE_MS); // past this instance's memory of the key, so it looks it up again
     await call(meHandler, { token: key.secret });
     const later = await version();
-    expect(later?.last_used_at?.getTime()).toBeGreaterThan(Date.now() - 5_000);
+    expect(later?.last_used_at?.getTime()).toBeGreaterThan(before - 5_000);
     const listed = await keys(token, 'GET', '/api/keys');
     expect(listed.body.keys[0].lastUsedAt).toBe(later?.last_used_at?.toISOString());
   });
