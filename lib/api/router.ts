@@ -61,8 +61,8 @@ function parseQuery<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Sche
 /**
  * The middy stack every HTTP handler uses, built when the function's module loads (its init, which parses the
  * configuration): logger context, normalised headers, authentication and authorisation (the route's scope, the
- * admin check) and the JIT user row, the
- * zod-validated JSON body and query string of the route's declaration, and the error mapper last.
+ * admin check), the JIT user row, the zod-validated JSON body and query string of the route's declaration, and the
+ * error mapper last.
  */
 function route(declaration: AnyRoute, fn: RouteHandler<AnyRoute>) {
   config(); // parsed at init, so a bad setting fails it (README "Configuration")

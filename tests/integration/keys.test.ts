@@ -221,6 +221,9 @@ describe('every route declares the scope it needs, and a key without it is refus
   it('every authenticated route declares a scope (the type requires it; this catches a cast)', () => {
     expect(authenticated.filter((route) => route.scope === undefined).map(routeKey)).toEqual([]);
     expect(ROUTES.filter((route) => route.auth === false).map(routeKey)).toEqual(['GET /api/openapi.json']);
+    // An admin route needs the admin scope of a key, and only admin routes do.
+    for (const route of authenticated)
+      expect(route.scope === 'admin', routeKey(route)).toBe(route.admin === true);
   });
 
   for (const route of authenticated) {
