@@ -66,6 +66,7 @@ const CASES: { name: string; fn: string; event: (f: Fixtures, run: number) => ob
   { name: 'admin-topics', fn: 'admin-topics', event: (f) => http('GET', '/api/admin/topics', f.token) },
   { name: 'admin-users', fn: 'admin-users', event: (f) => http('GET', '/api/admin/users', f.token) },
   { name: 'me', fn: 'me', event: (f) => http('GET', '/api/me', f.token) },
+  { name: 'keys', fn: 'keys', event: (f) => http('GET', '/api/keys', f.token) },
   { name: 'not-found', fn: 'not-found', event: (f) => http('GET', '/api/settings', f.token) },
   {
     name: 'classify (S3 read + LLM)',

@@ -59,7 +59,7 @@ async function timed(n: number, fn: (i: number) => Promise<void>): Promise<numbe
  * A handler and its floors, one sample of each in turn: background load that comes and goes then weighs on all
  * alike, instead of on whichever happened to run while it lasted.
  */
-async function timedInTurn(n: number, ...fns: ((i: number) => Promise<void>)[]): Promise<number[][]> {
+export async function timedInTurn(n: number, ...fns: ((i: number) => Promise<void>)[]): Promise<number[][]> {
   const samples = fns.map((): number[] => []);
   for (let i = 0; i < n; i++) {
     for (const [index, fn] of fns.entries()) {

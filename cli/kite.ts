@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
+  type ApiKey,
   createKiteClient,
   type Document,
   KiteApiError,
@@ -12,6 +13,7 @@ import {
   unwrap,
 } from '../client/index.js';
 import { version } from '../package.json';
+import { configPath, readLogin, saveLogin } from './config.js';
 import { collectFiles } from './files.js';
 import { StateStore } from './multipart.js';
 import { formatBytes, plainProgress, terminalProgress } from './progress.js';
@@ -37,20 +39,30 @@ interface GlobalOptions {
 const program = new Command('kite')
   .description('Command-line client for kite, the document store')
   .version(version)
-  .addOption(new Option('--url <url>', `API base URL (default: $KITE_URL or ${DEFAULT_URL})`))
-  .addOption(new Option('--token <jwt>', 'bearer token (default: $KITE_TOKEN)'))
+  .addOption(
+    new Option('--url <url>', `API base URL (default: $KITE_URL, the saved login's, or ${DEFAULT_URL})`),
+  )
+  .addOption(
+    new Option('--token <token>', "a JWT or an API key (default: $KITE_TOKEN, or the saved login's key)"),
+  )
   .showHelpAfterError('(kite --help lists the commands)')
   .exitOverride();
 
-const baseUrl = () => program.opts<GlobalOptions>().url ?? process.env.KITE_URL ?? DEFAULT_URL;
+/** Flags first, then KITE_URL / KITE_TOKEN, then what `kite login` saved (read once, after parsing). */
+let saved: Awaited<ReturnType<typeof readLogin>>;
+
+const baseUrl = () => program.opts<GlobalOptions>().url ?? process.env.KITE_URL ?? saved?.url ?? DEFAULT_URL;
 
 /** Where interrupted multipart uploads are remembered: $KITE_STATE_DIR, else ~/.kite/uploads. */
 const stateDirectory = () => process.env.KITE_STATE_DIR ?? join(homedir(), '.kite', 'uploads');
 
 function client(): KiteClient {
-  const token = program.opts<GlobalOptions>().token ?? process.env.KITE_TOKEN;
-  if (!token)
-    throw new UsageError('no token: pass --token or set KITE_TOKEN (npm run token -- <user> prints one)');
+  const token = program.opts<GlobalOptions>().token ?? process.env.KITE_TOKEN ?? saved?.key;
+  if (!token) {
+    throw new UsageError(
+      'no token: run kite login, pass --token or set KITE_TOKEN (an API key, or a JWT: npm run token -- <user>)',
+    );
+  }
   return createKiteClient({ baseUrl: baseUrl(), token });
 }
 
@@ -408,6 +420,97 @@ program
     );
   });
 
+program
+  .command('login')
+  .description(`check an API key and save it with the URL for later commands (${configPath()}, mode 0600)`)
+  .option('--key <key>', 'the API key, kite_… (default: asked for, or read from stdin)')
+  .action(async (options: { key?: string }) => {
+    const key = (options.key ?? (await askFor('API key: '))).trim();
+    if (!key) throw new UsageError('no key given');
+    const url = baseUrl();
+    const me = unwrap(await createKiteClient({ baseUrl: url, token: key }).GET('/api/me'));
+    await saveLogin({ url, key });
+    process.stdout.write(`logged in to ${url} as ${me.id}; saved to ${configPath()}\n`);
+  });
+
+/** One line from the terminal (with a prompt) or from piped stdin. */
+async function askFor(prompt: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const terminal = process.stdin.isTTY === true;
+  const lines = createInterface({ input: process.stdin, ...(terminal ? { output: process.stderr } : {}) });
+  try {
+    if (terminal) return await lines.question(prompt);
+    for await (const line of lines) return line;
+    return '';
+  } finally {
+    lines.close();
+  }
+}
+
+const keys = program
+  .command('keys')
+  .description('your API keys (needs a signed-in session token, not a key)');
+
+const keyRow = (k: ApiKey) => [
+  k.id,
+  k.prefix,
+  k.scopes.join(','),
+  k.expiresAt?.slice(0, 19).replace('T', ' ') ?? 'never',
+  k.lastUsedAt?.slice(0, 19).replace('T', ' ') ?? 'never',
+  k.name,
+];
+
+keys
+  .command('ls', { isDefault: true })
+  .description('list your API keys (never their secrets)')
+  .option('--json', 'print the keys as JSON')
+  .action(async (options: { json?: boolean }) => {
+    const { keys: list } = unwrap(await client().GET('/api/keys'));
+    if (options.json) printJson(list);
+    else printTable(['ID', 'PREFIX', 'SCOPES', 'EXPIRES', 'LAST USED', 'NAME'], list.map(keyRow));
+  });
+
+keys
+  .command('create')
+  .description('create an API key; its secret is printed once, now')
+  .argument('<name>', 'what the key is for')
+  .addOption(
+    new Option('-s, --scope <scope...>', 'what it may do (repeatable)')
+      .choices(['documents:read', 'documents:write', 'topics:read', 'topics:write', 'admin'])
+      .makeOptionMandatory(),
+  )
+  .option('--expires <date-time>', 'when it stops working (ISO 8601, e.g. 2027-01-01T00:00:00Z)')
+  .option('--json', 'print the key and its secret as JSON')
+  .action(async (name: string, options: { scope: ApiKey['scopes']; expires?: string; json?: boolean }) => {
+    const created = unwrap(
+      await client().POST('/api/keys', {
+        body: {
+          name,
+          scopes: [...new Set(options.scope)],
+          ...(options.expires ? { expiresAt: options.expires } : {}),
+        },
+      }),
+    );
+    if (options.json) {
+      printJson(created);
+      return;
+    }
+    process.stderr.write(`created ${created.key.id} ${created.key.name}; the secret is shown this once:\n`);
+    process.stdout.write(`${created.secret}\n`);
+  });
+
+keys
+  .command('rm')
+  .description('revoke API keys (they stop working within 10 seconds)')
+  .argument('<ids...>', 'key ids')
+  .action(async (ids: string[]) => {
+    const api = client();
+    for (const id of ids) {
+      unwrap(await api.DELETE('/api/keys/{id}', { params: { path: { id } } }));
+      process.stdout.write(`revoked ${id}\n`);
+    }
+  });
+
 /** One readable line on stderr and the exit code: 1 for a failed request, 2 for a wrong command line. */
 function fail(error: unknown): number {
   if (error instanceof CommanderError) {
@@ -441,6 +544,7 @@ function fail(error: unknown): number {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    saved = await readLogin();
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

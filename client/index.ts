@@ -11,11 +11,12 @@ export type Topic = Schemas['Topic'];
 export type User = Schemas['User'];
 export type UploadTicket = Schemas['UploadTicket'];
 export type ErrorBody = Schemas['Error'];
+export type ApiKey = Schemas['ApiKey'];
 
 export interface KiteClientOptions {
   /** Where the API is, e.g. http://127.0.0.1:3000 (the paths carry /api). */
   baseUrl: string;
-  /** A bearer JWT. */
+  /** A bearer JWT, or an API key (`kite_…`). */
   token?: string;
   fetch?: (request: Request) => Promise<Response>;
 }

@@ -13,6 +13,8 @@ export interface paths {
         /**
          * Start an upload: a pending document and a presigned PUT for its bytes
          * @description Step 1 of 3. PUT the bytes to `upload.url` with exactly `upload.headers`, then call confirm. Nothing is reserved: the quota is enforced at confirm, with the size read from storage.
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
          */
         post: operations["createUploadUrl"];
         delete?: never;
@@ -33,6 +35,8 @@ export interface paths {
         /**
          * Finish an upload: count the stored bytes against the quota and queue classification
          * @description Confirming a confirmed document answers with its current state and changes nothing.
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
          */
         post: operations["confirmUpload"];
         delete?: never;
@@ -53,6 +57,8 @@ export interface paths {
         /**
          * Start a multipart upload: a pending document, its part size and a presigned CreateMultipartUpload
          * @description For large files (docs/api.md "Large files"): POST `upload.create` to storage and read `UploadId` from its XML answer, then sign parts with multipart/sign, complete, and confirm. The same early checks as upload-url.
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
          */
         post: operations["createMultipartUpload"];
         delete?: never;
@@ -73,6 +79,8 @@ export interface paths {
         /**
          * Sign requests of a pending document's multipart upload: parts, ListParts, complete, abort
          * @description `uploadPart` signs 1–1000 parts, each with its exact Content-Length. The first signing binds `uploadId` to the document; another one later → 409. `listParts` tells a resuming client which parts storage holds.
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
          */
         post: operations["signMultipartRequests"];
         delete?: never;
@@ -88,7 +96,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's documents, newest first, one page */
+        /**
+         * The caller's documents, newest first, one page
+         * @description Access: a session (JWT), or an API key with the `documents:read` scope (403 without it).
+         */
         get: operations["listDocuments"];
         put?: never;
         post?: never;
@@ -105,11 +116,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document, with a short-lived download URL once confirmed */
+        /**
+         * One document, with a short-lived download URL once confirmed
+         * @description Access: a session (JWT), or an API key with the `documents:read` scope (403 without it).
+         */
         get: operations["getDocument"];
         put?: never;
         post?: never;
-        /** Delete a document and its bytes; a confirmed one is refunded to the quota */
+        /**
+         * Delete a document and its bytes; a confirmed one is refunded to the quota
+         * @description Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
         delete: operations["deleteDocument"];
         options?: never;
         head?: never;
@@ -125,7 +142,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Queue a confirmed document for classification again */
+        /**
+         * Queue a confirmed document for classification again
+         * @description Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
         post: operations["reclassifyDocument"];
         delete?: never;
         options?: never;
@@ -140,10 +160,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** System topics and the caller's own; an own topic overrides a system one of the same name */
+        /**
+         * System topics and the caller's own; an own topic overrides a system one of the same name
+         * @description Access: a session (JWT), or an API key with the `topics:read` scope (403 without it).
+         */
         get: operations["listTopics"];
         put?: never;
-        /** Create a topic in the caller's namespace */
+        /**
+         * Create a topic in the caller's namespace
+         * @description Access: a session (JWT), or an API key with the `topics:write` scope (403 without it).
+         */
         post: operations["createTopic"];
         delete?: never;
         options?: never;
@@ -161,11 +187,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete one of the caller's topics, and its place on every document */
+        /**
+         * Delete one of the caller's topics, and its place on every document
+         * @description Access: a session (JWT), or an API key with the `topics:write` scope (403 without it).
+         */
         delete: operations["deleteTopic"];
         options?: never;
         head?: never;
-        /** Rename or redescribe one of the caller's topics (a system topic is 403) */
+        /**
+         * Rename or redescribe one of the caller's topics (a system topic is 403)
+         * @description Access: a session (JWT), or an API key with the `topics:write` scope (403 without it).
+         */
         patch: operations["updateTopic"];
         trace?: never;
     };
@@ -176,10 +208,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The system topics every user sees */
+        /**
+         * The system topics every user sees
+         * @description Access: a session (JWT), or an API key with the `admin` scope (403 without it).
+         */
         get: operations["listSystemTopics"];
         put?: never;
-        /** Create a system topic */
+        /**
+         * Create a system topic
+         * @description Access: a session (JWT), or an API key with the `admin` scope (403 without it).
+         */
         post: operations["createSystemTopic"];
         delete?: never;
         options?: never;
@@ -197,11 +235,17 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a system topic, and its place on every document */
+        /**
+         * Delete a system topic, and its place on every document
+         * @description Access: a session (JWT), or an API key with the `admin` scope (403 without it).
+         */
         delete: operations["deleteSystemTopic"];
         options?: never;
         head?: never;
-        /** Rename or redescribe a system topic */
+        /**
+         * Rename or redescribe a system topic
+         * @description Access: a session (JWT), or an API key with the `admin` scope (403 without it).
+         */
         patch: operations["updateSystemTopic"];
         trace?: never;
     };
@@ -212,7 +256,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every user with AI settings and quota, in id order, one page */
+        /**
+         * Every user with AI settings and quota, in id order, one page
+         * @description Access: a session (JWT), or an API key with the `admin` scope (403 without it).
+         */
         get: operations["listUsers"];
         put?: never;
         post?: never;
@@ -235,7 +282,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Set a user's AI provider and model (null: the configured default) and quota limit */
+        /**
+         * Set a user's AI provider and model (null: the configured default) and quota limit
+         * @description Access: a session (JWT), or an API key with the `admin` scope (403 without it).
+         */
         patch: operations["updateUser"];
         trace?: never;
     };
@@ -249,6 +299,8 @@ export interface paths {
         /**
          * Full-text search of the caller's documents (their text and filename), best match first
          * @description `q` is web search syntax: words, `"a phrase"`, `-word`, `or`. `snippet` is plain text around the best match; `highlights` are `[start, end)` offsets of the matched words in it (UTF-16 code units).
+         *
+         *     Access: a session (JWT), or an API key with the `documents:read` scope (403 without it).
          */
         get: operations["searchDocuments"];
         put?: never;
@@ -266,11 +318,64 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller: id, email, role, AI settings and quota */
+        /**
+         * The caller: id, email, role, AI settings and quota
+         * @description Access: a session (JWT) or an API key with any scopes.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's API keys, newest first (never their secrets)
+         * @description Needs a signed-in session (a JWT): an API key cannot create, list or revoke keys (403 `forbidden`).
+         *
+         *     Access: a signed-in session (JWT) only; an API key is refused (403).
+         */
+        get: operations["listKeys"];
+        put?: never;
+        /**
+         * Create an API key; its secret is in this answer and never again
+         * @description Needs a signed-in session (a JWT): an API key cannot create, list or revoke keys (403 `forbidden`). Only an admin can give a key the `admin` scope (403 otherwise).
+         *
+         *     Access: a signed-in session (JWT) only; an API key is refused (403).
+         */
+        post: operations["createKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of the caller’s API keys: it stops working within 10 seconds everywhere
+         * @description Needs a signed-in session (a JWT): an API key cannot create, list or revoke keys (403 `forbidden`).
+         *
+         *     Access: a signed-in session (JWT) only; an API key is refused (403).
+         */
+        delete: operations["deleteKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -329,6 +434,12 @@ export interface components {
             aiProvider?: ("ollama" | "openai") | null;
             aiModel?: string | null;
             quotaLimitBytes?: number;
+        };
+        CreateApiKeyRequest: {
+            name: string;
+            scopes: ("documents:read" | "documents:write" | "topics:read" | "topics:write" | "admin")[];
+            /** Format: date-time */
+            expiresAt?: string;
         };
         Document: {
             /** Format: uuid */
@@ -455,6 +566,24 @@ export interface components {
             results: components["schemas"]["SearchResult"][];
             nextCursor: string | null;
         };
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            scopes: ("documents:read" | "documents:write" | "topics:read" | "topics:write" | "admin")[];
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            expiresAt: string | null;
+            lastUsedAt: string | null;
+        };
+        CreatedApiKey: {
+            key: components["schemas"]["ApiKey"];
+            secret: string;
+        };
+        ApiKeyList: {
+            keys: components["schemas"]["ApiKey"][];
+        };
         Error: {
             error: {
                 code: string;
@@ -484,6 +613,17 @@ export interface components {
             error: {
                 /** @enum {string} */
                 code: "unauthorized";
+                message: string;
+                details?: components["schemas"]["ValidationIssue"][] | {
+                    [key: string]: unknown;
+                };
+                requestId?: string;
+            };
+        };
+        Error_forbidden: {
+            error: {
+                /** @enum {string} */
+                code: "forbidden";
                 message: string;
                 details?: components["schemas"]["ValidationIssue"][] | {
                     [key: string]: unknown;
@@ -579,17 +719,6 @@ export interface components {
                 requestId?: string;
             };
         };
-        Error_forbidden: {
-            error: {
-                /** @enum {string} */
-                code: "forbidden";
-                message: string;
-                details?: components["schemas"]["ValidationIssue"][] | {
-                    [key: string]: unknown;
-                };
-                requestId?: string;
-            };
-        };
     };
     responses: never;
     parameters: never;
@@ -677,7 +806,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -687,11 +816,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Conflicts with the current state: `duplicate`, `conflict` */
@@ -824,7 +970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConfirmResult"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -834,11 +980,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Not found (another user’s resource is not found too): `not_found` */
@@ -1008,7 +1171,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1018,11 +1181,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Conflicts with the current state: `duplicate`, `conflict` */
@@ -1180,7 +1360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1190,11 +1370,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Not found (another user’s resource is not found too): `not_found` */
@@ -1336,7 +1533,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1346,11 +1543,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Internal error (never with internals in the message): `internal` */
@@ -1436,7 +1650,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentWithDownload"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1446,11 +1660,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Not found (another user’s resource is not found too): `not_found` */
@@ -1525,7 +1756,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1535,11 +1766,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Not found (another user’s resource is not found too): `not_found` */
@@ -1641,7 +1889,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentResponse"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1651,11 +1899,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Not found (another user’s resource is not found too): `not_found` */
@@ -1764,7 +2029,7 @@ export interface operations {
                     "application/json": components["schemas"]["TopicList"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1774,11 +2039,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Internal error (never with internals in the message): `internal` */
@@ -1872,7 +2154,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1882,11 +2164,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Conflicts with the current state: `conflict` */
@@ -1961,7 +2260,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1971,14 +2270,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1988,7 +2287,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2105,7 +2404,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2115,14 +2414,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2132,7 +2431,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2239,7 +2538,7 @@ export interface operations {
                     "application/json": components["schemas"]["TopicList"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2249,14 +2548,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2266,7 +2565,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2363,7 +2662,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,14 +2672,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,7 +2689,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2469,7 +2768,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2479,14 +2778,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2496,7 +2795,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2613,7 +2912,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2623,14 +2922,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2640,7 +2939,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2773,7 +3072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2783,14 +3082,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2800,7 +3099,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -2907,7 +3206,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2917,14 +3216,14 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
                 };
             };
-            /** @description Not allowed: `forbidden` */
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2934,7 +3233,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "forbidden",
-                     *         "message": "Not allowed"
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
                      *       }
                      *     }
                      */
@@ -3073,7 +3372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error_validation_error"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3083,11 +3382,28 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Internal error (never with internals in the message): `internal` */
@@ -3157,7 +3473,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description No valid bearer token: `unauthorized` */
+            /** @description No valid bearer token or API key: `unauthorized` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3167,11 +3483,376 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "unauthorized",
-                     *         "message": "No valid bearer token"
+                     *         "message": "No valid bearer token or API key"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    listKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's keys, expired ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "id": "0b7e6c1e-2f4a-4d8b-9c3e-5a6f7b8c9d0e",
+                     *           "name": "scanner cron job",
+                     *           "scopes": [
+                     *             "documents:read",
+                     *             "documents:write"
+                     *           ],
+                     *           "prefix": "kite_4Jq",
+                     *           "createdAt": "2026-12-04T08:00:00.000Z",
+                     *           "expiresAt": "2027-12-04T08:00:00.000Z",
+                     *           "lastUsedAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "scanner cron job",
+                 *       "scopes": [
+                 *         "documents:read",
+                 *         "documents:write"
+                 *       ],
+                 *       "expiresAt": "2027-12-04T08:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The key, and its secret (`kite_…`): store it now, it is not shown again */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": {
+                     *         "id": "0b7e6c1e-2f4a-4d8b-9c3e-5a6f7b8c9d0e",
+                     *         "name": "scanner cron job",
+                     *         "scopes": [
+                     *           "documents:read",
+                     *           "documents:write"
+                     *         ],
+                     *         "prefix": "kite_4Jq",
+                     *         "createdAt": "2026-12-04T08:00:00.000Z",
+                     *         "expiresAt": "2027-12-04T08:00:00.000Z",
+                     *         "lastUsedAt": null
+                     *       },
+                     *       "secret": "kite_4JqZ0s8XbqzQf2yV7nWm1cRt5uYp3kHd9eLgA6oBxNi"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    deleteKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
                 };
             };
             /** @description Not found (another user’s resource is not found too): `not_found` */

@@ -49,9 +49,12 @@ describe('the OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
   });
 
-  it('describes every path parameter and the bearer scheme, and exempts only itself from it', () => {
+  it('describes every path parameter and both bearer schemes, and exempts only itself from them', () => {
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(document.security).toEqual([{ bearerAuth: [] }]);
+    expect(document.components.securitySchemes.apiKey).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'kite API key' }),
+    );
+    expect(document.security).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
     for (const key of ROUTE_KEYS) {
       const [method = '', path = ''] = key.split(' ');
       const operation = document.paths[path][method.toLowerCase()];
@@ -60,7 +63,15 @@ describe('the OpenAPI document', () => {
         operation.parameters?.filter((p: any) => p.in === 'path').map((p: any) => p.name) ?? [],
         key,
       ).toEqual(names);
-      expect(operation.security, key).toEqual(key === 'GET /api/openapi.json' ? [] : undefined);
+      const { scope } = ROUTES_BY_KEY.get(key) ?? {};
+      expect(operation.security, key).toEqual(
+        key === 'GET /api/openapi.json'
+          ? []
+          : scope === 'session'
+            ? [{ bearerAuth: [] }]
+            : [{ bearerAuth: [] }, { apiKey: scope === 'any' ? [] : [scope] }],
+      );
+      expect(operation['x-kite-scope'], key).toBe(scope);
       if (key !== 'GET /api/openapi.json') expect(Object.keys(operation.responses), key).toContain('401');
     }
   });
@@ -104,6 +115,8 @@ describe('the OpenAPI document', () => {
     expect(codes('POST /api/documents/{id}/confirm', 409)).toEqual(['upload_missing']);
     expect(codes('PATCH /api/topics/{id}', 403)).toEqual(['forbidden']);
     expect(codes('GET /api/admin/users', 403)).toEqual(['forbidden']);
+    expect(codes('GET /api/documents', 403)).toEqual(['forbidden']);
+    expect(codes('POST /api/keys', 403)).toEqual(['forbidden']);
     expect(codes('GET /api/me', 503)).toEqual(['unavailable']);
     expect(Object.keys(responses('GET /api/me'))).not.toContain('403');
   });

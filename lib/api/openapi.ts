@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { documentComponents } from '../documents/documents.contract.js';
+import { keyComponents, keyRequestComponents } from '../keys/keys.contract.js';
 import { errorBodySchema, validationIssueSchema } from '../platform/contract.js';
 import type { ErrorCodes, ErrorStatus, RouteDeclaration } from '../platform/route.js';
 import { searchComponents } from '../search/search.contract.js';
@@ -21,6 +22,7 @@ const REQUEST_COMPONENTS: Record<string, z.ZodMiniType> = {
   ...uploadRequestComponents,
   ...topicRequestComponents,
   ...userRequestComponents,
+  ...keyRequestComponents,
 };
 
 /** ...and responses as the API answers them. */
@@ -30,14 +32,15 @@ const RESPONSE_COMPONENTS: Record<string, z.ZodMiniType> = {
   ...topicComponents,
   ...uploadComponents,
   ...searchComponents,
+  ...keyComponents,
   Error: errorBodySchema(),
   ValidationIssue: validationIssueSchema,
 };
 
 const STATUS_TEXT: Record<ErrorStatus, string> = {
   400: 'The request is invalid',
-  401: 'No valid bearer token',
-  403: 'Not allowed',
+  401: 'No valid bearer token or API key',
+  403: 'Not allowed: an API key without the scope this operation needs, or not an admin',
   404: 'Not found (another user’s resource is not found too)',
   409: 'Conflicts with the current state',
   412: 'The document changed since the version in If-Match',
@@ -49,12 +52,40 @@ const STATUS_TEXT: Record<ErrorStatus, string> = {
 
 /** The error statuses and codes an operation can answer with, the ones every route shares included. */
 export function errorsOf(operation: Operation): Partial<Record<ErrorStatus, Codes>> {
+  if (operation.auth === false) return { ...operation.errors, 500: ['internal'] };
+  // Every operation that needs a scope (or a session) refuses a key without it (docs/api.md "API keys").
+  const refuses = operation.scope !== 'any' || operation.admin || operation.errors?.[403];
+  const forbidden: Codes = ['forbidden', ...(operation.errors?.[403] ?? []).filter((c) => c !== 'forbidden')];
   return {
-    ...(operation.auth === false ? {} : { 401: ['unauthorized'] as const }),
-    ...(operation.admin ? { 403: ['forbidden'] as const } : {}),
+    401: ['unauthorized'],
     ...operation.errors,
+    ...(refuses ? { 403: forbidden } : {}),
     500: ['internal'],
-    ...(operation.auth === false ? {} : { 503: ['unavailable'] as const }),
+    503: ['unavailable'],
+  };
+}
+
+/**
+ * Who may call an operation, as `security` requirements: a session (the JWT scheme) always, an API key (the second
+ * scheme) with the scope listed as the requirement's role (OpenAPI 3.1 allows roles for any scheme type), none for
+ * `session` operations. `x-kite-scope` and a line of the description say the same for tools that skip `security`.
+ */
+function access(operation: Operation) {
+  const { scope } = operation;
+  if (operation.auth === false || scope === undefined) return { security: [] };
+  const sentence =
+    scope === 'session'
+      ? 'Access: a signed-in session (JWT) only; an API key is refused (403).'
+      : scope === 'any'
+        ? 'Access: a session (JWT) or an API key with any scopes.'
+        : `Access: a session (JWT), or an API key with the \`${scope}\` scope (403 without it).`;
+  return {
+    description: operation.description ? `${operation.description}\n\n${sentence}` : sentence,
+    security:
+      scope === 'session'
+        ? [{ bearerAuth: [] }]
+        : [{ bearerAuth: [] }, { apiKey: scope === 'any' ? [] : [scope] }],
+    'x-kite-scope': scope,
   };
 }
 
@@ -168,7 +199,7 @@ export function openApiDocument() {
       summary: operation.summary,
       ...(operation.description ? { description: operation.description } : {}),
       tags: [operation.tag],
-      ...(operation.auth === false ? { security: [] } : {}),
+      ...access(operation),
       ...(params.length ? { parameters: params } : {}),
       ...(operation.body
         ? {
@@ -193,17 +224,21 @@ export function openApiDocument() {
       version: '1',
       summary: 'A multi-user document store: presigned uploads, a per-user quota, AI filing under topics',
       description:
-        'Every route but this document needs `Authorization: Bearer <JWT>`. Errors are `{"error": {"code", ' +
-        '"message", "details"?}}`; each response lists the codes it can carry.',
+        'Every route but this document needs `Authorization: Bearer <JWT>` (a signed-in session) or ' +
+        '`Authorization: Bearer kite_…` (an API key, `POST /api/keys`). A key may call only the operations its ' +
+        'scopes cover: each operation names the scope it needs in `security` (as the `apiKey` role), in ' +
+        '`x-kite-scope` and in its description. Errors are `{"error": {"code", "message", "details"?}}`; each ' +
+        'response lists the codes it can carry.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: 'http://127.0.0.1:3000', description: '`npm start`' }],
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { apiKey: [] }],
     tags: [
       { name: 'documents', description: 'Upload (upload-url → PUT → confirm), list, download, delete' },
       { name: 'topics', description: "What documents are filed under: the system's and the caller's own" },
       { name: 'admin', description: 'System topics and users; admins only (403 otherwise)' },
       { name: 'me', description: 'The caller' },
+      { name: 'keys', description: 'API keys for scripts and integrations; a signed-in session only' },
       { name: 'meta', description: 'This document' },
     ],
     paths,
@@ -214,6 +249,15 @@ export function openApiDocument() {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'HS256 with JWT_SECRET locally (`npm run token -- <sub>`), JWKS (e.g. Cognito) on AWS',
+        },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'kite API key',
+          description:
+            '`Authorization: Bearer kite_…`, a key from `POST /api/keys`. It may call the operations its scopes ' +
+            'cover (`documents:read`, `documents:write`, `topics:read`, `topics:write`, `admin`), never the key ' +
+            'routes. Revoked, expired and unknown keys are all 401 `unauthorized`.',
         },
       },
       schemas: {

@@ -7,7 +7,7 @@ import { authenticate, type Caller } from '../auth/auth.js';
 import { config } from '../platform/config.js';
 import { clientQueryTimeoutMs } from '../platform/db/client.js';
 import { DeadlineExceededError, withDeadline } from '../platform/deadline.js';
-import { ForbiddenError, NotFoundError, ValidationError, type ValidationIssue } from '../platform/errors.js';
+import { NotFoundError, ValidationError, type ValidationIssue } from '../platform/errors.js';
 import { errorResponse, type HttpEvent, type HttpResult, REQUEST_ID_HEADER } from '../platform/http.js';
 import { logger } from '../platform/logger.js';
 import { type RouteDeclaration, routeKey } from '../platform/route.js';
@@ -60,8 +60,9 @@ function parseQuery<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Sche
 
 /**
  * The middy stack every HTTP handler uses, built when the function's module loads (its init, which parses the
- * configuration): logger context, normalised headers, authentication (and the JIT user row), the admin check, the
- * zod-validated JSON body and query string of the route's declaration, and the error mapper last.
+ * configuration): logger context, normalised headers, authentication and authorisation (the route's scope, the
+ * admin check), the JIT user row, the zod-validated JSON body and query string of the route's declaration, and the
+ * error mapper last.
  */
 function route(declaration: AnyRoute, fn: RouteHandler<AnyRoute>) {
   config(); // parsed at init, so a bad setting fails it (docs/operations.md "Configuration")
@@ -106,10 +107,10 @@ async function handle(
   fn: RouteHandler<AnyRoute>,
   event: HttpEvent,
 ): Promise<HttpResult> {
-  const caller = await authenticate(event.headers?.authorization);
-  logger.appendKeys({ userId: caller.userId });
-  if (declaration.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
-  await provisionCaller(caller);
+  const caller = await authenticate(event.headers?.authorization, declaration);
+  logger.appendKeys({ userId: caller.userId, ...(caller.keyId ? { keyId: caller.keyId } : {}) });
+  // A key's user row exists (the key refers to it); only a session's claims provision and update it.
+  if (caller.credential === 'session') await provisionCaller(caller);
   const body = declaration.body ? parseBody(event, declaration.body.schema) : undefined;
   const query = declaration.query ? parseQuery(event, declaration.query) : undefined;
   return fn({ event, caller, body, query, params: { ...event.pathParameters } as Record<string, string> });

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { documentRoutes } from '../documents/documents.contract.js';
+import { keyRoutes } from '../keys/keys.contract.js';
 import { defineRoute, type RouteDeclaration, routeKey } from '../platform/route.js';
 import { searchRoutes } from '../search/search.contract.js';
 import { adminTopicRoutes, topicRoutes } from '../topics/topics.contract.js';
@@ -40,6 +41,7 @@ export const ROUTES: readonly RouteDeclaration[] = [
   adminUserRoutes,
   searchRoutes,
   meRoutes,
+  keyRoutes,
   openApiRoutes,
 ].flatMap((group) => Object.values(group) as RouteDeclaration[]);
 

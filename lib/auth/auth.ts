@@ -5,13 +5,22 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import { findKeyCredential, KEY_SECRET_PREFIX } from '../keys/keys.js';
 import { type Config, config } from '../platform/config.js';
-import { UnauthorizedError } from '../platform/errors.js';
+import { ForbiddenError, UnauthorizedError } from '../platform/errors.js';
+import { API_KEY_SCOPES, type ApiKeyScope, type RouteDeclaration } from '../platform/route.js';
 
 export interface Caller {
   userId: string;
   email: string | null;
+  /** A JWT: its admin claim. A key: the role stored on the user's row now (docs/api.md "API keys"). */
   isAdmin: boolean;
+  /** How the caller proved who they are: a signed-in session (a JWT) or an API key. */
+  credential: 'session' | 'key';
+  /** What the credential allows: every scope for a session, the key's own for a key. */
+  scopes: readonly ApiKeyScope[];
+  /** The key's id, when the credential is a key. */
+  keyId?: string;
 }
 
 export type Verifier = (token: string) => Promise<JWTPayload>;
@@ -61,7 +70,16 @@ async function verifiedCaller(
     throw new UnauthorizedError('Token has no subject');
   }
   const email = typeof payload.email === 'string' ? payload.email : null;
-  return { caller: { userId: payload.sub, email, isAdmin: isAdminClaims(payload) }, exp: payload.exp };
+  return {
+    caller: {
+      userId: payload.sub,
+      email,
+      isAdmin: isAdminClaims(payload),
+      credential: 'session',
+      scopes: API_KEY_SCOPES,
+    },
+    exp: payload.exp,
+  };
 }
 
 export type Authenticator = (token: string) => Promise<Caller>;
@@ -105,10 +123,58 @@ let shared: Authenticator | undefined;
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Verifies `Authorization: Bearer <jwt>`; every failure is a 401 without detail a forger could use. */
-export async function authenticate(authorization: string | undefined): Promise<Caller> {
+/** The one answer for a key that is malformed, unknown, revoked or expired: nothing tells them apart. */
+const INVALID_KEY = 'Invalid API key';
+
+/** Who a key names; every failure is the same 401. */
+async function keyCaller(secret: string): Promise<Caller> {
+  const key = await findKeyCredential(secret);
+  if (!key) throw new UnauthorizedError(INVALID_KEY);
+  return {
+    userId: key.userId,
+    email: key.email,
+    isAdmin: key.isAdmin,
+    credential: 'key',
+    scopes: key.scopes,
+    keyId: key.keyId,
+  };
+}
+
+/**
+ * What a route asks of its caller (docs/api.md "API keys"): a key needs the route's scope, `session` routes take no key
+ * at all, and admin routes an admin (for a key: the `admin` scope and the role stored on the user now).
+ */
+export function authorize(caller: Caller, route: Pick<RouteDeclaration, 'scope' | 'admin'>): void {
+  const { scope } = route;
+  if (scope === 'session') {
+    if (caller.credential !== 'session') {
+      throw new ForbiddenError('Managing API keys needs a signed-in session; an API key cannot do it');
+    }
+  } else if (scope !== 'any' && (scope === undefined || !caller.scopes.includes(scope))) {
+    throw new ForbiddenError(`This API key does not have the ${scope ?? 'needed'} scope`);
+  }
+  if (route.admin && !caller.isAdmin) throw new ForbiddenError('This route is for admins');
+}
+
+/**
+ * The one auth step every route runs (lib/api/router.ts): who the caller is, from `Authorization: Bearer
+ * kite_…` (an API key) or `Authorization: Bearer <jwt>`, and whether they may call this route. Who: every
+ * failure is a 401 without detail a forger could use; may: a 403.
+ */
+export async function authenticate(
+  authorization: string | undefined,
+  route: Pick<RouteDeclaration, 'scope' | 'admin'>,
+): Promise<Caller> {
   const match = BEARER.exec(authorization ?? '');
-  if (!match?.[1]) throw new UnauthorizedError('Missing bearer token');
-  shared ??= createAuthenticator(createVerifier(config()));
-  return shared(match[1]);
+  const token = match?.[1];
+  if (!token) throw new UnauthorizedError('Missing bearer token');
+  let caller: Caller;
+  if (token.startsWith(KEY_SECRET_PREFIX)) {
+    caller = await keyCaller(token);
+  } else {
+    shared ??= createAuthenticator(createVerifier(config()));
+    caller = await shared(token);
+  }
+  authorize(caller, route);
+  return caller;
 }

@@ -8,15 +8,40 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 500 | 503;
 export type ErrorCodes = readonly [string, ...string[]];
 
+/** What an API key may be allowed to do (docs/api.md "API keys"); a signed-in session (a JWT) may do all of it. */
+export const API_KEY_SCOPES = [
+  'documents:read',
+  'documents:write',
+  'topics:read',
+  'topics:write',
+  'admin',
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/**
+ * What a route needs of its caller's credential: one scope of a key (a JWT has them all); `any` = every valid
+ * credential, whatever its scopes (GET /api/me, which `kite login` checks a key with); `session` = a JWT only, no
+ * key at all (managing keys: a leaked key cannot mint, list or revoke keys).
+ */
+export type RouteScope = ApiKeyScope | 'any' | 'session';
+
 export interface ParamDeclaration {
   description: string;
   schema: z.ZodMiniType;
 }
 
-export interface RouteDeclaration<
+/**
+ * `scope`: what a key needs to call the route (403 otherwise; lib/auth/auth.ts), required on every authenticated
+ * route so a new route cannot forget it. `auth: false`: no bearer token needed (served without route()'s stack).
+ */
+type Access = { auth?: undefined; scope: RouteScope } | { auth: false; scope?: undefined };
+
+export type RouteDeclaration<
   Body extends z.ZodMiniType | undefined = z.ZodMiniType | undefined,
   Query extends z.ZodMiniObject | undefined = z.ZodMiniObject | undefined,
-> {
+> = RouteFields<Body, Query> & Access;
+
+interface RouteFields<Body extends z.ZodMiniType | undefined, Query extends z.ZodMiniObject | undefined> {
   method: HttpMethod;
   /** API Gateway's path template: `/api/documents/{id}`. */
   path: `/api/${string}`;
@@ -25,10 +50,8 @@ export interface RouteDeclaration<
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'documents' | 'topics' | 'admin' | 'me' | 'meta';
-  /** false: no bearer token needed (the route is served without route()'s stack). */
-  auth?: false;
-  /** Only callers with the admin claim may call it (403 otherwise). */
+  tag: 'documents' | 'topics' | 'admin' | 'me' | 'keys' | 'meta';
+  /** Only admins may call it (403 otherwise): the JWT's admin claim, or for a key the role stored on the user. */
   admin?: boolean;
   params?: Record<string, ParamDeclaration>;
   /** Optional request headers. */

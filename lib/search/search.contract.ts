@@ -57,6 +57,7 @@ export const searchRoutes = {
     path: '/api/search',
     function: 'search',
     operationId: 'searchDocuments',
+    scope: 'documents:read',
     tag: 'documents',
     summary: "Full-text search of the caller's documents (their text and filename), best match first",
     description:

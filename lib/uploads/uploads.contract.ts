@@ -160,6 +160,7 @@ export const uploadUrlRoutes = {
     path: '/api/documents/upload-url',
     function: 'upload-url',
     operationId: 'createUploadUrl',
+    scope: 'documents:write',
     tag: 'documents',
     summary: 'Start an upload: a pending document and a presigned PUT for its bytes',
     description:
@@ -208,6 +209,7 @@ export const confirmRoutes = {
     path: '/api/documents/{id}/confirm',
     function: 'confirm',
     operationId: 'confirmUpload',
+    scope: 'documents:write',
     tag: 'documents',
     summary: 'Finish an upload: count the stored bytes against the quota and queue classification',
     description: 'Confirming a confirmed document answers with its current state and changes nothing.',
@@ -236,6 +238,7 @@ export const multipartRoutes = {
     path: '/api/documents/multipart',
     function: 'multipart',
     operationId: 'createMultipartUpload',
+    scope: 'documents:write',
     tag: 'documents',
     summary:
       'Start a multipart upload: a pending document, its part size and a presigned CreateMultipartUpload',
@@ -278,6 +281,7 @@ export const multipartRoutes = {
     path: '/api/documents/{id}/multipart/sign',
     function: 'multipart',
     operationId: 'signMultipartRequests',
+    scope: 'documents:write',
     tag: 'documents',
     summary: "Sign requests of a pending document's multipart upload: parts, ListParts, complete, abort",
     description:

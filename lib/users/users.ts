@@ -14,7 +14,7 @@ const provisioned = new Set<string>();
  * role kept in step with the token. Once done, an instance skips the round trip for that caller, up to
  * PROVISIONED_MAX callers (the oldest is forgotten first), so a handler can rely on the caller's row existing.
  */
-export async function provisionCaller(caller: Caller): Promise<void> {
+export async function provisionCaller(caller: Pick<Caller, 'userId' | 'email' | 'isAdmin'>): Promise<void> {
   const role = caller.isAdmin ? 'admin' : 'user';
   const key = `${caller.userId}\u0000${caller.email ?? ''}\u0000${role}`;
   if (provisioned.has(key)) return;

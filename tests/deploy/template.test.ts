@@ -24,6 +24,7 @@ const FUNCTIONS = {
   'admin-users': 'AdminDashusers',
   search: 'Search',
   me: 'Me',
+  keys: 'Keys',
   openapi: 'Openapi',
   'not-found': 'NotDashfound',
   classify: 'Classify',
@@ -263,7 +264,16 @@ describe('the prod CloudFormation template', () => {
         'sqs:SendMessage',
       ].sort(),
     );
-    for (const fn of ['topics', 'admin-topics', 'admin-users', 'search', 'me', 'openapi', 'not-found']) {
+    for (const fn of [
+      'topics',
+      'admin-topics',
+      'admin-users',
+      'search',
+      'me',
+      'keys',
+      'openapi',
+      'not-found',
+    ]) {
       expect(
         actionsOf(fn).filter((a) => /^(s3|sqs):/.test(a)),
         fn,

@@ -5,6 +5,7 @@ import { createAuthenticator, createVerifier, type Verifier } from '../../lib/au
 import { loadConfig } from '../../lib/platform/config.js';
 import { closeDb, db } from '../../lib/platform/db/client.js';
 import { UnauthorizedError } from '../../lib/platform/errors.js';
+import { API_KEY_SCOPES } from '../../lib/platform/route.js';
 import { signDevToken } from '../../local/token.js';
 import { call } from '../helpers/api.js';
 import { newUser } from '../helpers/users.js';
@@ -158,7 +159,13 @@ describe('verified tokens are remembered per instance', () => {
     const first = await authenticate(token);
     const second = await authenticate(token);
 
-    expect(second).toEqual({ userId: 'u-cached', email: 'u@example.test', isAdmin: false });
+    expect(second).toEqual({
+      userId: 'u-cached',
+      email: 'u@example.test',
+      isAdmin: false,
+      credential: 'session',
+      scopes: API_KEY_SCOPES,
+    });
     expect(second).toEqual(first);
     expect(counter.calls).toBe(1);
   });
@@ -198,7 +205,13 @@ describe('verified tokens are remembered per instance', () => {
     await authenticate(token);
 
     const other = await signDevToken('u-two', { admin: true });
-    expect(await authenticate(other)).toEqual({ userId: 'u-two', email: null, isAdmin: true });
+    expect(await authenticate(other)).toEqual({
+      userId: 'u-two',
+      email: null,
+      isAdmin: true,
+      credential: 'session',
+      scopes: API_KEY_SCOPES,
+    });
     const [header, payload, signature = ''] = token.split('.');
     const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
     await expect(authenticate(forged)).rejects.toThrow(UnauthorizedError);

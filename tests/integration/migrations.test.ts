@@ -134,6 +134,7 @@ describe('the multi-user isolation migration', () => {
       select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%'
       order by table_name`.execute(db);
     expect(tables.rows.map((t) => t.table_name)).toEqual([
+      'api_keys',
       'document_search',
       'document_topics',
       'documents',

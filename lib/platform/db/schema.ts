@@ -101,6 +101,20 @@ export interface DocumentSearchTable {
   updated_at: Generated<Date>;
 }
 
+/** An API key (docs/api.md "API keys"): never the secret, only its SHA-256 and first 8 characters. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  scopes: string[];
+  prefix: string;
+  secret_sha256: Buffer;
+  created_at: Generated<Date>;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+
 export interface Database {
   users: UsersTable;
   quotas: QuotasTable;
@@ -110,4 +124,5 @@ export interface Database {
   upload_tombstones: UploadTombstonesTable;
   idempotency_keys: IdempotencyKeysTable;
   document_search: DocumentSearchTable;
+  api_keys: ApiKeysTable;
 }
