@@ -326,7 +326,7 @@ export interface components {
             description?: string | null;
         };
         UpdateUserRequest: {
-            aiProvider?: ("ollama" | "openai") | null;
+            aiProvider?: ("ollama" | "openai" | "local") | null;
             aiModel?: string | null;
             quotaLimitBytes?: number;
         };
@@ -378,6 +378,8 @@ export interface components {
             role: "user" | "admin";
             aiProvider: string | null;
             aiModel: string | null;
+            /** @enum {string} */
+            effectiveAiProvider: "ollama" | "openai" | "local";
             quota: components["schemas"]["Quota"];
         };
         UserPage: {
@@ -2744,6 +2746,7 @@ export interface operations {
                      *           "role": "user",
                      *           "aiProvider": null,
                      *           "aiModel": null,
+                     *           "effectiveAiProvider": "ollama",
                      *           "quota": {
                      *             "usedBytes": 48213,
                      *             "limitBytes": 1073741824
@@ -2880,6 +2883,7 @@ export interface operations {
                      *         "role": "user",
                      *         "aiProvider": "openai",
                      *         "aiModel": "gpt-4o-mini",
+                     *         "effectiveAiProvider": "openai",
                      *         "quota": {
                      *           "usedBytes": 48213,
                      *           "limitBytes": 5368709120
@@ -3148,6 +3152,7 @@ export interface operations {
                      *       "role": "user",
                      *       "aiProvider": null,
                      *       "aiModel": null,
+                     *       "effectiveAiProvider": "ollama",
                      *       "quota": {
                      *         "usedBytes": 48213,
                      *         "limitBytes": 1073741824
