@@ -151,6 +151,8 @@ async function askModel(
       filename: input.filename,
       text,
       maxNewTopics: cfg.CLASSIFY_MAX_NEW_TOPICS,
+      examples: input.examples.map((example) => ({ ...example, excerpt: example.excerpt ?? '' })),
+      examplesMaxChars: cfg.CLASSIFY_EXAMPLES_MAX_CHARS,
     }),
     schema: answerSchema(input.topics.map((topic) => topic.name)),
     signal,

@@ -152,3 +152,50 @@ describe('the local provider', () => {
     expect(after).toHaveLength(before.length - 1);
   });
 });
+
+describe('with an LLM, the prompt carries the owner’s corrections', () => {
+  async function llmUser() {
+    const user = await localUser();
+    await db().updateTable('users').set({ ai_provider: 'ollama' }).where('id', '=', user.userId).execute();
+    return user;
+  }
+  const promptOf = (index: number) =>
+    fake.requests[index]?.messages.find((m) => m.role === 'user')?.content ?? '';
+
+  it('shows the documents a person filed most recently, with the topics they chose', async () => {
+    const user = await llmUser();
+    const corrected = await uploadDocument(user.token, RECIPES[0] ?? '', {
+      filename: 'grandmas-pancakes.txt',
+      contentType: 'text/plain',
+    });
+    await classify(corrected);
+    await fileByHand(corrected, [user.recipes]);
+    fake.reset();
+
+    const next = await uploadDocument(user.token, RECIPES[1] ?? '', { contentType: 'text/plain' });
+    await classify(next);
+
+    const prompt = promptOf(0);
+    expect(prompt).toContain('Filename: grandmas-pancakes.txt');
+    expect(prompt).toContain('A person filed it under: ["Recipes"]');
+    expect(prompt).toContain('whisk flour, milk and eggs');
+  });
+
+  it("never shows another user's corrections", async () => {
+    const teacher = await llmUser();
+    const corrected = await uploadDocument(teacher.token, TAXES[0] ?? '', {
+      filename: 'teachers-secret-tax-return.txt',
+      contentType: 'text/plain',
+    });
+    await classify(corrected);
+    await fileByHand(corrected, [teacher.taxes]);
+    const learner = await llmUser();
+    fake.reset();
+
+    const next = await uploadDocument(learner.token, TAXES[1] ?? '', { contentType: 'text/plain' });
+    await classify(next);
+
+    expect(promptOf(0)).not.toContain('teachers-secret-tax-return');
+    expect(promptOf(0)).not.toContain('A person filed it under');
+  });
+});
