@@ -4,19 +4,15 @@ import { visibleTopicsOf } from '../../platform/db/visible-topics.js';
 
 /**
  * What the local classifier knows about one document's words, counted over its owner's filed documents (README
- * "Filing without an LLM"). Documents are counted by presence (a word in a document counts once, as binarised
- * naive Bayes does), each weighted: `userWeight` when a person set one of its topics, 1 when only the model did.
+ * "Filing without an LLM"). Documents are counted by presence (a word in a document counts once), each weighted: `userWeight` when a person set one of its topics, 1 when only the model did.
  */
 export interface FilingEvidence {
   /** Training documents, unweighted. */
   count: number;
-  /** Weighted number of training documents, and the weighted sum of their distinct words. */
+  /** Weighted number of training documents. */
   documents: number;
-  words: number;
-  /** Distinct words over the training documents. */
-  vocabulary: number;
-  /** Per visible topic with training documents: weighted documents, their weighted words, and raw count. */
-  topics: { topicId: string; documents: number; words: number; count: number }[];
+  /** Per visible topic with training documents: weighted documents, and their raw count. */
+  topics: { topicId: string; documents: number; count: number }[];
   /** Per word of the new document seen in training: its weighted document frequency, overall and per topic. */
   frequencies: { word: string; documents: number; byTopic: Record<string, number> }[];
   /** Where each word of the new document occurs (tsvector positions), to judge its parts apart. */
@@ -48,7 +44,7 @@ export async function filingEvidence(db: Kysely<Database>, q: FilingQuestion): P
     ), visible as (
       select v.id from ${visibleTopicsOf(q.userId)} v
     ), train as (
-      select d.id, s.vector, length(s.vector) as len,
+      select d.id, s.vector,
         case when exists (
           select 1 from document_topics p where p.document_id = d.id and p.source = 'user'
         ) then ${q.userWeight}::float8 else 1::float8 end as w
@@ -58,39 +54,33 @@ export async function filingEvidence(db: Kysely<Database>, q: FilingQuestion): P
       order by d.classified_at desc nulls last, d.id
       limit ${q.maxDocuments}
     ), labels as (
-      select t.id as document_id, dt.topic_id, t.w, t.len
+      select t.id as document_id, dt.topic_id, t.w
       from train t join document_topics dt on dt.document_id = t.id
       where dt.topic_id in (select id from visible)
-    ), words as (
-      select t.id as document_id, t.w, u.lexeme from train t cross join lateral unnest(t.vector) u
     ), hits as (
-      select * from words where lexeme in (select lexeme from query)
+      select t.id as document_id, t.w, u.lexeme from train t cross join lateral unnest(t.vector) u
+      where u.lexeme in (select lexeme from query)
     ), per_topic as (
       select h.lexeme, l.topic_id, sum(l.w) as df
       from hits h join labels l on l.document_id = h.document_id group by h.lexeme, l.topic_id
+    ), by_topic as (
+      select lexeme, json_object_agg(topic_id, df) as df from per_topic group by lexeme
     ), per_word as (
       select lexeme, sum(w) as df from hits group by lexeme
     )
     select
       (select count(*)::int from train) as count,
       (select coalesce(sum(w), 0)::float8 from train) as documents,
-      (select coalesce(sum(w * len), 0)::float8 from train) as words,
-      (select count(distinct lexeme)::int from words) as vocabulary,
       coalesce((
-        select json_agg(json_build_object('topicId', topic_id, 'documents', docs, 'words', len, 'count', n))
+        select json_agg(json_build_object('topicId', topic_id, 'documents', docs, 'count', n))
         from (
-          select topic_id, sum(w)::float8 as docs, sum(w * len)::float8 as len, count(*)::int as n
+          select topic_id, sum(w)::float8 as docs, count(*)::int as n
           from labels group by topic_id
         ) x
       ), '[]'::json) as topics,
       coalesce((
-        select json_agg(json_build_object(
-          'word', w.lexeme, 'documents', w.df,
-          'byTopic', coalesce((
-            select json_object_agg(p.topic_id, p.df) from per_topic p where p.lexeme = w.lexeme
-          ), '{}'::json)
-        ))
-        from per_word w
+        select json_agg(json_build_object('word', w.lexeme, 'documents', w.df, 'byTopic', coalesce(t.df, '{}'::json)))
+        from per_word w left join by_topic t on t.lexeme = w.lexeme
       ), '[]'::json) as frequencies,
       coalesce((select json_object_agg(lexeme, positions) from query), '{}'::json) as positions
   `.execute(db);

@@ -20,8 +20,8 @@ export interface TopicScore {
   share: number;
 }
 
-/** Smoothing for word frequencies: small, so a word seen in two documents of a topic already counts. */
-const ALPHA = 0.1;
+/** Smoothing of the rates: small, so a word seen in two documents of a topic already counts (the bench chose it). */
+const ALPHA = 0.01;
 /** A topic needs this many labelled documents to be learnt at all. */
 const MIN_TOPIC_DOCUMENTS = 2;
 /**
@@ -40,19 +40,18 @@ const PART_MIN_WORDS = 6;
 const PART_SHARE = 0.3;
 
 /**
- * Each learnt topic's confidence that it fits the document, best first. For topic t and the document's words w
- * seen in training: log-odds = log P(t)/P(¬t) + k · Σ_w log P(w|t)/P(w|¬t), with P(w|t) = (df_t(w) + α) /
- * (words_t + α·V) over weighted document frequencies, and k = min(1, EFFECTIVE_WORDS / |w|).
+ * Each learnt topic's confidence that it fits the document, most likely first. For topic t and the document's words w
+ * seen in training: log-odds = log P(t)/P(¬t) + k · Σ_w log P(w|t)/P(w|¬t), where P(w|t) = (df_t(w) + α) /
+ * (docs_t + 2α) is the weighted share of t's documents that contain w (the words a document has, not the ones it
+ * lacks), and k = min(1, EFFECTIVE_WORDS / |w|) for the confidence (1 for the order).
  */
 export function scoreTopics(evidence: FilingEvidence, options: LocalOptions): TopicScore[] {
   if (evidence.count < options.minDocuments || evidence.documents <= 0) return [];
-  const vocabulary = Math.max(evidence.vocabulary, 1);
   const topics = evidence.topics.filter((topic) => topic.count >= MIN_TOPIC_DOCUMENTS);
   const ratios = new Map<string, Map<string, number>>();
   const priors = new Map<string, number>();
   for (const topic of topics) {
     const otherDocuments = evidence.documents - topic.documents;
-    const otherWords = Math.max(evidence.words - topic.words, 0);
     priors.set(topic.topicId, Math.log((topic.documents + 1) / (otherDocuments + 1)));
     const byWord = new Map<string, number>();
     for (const word of evidence.frequencies) {
@@ -60,19 +59,21 @@ export function scoreTopics(evidence: FilingEvidence, options: LocalOptions): To
       const elsewhere = Math.max(word.documents - inTopic, 0);
       byWord.set(
         word.word,
-        Math.log((inTopic + ALPHA) / (topic.words + ALPHA * vocabulary)) -
-          Math.log((elsewhere + ALPHA) / (otherWords + ALPHA * vocabulary)),
+        Math.log((inTopic + ALPHA) / (topic.documents + 2 * ALPHA)) -
+          Math.log((elsewhere + ALPHA) / (otherDocuments + 2 * ALPHA)),
       );
     }
     ratios.set(topic.topicId, byWord);
   }
-  const confidence = (topicId: string, words: readonly string[]) => {
+  /** The log-odds for a topic over some words; `tempered` scales the evidence for a readable confidence. */
+  const logOdds = (topicId: string, words: readonly string[], tempered: boolean) => {
     const byWord = ratios.get(topicId) ?? new Map<string, number>();
     let sum = 0;
     for (const word of words) sum += byWord.get(word) ?? 0;
-    const scale = words.length > 0 ? Math.min(1, EFFECTIVE_WORDS / words.length) : 1;
-    return sigmoid((priors.get(topicId) ?? 0) + scale * sum);
+    const scale = tempered && words.length > 0 ? Math.min(1, EFFECTIVE_WORDS / words.length) : 1;
+    return (priors.get(topicId) ?? 0) + scale * sum;
   };
+  const confidence = (topicId: string, words: readonly string[]) => sigmoid(logOdds(topicId, words, true));
   const known = evidence.frequencies.map((word) => word.word);
   const wins = new Map<string, number>();
   const parts = partsOf(evidence.positions, new Set(known));
@@ -85,15 +86,19 @@ export function scoreTopics(evidence: FilingEvidence, options: LocalOptions): To
     if (best && best.confidence >= options.confidence)
       wins.set(best.topicId, (wins.get(best.topicId) ?? 0) + 1);
   }
+  // Ranked by the untempered log-odds: tempering keeps the confidence readable, not the order right.
   return topics
-    .map((topic) => ({
-      topicId: topic.topicId,
-      confidence: confidence(topic.topicId, known),
-      share: parts.length > 0 ? (wins.get(topic.topicId) ?? 0) / parts.length : 0,
-      wins: wins.get(topic.topicId) ?? 0,
-    }))
-    .map(({ wins: partWins, ...score }) => ({ ...score, share: partWins >= 2 ? score.share : 0 }))
-    .sort((a, b) => b.confidence - a.confidence || (a.topicId < b.topicId ? -1 : 1));
+    .map((topic) => {
+      const partWins = wins.get(topic.topicId) ?? 0;
+      return {
+        topicId: topic.topicId,
+        confidence: confidence(topic.topicId, known),
+        share: partWins >= 2 && parts.length > 0 ? partWins / parts.length : 0,
+        rank: logOdds(topic.topicId, known, false),
+      };
+    })
+    .sort((a, b) => b.rank - a.rank || (a.topicId < b.topicId ? -1 : 1))
+    .map(({ rank: _, ...score }) => score);
 }
 
 /**
