@@ -85,7 +85,5 @@ export async function filingEvidence(db: Kysely<Database>, q: FilingQuestion): P
       coalesce((select json_object_agg(lexeme, positions) from query), '{}'::json) as positions
   `.execute(db);
   const row = result.rows[0];
-  return (
-    row ?? { count: 0, documents: 0, words: 0, vocabulary: 0, topics: [], frequencies: [], positions: {} }
-  );
+  return row ?? { count: 0, documents: 0, topics: [], frequencies: [], positions: {} };
 }
