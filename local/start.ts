@@ -79,11 +79,10 @@ async function filingProvider(): Promise<string> {
   }
   const host = process.env.OLLAMA_HOST || 'http://127.0.0.1:11434';
   try {
-    const answer = await fetch(new URL('/api/tags', host), { signal: AbortSignal.timeout(1500) });
-    if (answer.ok) {
-      log(`filing: ollama at ${host}`);
-      return 'ollama';
-    }
+    // Any HTTP answer means a server listens there (Ollama answers /api/tags; a proxy may answer otherwise).
+    await fetch(new URL('/api/tags', host), { signal: AbortSignal.timeout(1500) });
+    log(`filing: ollama at ${host}`);
+    return 'ollama';
   } catch {
     // No model server: the local classifier files instead.
   }
