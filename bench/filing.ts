@@ -10,7 +10,7 @@ import { db } from '../lib/platform/db/client.js';
 import type { BenchResult, BenchRow } from './result.js';
 
 /**
- * `npm run bench -- filing` (README "Filing without an LLM"): the local classifier against paperless-ngx's own
+ * `npm run bench -- filing` (docs/operations.md "Filing without an LLM"): the local classifier against paperless-ngx's own
  * recipe (bench/paperless_classifier.py), trained and tested on the same split of a labelled public corpus.
  *
  * The corpus: the Linux man-pages project as Debian ships it (packages `manpages` and `manpages-dev`, GPL-2+

@@ -10,7 +10,7 @@ import type { BenchResult, BenchRow } from './result.js';
 const MB = 1024 * 1024;
 
 /**
- * What content hashes cost (README "Duplicates and retried requests"):
+ * What content hashes cost (docs/api.md "Duplicates and retried requests"):
  * - hashing: kite's streamed SHA-256 of a 64 MiB object against the same streamed GET that only discards the bytes,
  *   both from the bench's S3, best of three: the difference is what the hash adds per MB;
  * - lookup: the duplicate check (`findDocumentWithContent`) among 100,000 hashed documents of 100 users, against

@@ -22,7 +22,7 @@ const MiB = 1024 * 1024;
 const PARALLEL = 4;
 
 /**
- * README "Performance", large files: the same bytes to the same S3 as one presigned PUT (the baseline) and as
+ * docs/performance.md "Performance", large files: the same bytes to the same S3 as one presigned PUT (the baseline) and as
  * multipart parts with 4 in flight, in MB/s; then the API's time to sign 1000 parts in one call, against a
  * getSignedUrl per part (what signing each part on its own costs) in the same run. BENCH_MULTIPART_MB sets the
  * size: 256 MB by default, what the tests' radosgw (memstore: objects in 1 GiB of RAM, deleted ones kept until

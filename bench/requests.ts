@@ -125,7 +125,7 @@ export async function benchRequests(): Promise<BenchResult> {
       expiresIn: 900,
     });
     const presignDirect = (key: string) => direct(presignRequest(key));
-    // The floor as first measured (README "Performance"): the SDK's getSignedUrl with a client.
+    // The floor as first measured (docs/performance.md "Performance"): the SDK's getSignedUrl with a client.
     const presignSdk = (key: string) => presignWithClient(s3, cfg, presignRequest(key));
     const insertFloor = (id: string, key: string) =>
       raw.query(
@@ -176,7 +176,7 @@ export async function benchRequests(): Promise<BenchResult> {
     ] = await timedInTurn(N, invokeUploadUrl, ...floors);
 
     // The presign alone, both ways: the SDK's getSignedUrl with a client (what upload-url did before), and the
-    // SDK's presigner without one (what it does now, README "Performance").
+    // SDK's presigner without one (what it does now, docs/performance.md "Performance").
     const presignKey = storageKey(userId, randomUUID(), 'report.txt');
     const withClient = () => presignSdk(presignKey).then(() => undefined);
     const withoutClient = () => presignDirect(presignKey).then(() => undefined);

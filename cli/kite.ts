@@ -18,7 +18,7 @@ import { formatBytes, plainProgress, terminalProgress } from './progress.js';
 import { download } from './transfer.js';
 import { oneLine, skipNothing, skipSameContent, uploadFiles } from './upload.js';
 
-// `kite`: the command-line client (README "Command-line client"), on the typed client generated from the OpenAPI
+// `kite`: the command-line client (docs/cli.md "Command-line client"), on the typed client generated from the OpenAPI
 // document. Exit codes: 0 done, 1 a request failed, 2 the command line is wrong.
 
 const DEFAULT_URL = 'http://127.0.0.1:3000';

@@ -6,7 +6,7 @@ import type { LocalFile } from './files.js';
 import type { FileProgress } from './progress.js';
 import { putFile, storageError } from './transfer.js';
 
-// Large files go in parts straight to storage through S3's multipart protocol, signed by kite (README "Large
+// Large files go in parts straight to storage through S3's multipart protocol, signed by kite (docs/api.md "Large
 // files"). Each finished part is written to a small state file, so a run that is interrupted (killed, network
 // lost) resumes when run again: it asks storage which parts it holds (ListParts) and sends only the rest.
 

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 
 // What a long transfer shows: on a terminal, a bar per file in flight and one for the total (cli-progress);
-// anywhere else, one plain line per file as it finishes, for logs and scripts (README "Command-line client").
+// anywhere else, one plain line per file as it finishes, for logs and scripts (docs/cli.md "Command-line client").
 
 export interface FileProgress {
   advance(bytes: number): void;

@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { XMLParser } from 'fast-xml-parser';
 
-// Bytes go straight between the file system and storage through presigned URLs (README "API"): kite's API never
+// Bytes go straight between the file system and storage through presigned URLs (docs/api.md "API"): kite's API never
 // sees them. node:http streams a PUT with the exact Content-Length that was signed, and counts what it sends.
 
 const xml = new XMLParser();

@@ -7,7 +7,7 @@ import { type StateStore, uploadInParts } from './multipart.js';
 import { type FileProgress, formatBytes, type Progress } from './progress.js';
 import { putFile, StorageError } from './transfer.js';
 
-// `kite upload`: upload-url → PUT straight to storage → confirm, for many files at once (README "Command-line
+// `kite upload`: upload-url → PUT straight to storage → confirm, for many files at once (docs/cli.md "Command-line
 // client"). Which files are already stored is a SkipPolicy: by content hash, or by name and size.
 
 export interface UploadResult {
@@ -23,7 +23,7 @@ export interface UploadResult {
 }
 
 /**
- * Decides whether the user already stores a file's content before anything is sent (README "Command-line
+ * Decides whether the user already stores a file's content before anything is sent (docs/cli.md "Command-line
  * client"): `existing` is that document's id; `sha256`, when known, goes with upload-url so the API refuses a
  * duplicate that appeared meanwhile (409 `duplicate`).
  */
@@ -81,7 +81,7 @@ async function sha256Of(path: string): Promise<string> {
 export interface UploadOptions {
   concurrency: number;
   skip: SkipPolicy;
-  /** Files of at least this many bytes go in parts (README "Large files"), resumable through `store`. */
+  /** Files of at least this many bytes go in parts (docs/api.md "Large files"), resumable through `store`. */
   multipart: { threshold: number; partSize?: number; store: StateStore };
   progress: (toSend: LocalFile[]) => Progress;
 }

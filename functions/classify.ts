@@ -5,12 +5,12 @@ import { config } from '../lib/platform/config.js';
 import { withDeadline } from '../lib/platform/deadline.js';
 import { logger } from '../lib/platform/logger.js';
 
-// Parsed at init, so a bad setting fails it (README "Configuration").
+// Parsed at init, so a bad setting fails it (docs/operations.md "Configuration").
 config();
 
 // Leaves time to record a failed attempt before Lambda's own timeout would cut the whole batch off.
 const SAFETY_MARGIN_MS = 5_000;
-// After this, nothing more is sent to Postgres, S3 or SQS (README "Timeouts and faults"): the batch's answer is due.
+// After this, nothing more is sent to Postgres, S3 or SQS (docs/operations.md "Timeouts and faults"): the batch's answer is due.
 const DEADLINE_MARGIN_MS = 2_000;
 
 /**

@@ -4,7 +4,7 @@ import { createMultipartUpload, signMultipartRequests } from '../lib/uploads/mul
 import { multipartRoutes } from '../lib/uploads/uploads.contract.js';
 import { idempotencyKey } from '../lib/uploads/uploads.js';
 
-/** README "Large files". */
+/** docs/api.md "Large files". */
 export const handler = router(multipartRoutes, {
   createMultipartUpload: async ({ caller, body, event }) =>
     json(201, await createMultipartUpload(caller, body, idempotencyKey(event))),

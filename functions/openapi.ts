@@ -4,7 +4,7 @@ import { openApiDocument } from '../lib/api/openapi.js';
 let body: string | undefined;
 
 /**
- * GET /api/openapi.json — the API described (README "Describing the API"). No auth and no database: the document
+ * GET /api/openapi.json — the API described (docs/api.md "Describing the API"). No auth and no database: the document
  * is built from the zod schemas on the first request and kept for the instance.
  */
 export const handler = async (): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -3,7 +3,7 @@ import { config } from '../lib/platform/config.js';
 import { logger } from '../lib/platform/logger.js';
 import { type PurgeCounts, runPurge } from '../lib/purge/purge.js';
 
-// Parsed at init, so a bad setting fails it (README "Configuration").
+// Parsed at init, so a bad setting fails it (docs/operations.md "Configuration").
 config();
 
 /** Scheduled (PURGE_SCHEDULE): expired pending uploads go, stranded confirmed uploads are queued again. */

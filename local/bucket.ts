@@ -2,7 +2,7 @@ import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, S3Client 
 
 /**
  * The bucket's CORS rule, the same one serverless.yml gives the AWS bucket (the template test checks they agree), so
- * the browser tests prove what a deployed bucket allows. README "Large files": PUT for single uploads and parts, POST
+ * the browser tests prove what a deployed bucket allows. docs/api.md "Large files": PUT for single uploads and parts, POST
  * to create and complete multipart uploads, GET for downloads and ListParts, DELETE for Abort; the presigned requests
  * sign Content-Type and Content-Length, and uploaders read each part's ETag and the error code when S3 refuses.
  */

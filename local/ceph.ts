@@ -1,5 +1,5 @@
 // Over 300 lines on purpose: one launcher for a one-host Ceph cluster (keyring, mon, memstore OSD, radosgw) whose
-// steps only make sense in order; its settings are explained where they are set (README "Which S3 the tests use").
+// steps only make sense in order; its settings are explained where they are set (docs/development.md "Which S3 the tests use").
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -20,7 +20,7 @@ import { freePort } from './ports.js';
 
 /*
  * A one-host Ceph cluster (one mon, one memstore OSD, the RADOS Gateway) for the tests and `KITE_S3=ceph npm start`:
- * a real S3 that checks SigV4, so a presigned PUT refuses another length or type as AWS does (README "Which S3 the
+ * a real S3 that checks SigV4, so a presigned PUT refuses another length or type as AWS does (docs/development.md "Which S3 the
  * tests use").
  * Every port, path and pid belongs to this instance: several clusters run side by side on one machine, and the
  * daemons are stopped by the pids started here, never by name.

@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Consumer } from 'sqs-consumer';
 
 /**
- * `npm start`'s classify event source, in place of AWS's SQS event source mapping (README "Running locally"): it
+ * `npm start`'s classify event source, in place of AWS's SQS event source mapping (docs/operations.md "Running locally"): it
  * polls the queue with sqs-consumer and invokes the classify function through serverless-offline's Lambda invoke
  * API with the event AWS would send. Only the records the function did not list in `batchItemFailures` are deleted;
  * the rest come back after the visibility timeout, as on AWS, and the queue's redrive policy dead-letters them.

@@ -10,7 +10,7 @@ import type { Running } from './emulators.js';
  */
 export async function startEmbeddedPostgres(options: { directory: string; port: number }): Promise<Running> {
   mkdirSync(options.directory, { recursive: true });
-  // btree_gin: the search index's (user_id, vector) GIN index needs it (README "Search").
+  // btree_gin: the search index's (user_id, vector) GIN index needs it (docs/api.md "Search").
   const db = await PGlite.create(options.directory, { extensions: { btree_gin } });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port, maxConnections: 100 });
   await server.start();

@@ -6,7 +6,7 @@ import routes from 's3rver/lib/routes.js';
 /*
  * s3rver 3.7 has CreateMultipartUpload, UploadPart and CompleteMultipartUpload, but answers 405 to ListParts and
  * AbortMultipartUpload and NotImplemented to ListMultipartUploads, and completes without checking the parts it
- * is given. `npm start` needs all of them for resumable uploads (README "Large files", "s3rver's multipart
+ * is given. `npm start` needs all of them for resumable uploads (docs/api.md "Large files", "s3rver's multipart
  * extension"), so this module adds them to s3rver's own router, over s3rver's own store: an upload is the folder
  * `<bucket>/._S3rver_uploads/<uploadId>/` holding `key`, `metadata`, and each part as `<n>` with `<n>.md5`.
  * The layers are placed right before s3rver's handlers, after its CORS, authentication and bucket checks, so

@@ -68,7 +68,7 @@ function checkConfig(env: Record<string, string>): void {
 }
 
 /**
- * Which provider files documents by default (README "Filing without an LLM"): DEFAULT_AI_PROVIDER when set; else
+ * Which provider files documents by default (docs/operations.md "Filing without an LLM"): DEFAULT_AI_PROVIDER when set; else
  * Ollama when it answers at OLLAMA_HOST; else kite's own `local` classifier, so a first `npm start` with no model
  * server files documents (once a person has filed a few) instead of failing every one.
  */
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
 
 /**
  * s3rver by default (nothing to install, checks no signature); `KITE_S3=ceph` runs Ceph's RADOS Gateway instead,
- * which fails the way AWS fails (README "npm start with a strict S3").
+ * which fails the way AWS fails (docs/operations.md "npm start with a strict S3").
  */
 async function startLocalS3(): Promise<
   Running & { credentials: { accessKeyId: string; secretAccessKey: string }; description: string }

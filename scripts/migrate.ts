@@ -19,7 +19,7 @@ async function main(connectionString: string): Promise<void> {
     for (const r of results)
       console.log(`${r.status === 'Success' ? 'applied' : r.status}: ${r.migrationName}`);
     if (results.length === 0) console.log('database is up to date');
-    // The deploy's SEARCH_LANGUAGE must exist in the database it is about to serve (README "Search").
+    // The deploy's SEARCH_LANGUAGE must exist in the database it is about to serve (docs/api.md "Search").
     const { checkSearchLanguage } = await import('../lib/search/search-language.js');
     await checkSearchLanguage(db, (process.env.SEARCH_LANGUAGE || 'simple').trim().toLowerCase());
   } catch (error) {

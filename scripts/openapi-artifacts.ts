@@ -2,7 +2,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { openApiDocument } from '../lib/api/openapi.js';
 
 /**
- * What `npm run openapi` writes (README "Describing the API"): the OpenAPI document, and the client's types
+ * What `npm run openapi` writes (docs/api.md "Describing the API"): the OpenAPI document, and the client's types
  * generated from it by openapi-typescript. A test renders these again and fails when the committed files differ.
  */
 export async function renderArtifacts(): Promise<{ file: string; text: string }[]> {

@@ -8,7 +8,7 @@ import { uploadComponents, uploadRequestComponents } from '../uploads/uploads.co
 import { userComponents, userRequestComponents } from '../users/users.contract.js';
 import { ROUTES } from './routes.js';
 
-// The OpenAPI 3.1 document (README "Describing the API"), assembled from the route declarations of every feature
+// The OpenAPI 3.1 document (docs/api.md "Describing the API"), assembled from the route declarations of every feature
 // (lib/api/routes.ts) with zod's own JSON Schema output of the schemas that validate requests and shape responses.
 // The tests validate every response they receive against this document.
 

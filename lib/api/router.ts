@@ -64,7 +64,7 @@ function parseQuery<Schema extends z.ZodMiniType>(event: HttpEvent, schema: Sche
  * zod-validated JSON body and query string of the route's declaration, and the error mapper last.
  */
 function route(declaration: AnyRoute, fn: RouteHandler<AnyRoute>) {
-  config(); // parsed at init, so a bad setting fails it (README "Configuration")
+  config(); // parsed at init, so a bad setting fails it (docs/operations.md "Configuration")
   return middy<HttpEvent, HttpResult, Error, Context>({
     // The backstop: should anything ignore the deadline, kite still answers 503 itself before Lambda's timeout.
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
@@ -91,7 +91,7 @@ function route(declaration: AnyRoute, fn: RouteHandler<AnyRoute>) {
 }
 
 /**
- * README "Timeouts and faults": dependency calls stop `workMarginMs` before the function's timeout, which leaves a
+ * docs/operations.md "Timeouts and faults": dependency calls stop `workMarginMs` before the function's timeout, which leaves a
  * statement sent just before that time room to finish (or time out) and the handler room to answer; the middy
  * backstop fires ANSWER_MARGIN_MS before the timeout.
  */

@@ -115,7 +115,7 @@ export async function classifyDocument({
 }
 
 /**
- * The local provider (README "Filing without an LLM"): the owner's own filed documents decide, over the same text
+ * The local provider (docs/operations.md "Filing without an LLM"): the owner's own filed documents decide, over the same text
  * search indexes. It attaches existing visible topics only; with too few filed documents it attaches none.
  */
 async function fileLocally(input: ClassificationInput, search: SearchText): Promise<string[]> {
@@ -163,7 +163,7 @@ async function askModel(
 /**
  * kite's own SHA-256 of the stored bytes, once per document, before the model is asked: a failed model call keeps
  * the hash, and a retry or a reprocess does not read the object again. Objects over HASH_MAX_BYTES keep a null
- * hash (README "Duplicates and retried requests" says why).
+ * hash (docs/api.md "Duplicates and retried requests" says why).
  */
 async function hashContent(input: ClassificationInput, maxBytes: number, signal: AbortSignal): Promise<void> {
   if (input.sha256 !== null || (input.sizeBytes ?? 0) > maxBytes) return;

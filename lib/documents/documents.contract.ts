@@ -4,7 +4,7 @@ import type { ShownDocumentRow } from '../platform/db/schema.js';
 import { hasControlChars } from '../platform/names.js';
 import { defineRoute } from '../platform/route.js';
 
-// The document as the API shows it, and the routes that read, delete and reprocess it (README "API"). Uploads
+// The document as the API shows it, and the routes that read, delete and reprocess it (docs/api.md "API"). Uploads
 // and search answer with the same document, so their contracts import it from here.
 
 export const filenameSchema = z.string().check(
@@ -43,7 +43,7 @@ export const documentSchema = z.object({
   confirmedAt: z.nullable(dateTime()),
   classifiedAt: z.nullable(dateTime()),
   error: z.nullable(z.string()),
-  /** kite's SHA-256 of the stored bytes; null until computed (README "Duplicates and retried requests"). */
+  /** kite's SHA-256 of the stored bytes; null until computed (docs/api.md "Duplicates and retried requests"). */
   sha256: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
   /** The owner's oldest other document with the same content, if any. */
   duplicateOf: z.nullable(z.uuid()),

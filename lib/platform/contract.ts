@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import './zod-messages.js';
 
 // What every feature's contract (lib/<feature>/<feature>.contract.ts) builds on: the shapes the API answers with
-// everywhere, the error body, and the query-string integers (README "API").
+// everywhere, the error body, and the query-string integers (docs/api.md "API").
 
 export const dateTime = () => z.iso.datetime();
 export const byteCount = () => z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
@@ -59,7 +59,7 @@ export const pageLimitQuery = queryInt({
 
 export const validationIssueSchema = z.object({ path: z.string(), message: z.string() });
 
-/** The one error body (README "API"); `codes` narrows `code` to what one response can carry. */
+/** The one error body (docs/api.md "API"); `codes` narrows `code` to what one response can carry. */
 export function errorBodySchema(codes?: readonly [string, ...string[]]) {
   return z.object({
     error: z.object({

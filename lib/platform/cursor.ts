@@ -1,7 +1,7 @@
 import { ValidationError } from './errors.js';
 
 /**
- * Keyset paging, the one way every list pages (README "API"): a page's `nextCursor` is the opaque position of its
+ * Keyset paging, the one way every list pages (docs/api.md "API"): a page's `nextCursor` is the opaque position of its
  * last row, and each kind of list has its own cursor below. Cursors are base64url and not signed; tampering only
  * moves the position, and anything kite could not have issued is a 400, never a database error.
  */

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DependencyFailure } from './errors.js';
 
 /**
- * The invocation's deadline (README "Timeouts and faults"). Every handler runs inside `withDeadline`: S3 and SQS
+ * The invocation's deadline (docs/operations.md "Timeouts and faults"). Every handler runs inside `withDeadline`: S3 and SQS
  * calls take its signal, so they and their retries stop when it fires, and the database refuses to send a statement
  * once it has fired. Whatever a handler left running after its answer therefore cannot change a row, an object or
  * a quota. The signal lives in async context rather than in every lib/ signature, the way the logger's request

@@ -48,7 +48,7 @@ export class ConflictError extends HttpError {
   }
 }
 
-/** The caller already stores this content (README "Duplicates and retried requests"). */
+/** The caller already stores this content (docs/api.md "Duplicates and retried requests"). */
 export class DuplicateError extends HttpError {
   constructor(documentId: string) {
     super(409, 'duplicate', 'You already have a document with this content', { documentId });
@@ -95,7 +95,7 @@ export interface ErrorBody {
 }
 
 /**
- * The one error body (README "API"). Messages are kite's own text, written for the client: an HttpError never
+ * The one error body (docs/api.md "API"). Messages are kite's own text, written for the client: an HttpError never
  * carries an internal detail (everything else becomes a generic 500 or 503 in lib/platform/http.ts). `requestId` is the
  * invocation's id, the `function_request_id` of its log lines, so a user's report can be found in the logs.
  */
@@ -128,7 +128,7 @@ const PG_STATEMENT_TIMEOUT = '57014';
 
 /**
  * Errors that mean a dependency (database, S3, SQS) is down, overloaded or refused, so a retry may succeed: the one
- * test for a 503 (README "API"). lib/platform/http.ts answers them `unavailable`; everything else unexpected is a 500.
+ * test for a 503 (docs/api.md "API"). lib/platform/http.ts answers them `unavailable`; everything else unexpected is a 500.
  */
 export function isDependencyFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -48,5 +48,5 @@ export function errorResponse(error: unknown, requestId?: string): HttpResult {
   return json(500, errorBody(new HttpError(500, 'internal', 'Internal server error'), requestId), headers);
 }
 
-/** Every answer names its invocation, so a client can quote it (README "API"). */
+/** Every answer names its invocation, so a client can quote it (docs/api.md "API"). */
 export const REQUEST_ID_HEADER = 'x-request-id';

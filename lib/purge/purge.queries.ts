@@ -3,7 +3,7 @@ import type { Database } from '../platform/db/schema.js';
 import { insertFilenameOnly } from '../platform/db/search-rows.js';
 import { tombstoneDeletedKeys } from '../platform/db/tombstones.js';
 
-/** The purge's queries (README "Purge"): expired pending uploads, putting rows back, stranded uploads. */
+/** The purge's queries (docs/operations.md "Purge"): expired pending uploads, putting rows back, stranded uploads. */
 
 export interface PurgedDocument {
   storage_key: string;

@@ -37,7 +37,7 @@ export interface PurgeOptions {
  * retries it; the error is rethrown so the invocation is seen to fail. Deleting objects first would also be
  * retryable, but without a lock held across the S3 call two purges would pick, and delete, the same objects.
  * When S3 answers but refuses some keys (a per-key error), the batch counts as purged and only those keys are
- * kept, as tombstones the sweep retries after TOMBSTONE_LEASE_SECONDS (README "Purge"). The one window left is
+ * kept, as tombstones the sweep retries after TOMBSTONE_LEASE_SECONDS (docs/operations.md "Purge"). The one window left is
  * the process dying between the two steps: that batch's objects are orphaned (no row is ever left pointing at a
  * deleted object, and nobody can reach those objects any more).
  */

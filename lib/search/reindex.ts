@@ -38,7 +38,7 @@ export interface ReindexCounts {
 }
 
 /**
- * `npm run reindex` (README "Search"): brings every document's search row up to date with SEARCH_LANGUAGE and the
+ * `npm run reindex` (docs/api.md "Search"): brings every document's search row up to date with SEARCH_LANGUAGE and the
  * current extractor, in three passes of small batches, each batch one short statement, so the API keeps serving.
  * Progress lives in the rows themselves (`language`, `extractor`): a run that stops, for whatever reason, is
  * resumed by running it again, which only touches what is not yet current.

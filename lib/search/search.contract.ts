@@ -4,14 +4,14 @@ import { pageLimitQuery, uuidQuery } from '../platform/contract.js';
 import { hasNonWhitespaceControlChars } from '../platform/names.js';
 import { defineRoute } from '../platform/route.js';
 
-// Full-text search of the caller's documents (README "Search").
+// Full-text search of the caller's documents (docs/api.md "Search").
 
 /** The longest `snippet` a search result carries (lib/search/snippet.ts). */
 export const SNIPPET_MAX_CHARS = 300;
 
 export const SEARCH_QUERY_MAX = 200;
 
-/** GET /api/search query string (README "Search"): `q` in web search syntax, the list's filters and paging. */
+/** GET /api/search query string (docs/api.md "Search"): `q` in web search syntax, the list's filters and paging. */
 export const searchQuery = z.object({
   q: z
     .string({ error: (issue) => (issue.input === undefined ? 'q is required' : 'q must be a string') })
@@ -31,7 +31,7 @@ export type SearchQuery = z.infer<typeof searchQuery>;
 /**
  * GET /api/search: best match first; `highlights` are [start, end) UTF-16 offsets into `snippet`. A pair is an
  * array of exactly two integers, not a JSON Schema tuple (`prefixItems`): Prism and many generators read a tuple
- * as an array with no items and reject every highlight (README "Describing the API").
+ * as an array with no items and reject every highlight (docs/api.md "Describing the API").
  */
 export const searchResultSchema = z.object({
   document: documentSchema,

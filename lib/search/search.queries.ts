@@ -4,7 +4,7 @@ import { insertFilenameOnly } from '../platform/db/search-rows.js';
 import { type DocumentTopicRow, duplicateOfExpression } from '../platform/db/shown-documents.js';
 
 /**
- * Full-text search (README "Search"). Every document has one document_search row: its extracted text and a
+ * Full-text search (docs/api.md "Search"). Every document has one document_search row: its extracted text and a
  * tsvector over filename + text built by the SQL function kite_search_vector (see its migration), in the text
  * search configuration `language`. Every function here takes the configuration's name, already checked to exist.
  */
@@ -28,7 +28,7 @@ export async function indexableQuery(db: Kysely<Database>, language: string, q: 
   return result.rows[0]?.tree ?? '';
 }
 
-/** How much of a document's text ts_headline reads for the snippet (README "Search": the snippet's reach). */
+/** How much of a document's text ts_headline reads for the snippet (docs/api.md "Search": the snippet's reach). */
 export const SNIPPET_SCAN_CHARS = 100_000;
 
 /**

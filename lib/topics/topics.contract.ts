@@ -4,7 +4,7 @@ import type { TopicRow } from '../platform/db/schema.js';
 import { checkTopicName, hasNonWhitespaceControlChars } from '../platform/names.js';
 import { defineRoute } from '../platform/route.js';
 
-// Topics: the caller's own and the system's, which admins manage (README "API").
+// Topics: the caller's own and the system's, which admins manage (docs/api.md "API").
 
 const required = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? `${what} is required` : `${what} must be a string`;

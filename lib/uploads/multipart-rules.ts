@@ -1,5 +1,5 @@
 /**
- * S3's multipart limits and how kite cuts a file into parts (README "Large files"). Pure functions: the routes
+ * S3's multipart limits and how kite cuts a file into parts (docs/api.md "Large files"). Pure functions: the routes
  * and the tests share them.
  */
 export const MiB = 1024 ** 2;

@@ -11,7 +11,7 @@ import { dateTime } from '../platform/contract.js';
 import { defineRoute } from '../platform/route.js';
 import { EXAMPLE_QUOTA, quotaSchema } from '../users/users.contract.js';
 
-// Uploads: presigned PUT → confirm, and multipart for large files (README "API", "Large files").
+// Uploads: presigned PUT → confirm, and multipart for large files (docs/api.md "API", "Large files").
 
 export const uploadUrlBody = z.strictObject({
   filename: filenameSchema,
@@ -37,7 +37,7 @@ export const idempotencyKeySchema = z.optional(
     .string()
     .check(z.regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1 to 255 visible ASCII characters')),
 );
-/** POST /api/documents/multipart (README "Large files"): as upload-url, plus the client's part size if it cut parts. */
+/** POST /api/documents/multipart (docs/api.md "Large files"): as upload-url, plus the client's part size if it cut parts. */
 export const multipartBody = z.strictObject({
   ...uploadUrlBody.shape,
   size: z
@@ -104,7 +104,7 @@ export const uploadTicketSchema = z.object({
   }),
 });
 
-/** A request the client sends straight to storage, exactly as kite signed it (README "Large files"). */
+/** A request the client sends straight to storage, exactly as kite signed it (docs/api.md "Large files"). */
 export const signedRequestSchema = z.object({
   partNumber: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(10_000))),
   url: z.url(),
@@ -226,7 +226,7 @@ export const confirmRoutes = {
   }),
 };
 
-/** The `multipart` function's routes (README "Large files"). */
+/** The `multipart` function's routes (docs/api.md "Large files"). */
 export const multipartRoutes = {
   createMultipartUpload: defineRoute({
     method: 'POST',
@@ -237,7 +237,7 @@ export const multipartRoutes = {
     summary:
       'Start a multipart upload: a pending document, its part size and a presigned CreateMultipartUpload',
     description:
-      'For large files (README "Large files"): POST `upload.create` to storage and read `UploadId` from its XML ' +
+      'For large files (docs/api.md "Large files"): POST `upload.create` to storage and read `UploadId` from its XML ' +
       'answer, then sign parts with multipart/sign, complete, and confirm. The same early checks as upload-url.',
     headers: {
       'Idempotency-Key': {

@@ -11,7 +11,7 @@ import { insertFilenameOnly } from '../platform/db/search-rows.js';
  * The key and the document are written by one statement: of concurrent requests with one key, the first inserts
  * the key; the others wait on its unique index entry, find it taken and insert nothing. A key older than 24 hours
  * is taken over by the new request. The same statement writes the document's search row, its filename alone in
- * `searchLanguage`: a document is found by name from the start (README "Search").
+ * `searchLanguage`: a document is found by name from the start (docs/api.md "Search").
  */
 export async function insertPendingDocumentWithinQuota(
   db: Kysely<Database>,
@@ -80,7 +80,7 @@ export async function findDocumentWithContent(
 
 /**
  * Records a signing for the owner's pending multipart document: binds `uploadId` on the first one and moves
- * `last_activity_at` (README "Large files"). One UPDATE, so of two first signings with different ids only one
+ * `last_activity_at` (docs/api.md "Large files"). One UPDATE, so of two first signings with different ids only one
  * binds. Returns the row, or undefined when nothing matched (the caller finds out why).
  */
 export async function touchMultipartDocument(

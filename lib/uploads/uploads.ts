@@ -46,7 +46,7 @@ export interface PendingDocumentOptions {
   fingerprint: { route: string; body: unknown };
   /** What S3 takes in this kind of upload (5 GiB in one PUT, 5 TiB in parts), and what to do above it. */
   s3Limit: { bytes: number; hint: string };
-  /** Multipart uploads only: every part but the last has exactly this many bytes (README "Large files"). */
+  /** Multipart uploads only: every part but the last has exactly this many bytes (docs/api.md "Large files"). */
   partBytes?: number | undefined;
   /** The new document's id, for a caller that needs its storage key before the INSERT; a fresh UUID otherwise. */
   id?: string;
@@ -151,7 +151,7 @@ async function replay(userId: string, claim: IdempotencyClaim): Promise<Document
 /**
  * Step 1: check what can be checked early, record a pending document, presign the PUT. Nothing is reserved.
  * The new document's key is known before its INSERT, so the presign (CPU only) runs while the INSERT waits on the
- * database, and the answer costs the longer of the two instead of their sum (README "Performance"); when the
+ * database, and the answer costs the longer of the two instead of their sum (docs/performance.md "Performance"); when the
  * quota check refuses, the URL is dropped. A replayed request's document keeps its own key: it is signed anew.
  */
 export async function createUpload(
@@ -252,7 +252,7 @@ async function currentState(userId: string, documentId: string): Promise<Confirm
   return { document: documentView(document, topics.get(documentId) ?? []), quota: quotaView(quota) };
 }
 
-/** The request's Idempotency-Key header (README "Duplicates and retried requests"), validated; 400 when malformed. */
+/** The request's Idempotency-Key header (docs/api.md "Duplicates and retried requests"), validated; 400 when malformed. */
 export function idempotencyKey(event: HttpEvent): string | undefined {
   const parsed = idempotencyKeySchema.safeParse(event.headers?.['idempotency-key']);
   if (!parsed.success) {

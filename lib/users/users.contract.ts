@@ -5,7 +5,7 @@ import type { QuotaRow, UserRow } from '../platform/db/schema.js';
 import { hasControlChars } from '../platform/names.js';
 import { defineRoute } from '../platform/route.js';
 
-// The caller and the users an admin manages: AI provider and model, quota (README "API").
+// The caller and the users an admin manages: AI provider and model, quota (docs/api.md "API").
 
 export const quotaSchema = z.object({ usedBytes: byteCount(), limitBytes: byteCount() });
 

@@ -12,7 +12,7 @@ const PROVISIONED_MAX = 1000;
 const provisioned = new Set<string>();
 
 /**
- * Every authenticated request's user row and quota (README "Authentication"): created on first sight, email and
+ * Every authenticated request's user row and quota (docs/api.md "Authentication"): created on first sight, email and
  * role kept in step with the token. Once done, an instance skips the round trip for that caller, up to
  * PROVISIONED_MAX callers (the oldest is forgotten first), so a handler can rely on the caller's row existing.
  */
@@ -28,7 +28,7 @@ export async function provisionCaller(caller: Caller): Promise<void> {
   provisioned.add(key);
 }
 
-/** A user as the API shows them, with the provider in effect for them (README "Filing without an LLM"). */
+/** A user as the API shows them, with the provider in effect for them (docs/operations.md "Filing without an LLM"). */
 export function showUser(row: UserWithQuota): UserView {
   return userView(row, config().DEFAULT_AI_PROVIDER);
 }

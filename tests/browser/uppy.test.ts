@@ -17,7 +17,7 @@ import { type HttpApi, startHttpApi } from '../helpers/http-api.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 
 /*
- * README "In a browser: Uppy": current Uppy with the README's glue, in Debian's headless Chromium, on a page served
+ * docs/api.md "In a browser: Uppy": current Uppy with the README's glue, in Debian's headless Chromium, on a page served
  * from another origin than the API and the bucket. S3 sits behind a counting proxy, so the test sees what S3 was
  * actually sent. The API is the handlers behind a small HTTP front that routes and answers CORS as API Gateway
  * does (tests/helpers/http-api.ts).

@@ -60,7 +60,7 @@ function mixedDirectory(root: string): Map<string, Buffer> {
 beforeAll(async () => {
   execFileSync('npm', ['run', '-s', 'build:cli'], { stdio: 'pipe' });
   work = mkdtempSync(join(tmpdir(), 'kite-cli-'));
-  // On the suite's S3: radosgw checks that every PUT carries exactly what kite signed (README "Which S3 the tests
+  // On the suite's S3: radosgw checks that every PUT carries exactly what kite signed (docs/development.md "Which S3 the tests
   // use"), so the CLI is proven to send it.
   stack = await bootNpmStart(inject('testS3') === 'radosgw' ? { KITE_S3: 'ceph' } : {});
 }, 240_000);
@@ -122,7 +122,7 @@ describe('kite CLI against npm start', () => {
     writeFileSync(original, 'quarterly report, final version\n');
     const [first] = JSON.parse((await kite(['upload', original, '--json'], { KITE_TOKEN: token })).stdout);
     expect(first.status).toBe('uploaded');
-    // kite hashes the stored bytes just after confirm (README "Duplicates and retried requests").
+    // kite hashes the stored bytes just after confirm (docs/api.md "Duplicates and retried requests").
     const deadline = Date.now() + 60_000;
     let hashed = false;
     while (!hashed && Date.now() < deadline) {
@@ -152,7 +152,7 @@ describe('kite CLI against npm start', () => {
       'Minutes of the meeting: the committee approved the zeppelin budget for next year.\n',
     );
     const [uploaded] = JSON.parse((await kite(['upload', file, '--json'], { KITE_TOKEN: token })).stdout);
-    // The text is indexed when the document is classified (README "Search").
+    // The text is indexed when the document is classified (docs/api.md "Search").
     const deadline = Date.now() + 60_000;
     let results: { document: { id: string }; snippet: string }[] = [];
     while (results.length === 0 && Date.now() < deadline) {

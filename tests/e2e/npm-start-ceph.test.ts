@@ -1,7 +1,7 @@
 import { describe, inject, it } from 'vitest';
 import { describeNpmStart } from './npm-start-spec.js';
 
-// `KITE_S3=ceph npm start`, whenever the suite itself runs on radosgw (README "Which S3 the tests use").
+// `KITE_S3=ceph npm start`, whenever the suite itself runs on radosgw (docs/development.md "Which S3 the tests use").
 if (inject('testS3') === 'radosgw') {
   describeNpmStart('ceph');
 } else {

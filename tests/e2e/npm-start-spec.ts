@@ -16,21 +16,33 @@ import {
 } from '../helpers/multipart.js';
 import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
 import { buildPdf } from '../helpers/pdf.js';
+import { type PrismProxy, startPrismProxy } from '../helpers/prism.js';
 import { newUser } from '../helpers/users.js';
 
 /**
  * Boots `npm start` as a user would (embedded Postgres, emulators, serverless offline) and walks the API, on the
- * given S3: s3rver (the default, nothing to install) or radosgw (`KITE_S3=ceph`).
+ * given S3: s3rver (the default, nothing to install) or radosgw (`KITE_S3=ceph`). With `prism`, the walk goes
+ * through Stoplight Prism's proxy (tests/helpers/prism.ts), and its last test asserts Prism read every answer as
+ * the OpenAPI document describes it.
  */
-export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
+export function describeNpmStart(s3: 's3rver' | 'ceph', options: { prism?: boolean } = {}): void {
   describe(`npm start (KITE_S3=${s3})`, () => {
     let npmStart: NpmStart;
+    let prism: PrismProxy | undefined;
+    /** Where the walk sends its requests: Prism's proxy when there is one, else npm start itself. */
     let api = '';
+    /** npm start itself, for what a proxy would answer in its place (CORS preflights, routes it does not know). */
+    let direct = '';
     let llm: FakeLlm;
 
     beforeAll(async () => {
       npmStart = await bootNpmStart(s3 === 'ceph' ? { KITE_S3: 'ceph' } : {});
       ({ api, llm } = npmStart);
+      direct = npmStart.api;
+      if (options.prism) {
+        prism = await startPrismProxy(npmStart.api);
+        api = prism.url;
+      }
       // The only stand-in: the helper's LLM server, speaking Ollama's and OpenAI's APIs to the real clients inside
       // offline. Nothing is classified before a test uploads, so answering from here on is soon enough.
       llm.respondWith(() => JSON.stringify({ topics: ['Finance'], newTopics: ['Receipts'] }));
@@ -38,6 +50,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     }, 200_000);
 
     afterAll(async () => {
+      await prism?.stop();
       await npmStart?.stop();
     }, 30_000);
 
@@ -270,7 +283,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     }, 90_000);
 
     it('answers unknown and retired routes with the contract 404 and bad tokens with 401', async () => {
-      const settings = await fetch(`${api}/api/settings`);
+      const settings = await fetch(`${direct}/api/settings`);
       expect(settings.status).toBe(404);
       expect(((await settings.json()) as any).error.code).toBe('not_found');
       const me = await fetch(`${api}/api/me`, { headers: { authorization: 'Bearer nope' } });
@@ -279,7 +292,7 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
     });
 
     it('answers CORS preflights for browsers', async () => {
-      const preflight = await fetch(`${api}/api/documents/upload-url`, {
+      const preflight = await fetch(`${direct}/api/documents/upload-url`, {
         method: 'OPTIONS',
         headers: {
           origin: 'http://app.example.test',
@@ -356,5 +369,13 @@ export function describeNpmStart(s3: 's3rver' | 'ceph'): void {
       });
       expect((await send(list.body.requests[0])).status).toBe(404);
     }, 60_000);
+
+    if (options.prism) {
+      it('answers, as Prism reads the OpenAPI document, only what the document describes', () => {
+        // Runs last: by now the walk above went through the proxy, every route family included.
+        expect(prism?.forwarded()).toBeGreaterThan(30);
+        expect(prism?.responseViolations()).toEqual([]);
+      });
+    }
   });
 }

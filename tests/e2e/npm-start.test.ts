@@ -3,7 +3,7 @@ import { npmStartUntilExit } from '../helpers/npm-start.js';
 import { describeNpmStart } from './npm-start-spec.js';
 
 // The zero-install path: whatever else the suite runs on, `npm start` keeps being proven on its embedded s3rver.
-describeNpmStart('s3rver');
+describeNpmStart('s3rver', { prism: true });
 
 describe('npm start with an unknown SEARCH_LANGUAGE', () => {
   it('stops before ready, naming the setting and the configurations the database has', async () => {

@@ -1,4 +1,4 @@
-/** What API Gateway's HTTP API hands a function about the route it matched (README "API"). */
+/** What API Gateway's HTTP API hands a function about the route it matched (docs/api.md "API"). */
 export interface MatchedRoute {
   /** "METHOD /path/{param}" as serverless.yml declares it, or the catch-all's key when nothing matched. */
   routeKey: string;

@@ -37,7 +37,7 @@ export async function bootNpmStart(extraEnv: Record<string, string> = {}): Promi
 
 /**
  * What a user's shell would give `npm start`: PATH and HOME only, free ports, a fresh data directory and its own
- * esbuild folder in the checkout (README "Tests": builds running at once must not share one), plus `extraEnv`.
+ * esbuild folder in the checkout (docs/development.md "Tests": builds running at once must not share one), plus `extraEnv`.
  */
 async function cleanEnvironment(extraEnv: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'kite-npm-start-'));

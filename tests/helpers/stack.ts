@@ -36,7 +36,7 @@ interface TestS3 {
 
 /**
  * Ceph's RADOS Gateway when its binaries are installed (it checks what kite signs, as AWS does), else s3rver.
- * `KITE_S3=ceph` insists on radosgw (CI), `KITE_S3=s3rver` chooses s3rver (README "Which S3 the tests use").
+ * `KITE_S3=ceph` insists on radosgw (CI), `KITE_S3=s3rver` chooses s3rver (docs/development.md "Which S3 the tests use").
  */
 async function startTestS3(name: string, bucket: string): Promise<TestS3> {
   const wanted = process.env.KITE_S3;

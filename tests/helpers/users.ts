@@ -22,7 +22,7 @@ export interface NewUserOptions {
   /** When the token expires: seconds since the epoch or a time span (default 12 h). */
   expiresIn?: number | string;
   /**
-   * Creates the user's row and quota now instead of at its first request (README "Authentication"), for a test
+   * Creates the user's row and quota now instead of at its first request (docs/api.md "Authentication"), for a test
    * that writes the user's rows directly or reads them first: `true` as that request would, with the default
    * quota; `{ quotaBytes }` with that limit.
    */

@@ -25,7 +25,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** local/ceph.ts, what the suite and `KITE_S3=ceph npm start` run on (README "Which S3 the tests use"). */
+/** local/ceph.ts, what the suite and `KITE_S3=ceph npm start` run on (docs/development.md "Which S3 the tests use"). */
 describe.runIf(inject('testS3') === 'radosgw')('a one-host Ceph cluster', () => {
   let kept = '';
   beforeAll(() => {

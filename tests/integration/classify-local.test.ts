@@ -7,7 +7,7 @@ import { insertTopic } from '../helpers/topics.js';
 import { uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
-// The local provider (README "Filing without an LLM"): no model server, the owner's own filed documents decide.
+// The local provider (docs/operations.md "Filing without an LLM"): no model server, the owner's own filed documents decide.
 const fake = await vi.hoisted(async () => (await import('../helpers/fake-llm.js')).useFakeLlm());
 
 afterAll(async () => {

@@ -184,7 +184,7 @@ describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
     expect(await row(id)).toMatchObject({ status: 'uploaded', size_bytes: 5 });
     expect(await usedBytes(userId)).toBe(5);
     // A held DeleteObjects delivered late is executed by a real S3 (radosgw, AWS): the object may be gone, the row
-    // stays until the retry below (README "What a 503 cannot promise"). A refused request changes nothing.
+    // stays until the retry below (docs/operations.md "Timeouts and faults", what a 503 cannot promise). A refused request changes nothing.
     const lateDelete = [`${userId}: uploaded document ${id} has no object`];
     expect(fault === 'hang' ? [[], lateDelete] : [[]]).toContainEqual(await state.violations([userId]));
     expect((await documentCall(token, 'DELETE', id)).status).toBe(204);
@@ -267,7 +267,7 @@ describe.each(['hang', 'reset'] as FaultMode[])('Postgres that does %s', (fault)
     expect(result.status).toBe(503);
     expect(result.ms).toBeLessThan(FUNCTION_MS);
     await resumeAndSettle(proxies.postgres);
-    // A statement the network held may still reach the server after kite gave up on it (README "Timeouts and
+    // A statement the network held may still reach the server after kite gave up on it (docs/operations.md "Timeouts and
     // faults"): at most a pending document, which counts nothing and which the purge removes.
     const { rows } = await directPool.query('select status from documents where user_id = $1', [userId]);
     expect(rows.every((r) => r.status === 'pending')).toBe(true);

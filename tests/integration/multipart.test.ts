@@ -323,7 +323,7 @@ describe('multipart uploads against S3', () => {
     expect([after.status, after.body.error.code]).toEqual([409, 'conflict']);
   });
 
-  // Only an S3 that checks signatures can refuse it (README "Which S3 the tests use"): skipped on s3rver.
+  // Only an S3 that checks signatures can refuse it (docs/development.md "Which S3 the tests use"): skipped on s3rver.
   it.runIf(strict)('refuses a part larger than was signed', async () => {
     const { token } = await newUser({ label: 'multipart' });
     const ticket = await startMultipartOk(token, { size: 6 * MiB, partSize: 5 * MiB });

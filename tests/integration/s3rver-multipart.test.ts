@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS, type Running, startS3Emulator } from '../../local/emulators.js';
 
 /*
- * `npm start`'s embedded S3 is s3rver 3.7 extended by local/s3rver-multipart.ts (README "s3rver's multipart
+ * `npm start`'s embedded S3 is s3rver 3.7 extended by local/s3rver-multipart.ts (docs/operations.md "s3rver's multipart
  * extension"): these run the operations it adds, through the AWS SDK, against a fresh s3rver.
  */
 const BUCKET = 'multipart-ext';

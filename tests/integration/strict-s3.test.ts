@@ -12,7 +12,7 @@ import { confirm, putBytes, putObjectDirectly, requestUpload, uploadDocument } f
 import { newUser } from '../helpers/users.js';
 
 /*
- * What only an S3 that checks signatures proves (README "Which S3 the tests use"): these run on radosgw, and are
+ * What only an S3 that checks signatures proves (docs/development.md "Which S3 the tests use"): these run on radosgw, and are
  * reported as skipped on s3rver, which accepts any signature and any length.
  */
 

@@ -8,7 +8,7 @@ export interface PromptTopic {
   description: string | null;
 }
 
-/** A document the owner filed by hand: what the model should learn from (README "Filing without an LLM"). */
+/** A document the owner filed by hand: what the model should learn from (docs/operations.md "Filing without an LLM"). */
 export interface FilingExample {
   filename: string;
   excerpt: string;

@@ -1,6 +1,6 @@
 import type { FilingEvidence } from './local.queries.js';
 
-// kite's own classifier, the `local` provider (README "Filing without an LLM"): one-vs-rest naive Bayes over the
+// kite's own classifier, the `local` provider (docs/operations.md "Filing without an LLM"): one-vs-rest naive Bayes over the
 // words of each user's filed documents, computed from the search index at filing time. Nothing is trained ahead
 // and nothing is stored but the documents and their topics: a correction teaches the next filing at once, a
 // restart loses nothing, and no user's model ever sees another's documents.

@@ -2,10 +2,10 @@ import { config } from '../config.js';
 import { deadlineSignal } from '../deadline.js';
 import { presigner, s3, s3Sdk } from './storage.js';
 
-// Multipart uploads on S3 (README "Large files"): the requests kite signs for a client that uploads a large file
+// Multipart uploads on S3 (docs/api.md "Large files"): the requests kite signs for a client that uploads a large file
 // in parts, and the abort of uploads left open under a key. Apart from storage.ts, which single-object routes load.
 
-/** A request the client sends straight to S3, signed by kite (README "Large files"). */
+/** A request the client sends straight to S3, signed by kite (docs/api.md "Large files"). */
 export interface PresignedRequest {
   url: string;
   method: 'POST' | 'PUT' | 'GET' | 'DELETE';
@@ -47,7 +47,7 @@ export async function presignCreateMultipart(key: string, contentType: string): 
  * UploadPart URLs, each accepting exactly its part's Content-Length. The SDK serialises and signs the first part
  * (endpoint, addressing style, key encoding, signing region); the others are that same request with their own
  * part number and length, signed by the same SigV4 presigner. That is ~5× faster than a getSignedUrl per part,
- * which runs the whole middleware stack each time (README "Performance": signing 1000 parts).
+ * which runs the whole middleware stack each time (docs/performance.md "Performance": signing 1000 parts).
  */
 export async function presignUploadParts(
   key: string,

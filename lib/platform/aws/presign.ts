@@ -4,7 +4,7 @@ import { type Config, s3Endpoint } from '../config.js';
 /*
  * Presigning needs credentials, a signer and the object's URL, not an S3 client. The SDK's getSignedUrl builds a
  * whole client (its runtime config, endpoint rules and middleware stack) to learn that URL: on the benchmark
- * machine ~100 ms of an S3 route's cold start and most of each presign's CPU (README "Performance"). Here the SDK's
+ * machine ~100 ms of an S3 route's cold start and most of each presign's CPU (docs/performance.md "Performance"). Here the SDK's
  * own presigner (S3RequestPresigner, the one getSignedUrl calls) signs a request whose URL is built as the SDK's
  * endpoint rules would build it, for the two configurations kite runs in: a custom endpoint (path-style, as
  * createS3Client configures it) and AWS's regional virtual-hosted endpoint. Anything else (a bucket name with dots,

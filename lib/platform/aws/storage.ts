@@ -15,7 +15,7 @@ import {
 
 /*
  * The S3 SDK is loaded on first use, not at module load: its initialisation is most of a cold start (~80 ms of
- * ~100 ms for the client alone on the benchmark machine, see README "Performance"), and routes such as the
+ * ~100 ms for the client alone on the benchmark machine, see docs/performance.md "Performance"), and routes such as the
  * document list, or a purge run with nothing to purge, never touch S3.
  */
 type S3Sdk = typeof import('@aws-sdk/client-s3');
@@ -55,7 +55,7 @@ export function storageKey(userId: string, documentId: string, filename: string)
 }
 
 /**
- * A user id as exactly one key segment, whatever the IdP put in `sub` (README "Uploads"): percent-encoded, so
+ * A user id as exactly one key segment, whatever the IdP put in `sub` (docs/api.md "Uploads"): percent-encoded, so
  * `/`, `%` and unicode cannot split or alias it, and the dot segments `.` and `..` with their dots encoded too,
  * because fetch and browsers resolve those in a presigned URL's path and the object would land outside `users/`.
  * Every other id encodes as before, so existing keys stay what they are.
@@ -99,7 +99,7 @@ export async function presignGet(key: string, downloadName: string): Promise<str
   });
 }
 
-/** Without an S3 client where lib/platform/aws/presign.ts can (README "Performance"), else with the SDK's getSignedUrl. */
+/** Without an S3 client where lib/platform/aws/presign.ts can (docs/performance.md "Performance"), else with the SDK's getSignedUrl. */
 const objectPresigner = /* @__PURE__ */ once(async (): Promise<DirectPresigner> => {
   const cfg = config();
   const target = directTarget(cfg);

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 
-/** What a retried request is recognised by (README "Duplicates and retried requests"). */
+/** What a retried request is recognised by (docs/api.md "Duplicates and retried requests"). */
 export interface IdempotencyClaim {
   key: string;
   fingerprint: string;

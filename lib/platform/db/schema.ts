@@ -40,7 +40,7 @@ export interface DocumentsTable {
   classified_at: NullableTimestamp;
   /** kite's SHA-256 of the stored bytes, lowercase hex; null until the classify worker has hashed them. */
   sha256: ColumnType<string | null, string | null | undefined, string | null>;
-  /** The size the client declared when it asked to upload (README "Large files"). */
+  /** The size the client declared when it asked to upload (docs/api.md "Large files"). */
   declared_bytes: number | null;
   /** Set only for multipart uploads: every part but the last has exactly this many bytes. */
   part_bytes: number | null;
@@ -80,7 +80,7 @@ export interface UploadTombstonesTable {
   multipart: Generated<boolean>;
 }
 
-/** A request's Idempotency-Key and the document its first use created (README "Duplicates and retried requests"). */
+/** A request's Idempotency-Key and the document its first use created (docs/api.md "Duplicates and retried requests"). */
 export interface IdempotencyKeysTable {
   user_id: string;
   key: string;
@@ -90,7 +90,7 @@ export interface IdempotencyKeysTable {
   created_at: Generated<Date>;
 }
 
-/** One per document (README "Search"): its extracted text and the tsvector over filename + text. */
+/** One per document (docs/api.md "Search"): its extracted text and the tsvector over filename + text. */
 export interface DocumentSearchTable {
   document_id: string;
   user_id: string;

@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 
 /**
- * How the statements that create or classify a document write its search row (README "Search"), as fragments for
+ * How the statements that create or classify a document write its search row (docs/api.md "Search"), as fragments for
  * a CTE of those statements, so the row changes in the same transaction as the document.
  */
 
