@@ -29,6 +29,7 @@ const parts: Record<string, BenchPart> = {
   multipart: async () => (await import('./multipart.js')).benchMultipart(),
   cli: async () => (await import('./cli.js')).benchCli(),
   keys: async () => (await import('./keys.js')).benchKeys(),
+  filing: async () => (await import('./filing.js')).benchFiling(),
 };
 
 // npm runs scripts from the package root.

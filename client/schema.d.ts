@@ -431,7 +431,7 @@ export interface components {
             description?: string | null;
         };
         UpdateUserRequest: {
-            aiProvider?: ("ollama" | "openai") | null;
+            aiProvider?: ("ollama" | "openai" | "local") | null;
             aiModel?: string | null;
             quotaLimitBytes?: number;
         };
@@ -489,6 +489,8 @@ export interface components {
             role: "user" | "admin";
             aiProvider: string | null;
             aiModel: string | null;
+            /** @enum {string} */
+            effectiveAiProvider: "ollama" | "openai" | "local";
             quota: components["schemas"]["Quota"];
         };
         UserPage: {
@@ -3043,6 +3045,7 @@ export interface operations {
                      *           "role": "user",
                      *           "aiProvider": null,
                      *           "aiModel": null,
+                     *           "effectiveAiProvider": "ollama",
                      *           "quota": {
                      *             "usedBytes": 48213,
                      *             "limitBytes": 1073741824
@@ -3179,6 +3182,7 @@ export interface operations {
                      *         "role": "user",
                      *         "aiProvider": "openai",
                      *         "aiModel": "gpt-4o-mini",
+                     *         "effectiveAiProvider": "openai",
                      *         "quota": {
                      *           "usedBytes": 48213,
                      *           "limitBytes": 5368709120
@@ -3464,6 +3468,7 @@ export interface operations {
                      *       "role": "user",
                      *       "aiProvider": null,
                      *       "aiModel": null,
+                     *       "effectiveAiProvider": "ollama",
                      *       "quota": {
                      *         "usedBytes": 48213,
                      *         "limitBytes": 1073741824

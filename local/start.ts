@@ -67,6 +67,29 @@ function checkConfig(env: Record<string, string>): void {
   });
 }
 
+/**
+ * Which provider files documents by default (docs/operations.md "Filing without an LLM"): DEFAULT_AI_PROVIDER when set; else
+ * Ollama when it answers at OLLAMA_HOST; else kite's own `local` classifier, so a first `npm start` with no model
+ * server files documents (once a person has filed a few) instead of failing every one.
+ */
+async function filingProvider(): Promise<string> {
+  if (process.env.DEFAULT_AI_PROVIDER) {
+    log(`filing: ${process.env.DEFAULT_AI_PROVIDER} (DEFAULT_AI_PROVIDER)`);
+    return process.env.DEFAULT_AI_PROVIDER;
+  }
+  const host = process.env.OLLAMA_HOST || 'http://127.0.0.1:11434';
+  try {
+    // Any HTTP answer means a server listens there (Ollama answers /api/tags; a proxy may answer otherwise).
+    await fetch(new URL('/api/tags', host), { signal: AbortSignal.timeout(1500) });
+    log(`filing: ollama at ${host}`);
+    return 'ollama';
+  } catch {
+    // No model server: the local classifier files instead.
+  }
+  log(`filing: local (no LLM answered at ${host}; set DEFAULT_AI_PROVIDER or OLLAMA_HOST to use one)`);
+  return 'local';
+}
+
 async function main(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
   const env: Record<string, string> = {
@@ -79,6 +102,7 @@ async function main(): Promise<void> {
     JWT_SECRET: process.env.JWT_SECRET || (process.env.JWKS_URL ? '' : DEV_ONLY_JWT_SECRET),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+  env.DEFAULT_AI_PROVIDER = await filingProvider();
   checkConfig(env);
 
   if (process.env.DATABASE_URL) {

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentStatus } from '../platform/db/schema.js';
 import { type SearchText, upsertSearchText } from '../platform/db/search-rows.js';
 import { visibleTopicsOf } from '../platform/db/visible-topics.js';
+import type { FilingExample } from './ai/prompt.js';
 
 export interface VisibleTopic {
   id: string;
@@ -23,7 +24,12 @@ export interface ClassificationInput {
   aiModel: string | null;
   /** What the owner sees (GET /api/topics): system topics and their own, an own topic hiding a system namesake. */
   topics: VisibleTopic[];
+  /** The owner's documents a person filed most recently (not this one), for the prompt's examples. */
+  examples: FilingExample[];
 }
+
+/** How many of the owner's corrections a prompt may show (CLASSIFY_EXAMPLES_MAX_CHARS bounds their size). */
+const EXAMPLES_MAX = 3;
 
 /**
  * Everything one classification reads, in one round trip: the document, its owner's AI settings and the owner's
@@ -43,7 +49,24 @@ export async function loadClassificationInput(
             'scope', case when v.user_id is null then 'system' else 'user' end
           ) order by lower(v.name), v.name, v.id
         ) from ${visibleTopicsOf(sql.ref<string>('d.user_id'))} v
-      ), '[]'::json) as topics
+      ), '[]'::json) as topics,
+      coalesce((
+        select json_agg(json_build_object('filename', e.filename, 'excerpt', e.excerpt, 'topics', e.topics))
+        from (
+          select c.filename, left(s.content, 1000) as excerpt,
+            (select json_agg(t.name order by lower(t.name)) from document_topics x join topics t on t.id = x.topic_id
+              where x.document_id = c.id and x.source = 'user') as topics
+          from (
+            select o.id, o.filename, max(l.created_at) as corrected_at
+            from document_topics l join documents o on o.id = l.document_id
+            where l.source = 'user' and o.user_id = d.user_id and o.id <> d.id
+            group by o.id, o.filename
+            order by corrected_at desc
+            limit ${EXAMPLES_MAX}
+          ) c left join document_search s on s.document_id = c.id
+          order by c.corrected_at desc
+        ) e
+      ), '[]'::json) as examples
     from documents d join users u on u.id = d.user_id
     where d.id = ${documentId}
   `.execute(db);

@@ -65,7 +65,7 @@ describe('resolveProvider', () => {
     }
     expect(thrown).toBeInstanceOf(AiError);
     expect(thrown).toMatchObject({
-      message: "Unknown AI provider 'foo' (known: ollama, openai)",
+      message: "Unknown AI provider 'foo' (known: ollama, openai, local)",
       permanent: true,
     });
   });

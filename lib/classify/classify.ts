@@ -21,6 +21,8 @@ import {
   saveContentHash,
   type VisibleTopic,
 } from './classify.queries.js';
+import { chooseTopics, scoreTopics } from './local/local.js';
+import { filingEvidence } from './local/local.queries.js';
 
 /** The classify queue's message body (lib/platform/aws/queue.ts sends it). */
 const classifyMessageSchema = z.object({ documentId: z.uuid() });
@@ -76,12 +78,17 @@ export async function classifyDocument({
     await hashContent(input, cfg.HASH_MAX_BYTES, signal);
     const providerName = input.aiProvider || cfg.DEFAULT_AI_PROVIDER;
     // Resolved before the text is read: an unknown provider fails the document without reading it for the model.
-    const provider = resolveProvider(providerName, cfg);
+    const provider = providerName === 'local' ? undefined : resolveProvider(providerName, cfg);
     // Search keeps up to SEARCH_MAX_CHARS; the model sees the first CLASSIFY_MAX_CHARS of the same text.
     const text = await documentText(input, Math.max(cfg.SEARCH_MAX_CHARS, cfg.CLASSIFY_MAX_CHARS));
     search = { content: truncateText(text, cfg.SEARCH_MAX_CHARS), language, extractor: EXTRACTOR_VERSION };
-    const answer = await askModel(provider, input, truncateText(text, cfg.CLASSIFY_MAX_CHARS), signal);
-    const plan = planTopics(answer, input.topics, cfg.CLASSIFY_MAX_NEW_TOPICS);
+    const plan: TopicPlan = provider
+      ? planTopics(
+          await askModel(provider, input, truncateText(text, cfg.CLASSIFY_MAX_CHARS), signal),
+          input.topics,
+          cfg.CLASSIFY_MAX_NEW_TOPICS,
+        )
+      : { topicIds: await fileLocally(input, search), newTopicNames: [] };
     const saved = await saveClassification(db(), {
       documentId,
       topicIds: plan.topicIds,
@@ -107,6 +114,28 @@ export async function classifyDocument({
   }
 }
 
+/**
+ * The local provider (docs/operations.md "Filing without an LLM"): the owner's own filed documents decide, over the same text
+ * search indexes. It attaches existing visible topics only; with too few filed documents it attaches none.
+ */
+async function fileLocally(input: ClassificationInput, search: SearchText): Promise<string[]> {
+  const cfg = config();
+  const options = { minDocuments: cfg.LOCAL_MIN_DOCUMENTS, confidence: cfg.LOCAL_CONFIDENCE };
+  const evidence = await filingEvidence(db(), {
+    userId: input.userId,
+    documentId: input.id,
+    filename: input.filename,
+    text: search.content,
+    language: search.language,
+    userWeight: LOCAL_USER_WEIGHT,
+    maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS,
+  });
+  return chooseTopics(scoreTopics(evidence, options), options);
+}
+
+/** A topic a person set says more than one the model chose: such documents count this many times. */
+const LOCAL_USER_WEIGHT = 3;
+
 async function askModel(
   provider: AiProvider,
   input: ClassificationInput,
@@ -122,6 +151,8 @@ async function askModel(
       filename: input.filename,
       text,
       maxNewTopics: cfg.CLASSIFY_MAX_NEW_TOPICS,
+      examples: input.examples.map((example) => ({ ...example, excerpt: example.excerpt ?? '' })),
+      examplesMaxChars: cfg.CLASSIFY_EXAMPLES_MAX_CHARS,
     }),
     schema: answerSchema(input.topics.map((topic) => topic.name)),
     signal,

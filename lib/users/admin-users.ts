@@ -1,8 +1,8 @@
 import { decodeUserCursor, encodeUserCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
 import { NotFoundError } from '../platform/errors.js';
-import type { ListUsersQuery, UpdateUserBody, UserPage } from './users.contract.js';
-import { type UserView, userView } from './users.contract.js';
+import type { ListUsersQuery, UpdateUserBody, UserPage, UserView } from './users.contract.js';
+import { showUser } from './users.js';
 import { listUsersWithQuota, type UserSettings, updateUserSettings } from './users.queries.js';
 
 /** GET /api/admin/users: every user in id order, keyset-paginated; `nextCursor` is null on the last page. */
@@ -13,7 +13,7 @@ export async function listUsers(query: ListUsersQuery): Promise<UserPage> {
     (limit) => listUsersWithQuota(db(), { limit, afterId }),
     (last) => encodeUserCursor(last.id),
   );
-  return { users: page.rows.map(userView), nextCursor: page.nextCursor };
+  return { users: page.rows.map(showUser), nextCursor: page.nextCursor };
 }
 
 /** PATCH /api/admin/users/{id}: AI provider/model (null = the configured default) and quota limit. */
@@ -24,5 +24,5 @@ export async function updateUser(id: string, body: UpdateUserBody): Promise<User
   if (body.quotaLimitBytes !== undefined) settings.limit_bytes = body.quotaLimitBytes;
   const user = await updateUserSettings(db(), id, settings);
   if (!user) throw new NotFoundError('User not found');
-  return userView(user);
+  return showUser(user);
 }

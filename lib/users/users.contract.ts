@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AI_PROVIDERS } from '../platform/config.js';
+import { AI_PROVIDERS, type AiProviderName } from '../platform/config.js';
 import { byteCount, queryInt } from '../platform/contract.js';
 import type { QuotaRow, UserRow } from '../platform/db/schema.js';
 import { hasControlChars } from '../platform/names.js';
@@ -15,6 +15,8 @@ export const userSchema = z.object({
   role: z.enum(['user', 'admin']),
   aiProvider: z.nullable(z.string()),
   aiModel: z.nullable(z.string()),
+  /** The provider that files this user's documents: aiProvider, else the deployment's DEFAULT_AI_PROVIDER. */
+  effectiveAiProvider: z.enum(AI_PROVIDERS),
   quota: quotaSchema,
 });
 
@@ -78,15 +80,26 @@ export function quotaView(quota: Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>): 
 }
 
 /** The shape GET /api/me answers with; the admin user routes answer with the same. */
-export function userView(row: UserRow & Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>): UserView {
+export function userView(
+  row: UserRow & Pick<QuotaRow, 'used_bytes' | 'limit_bytes'>,
+  defaultProvider: AiProviderName,
+): UserView {
   return {
     id: row.id,
     email: row.email,
     role: row.role,
     aiProvider: row.ai_provider,
     aiModel: row.ai_model,
+    effectiveAiProvider: effectiveProvider(row.ai_provider, defaultProvider),
     quota: quotaView(row),
   };
+}
+
+/** A provider name stored before a provider was renamed or removed is not in effect: the default is. */
+function effectiveProvider(stored: string | null, defaultProvider: AiProviderName): AiProviderName {
+  return (AI_PROVIDERS as readonly string[]).includes(stored ?? '')
+    ? (stored as AiProviderName)
+    : defaultProvider;
 }
 
 export const userComponents = {
@@ -104,6 +117,7 @@ const EXAMPLE_USER = {
   role: 'user',
   aiProvider: null,
   aiModel: null,
+  effectiveAiProvider: 'ollama',
   quota: EXAMPLE_QUOTA,
 };
 
@@ -167,6 +181,7 @@ export const adminUserRoutes = {
           ...EXAMPLE_USER,
           aiProvider: 'openai',
           aiModel: 'gpt-4o-mini',
+          effectiveAiProvider: 'openai',
           quota: { ...EXAMPLE_QUOTA, limitBytes: 5368709120 },
         },
       },

@@ -1,7 +1,9 @@
 import type { Caller } from '../auth/auth.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
-import { ensureUser } from './users.queries.js';
+import { NotFoundError } from '../platform/errors.js';
+import { type UserView, userView } from './users.contract.js';
+import { ensureUser, findUserWithQuota, type UserWithQuota } from './users.queries.js';
 
 /** How many callers an instance remembers as provisioned (the auth cache has the same bound). */
 const PROVISIONED_MAX = 1000;
@@ -24,4 +26,17 @@ export async function provisionCaller(caller: Pick<Caller, 'userId' | 'email' | 
     if (oldest !== undefined) provisioned.delete(oldest);
   }
   provisioned.add(key);
+}
+
+/** A user as the API shows them, with the provider in effect for them (docs/operations.md "Filing without an LLM"). */
+export function showUser(row: UserWithQuota): UserView {
+  return userView(row, config().DEFAULT_AI_PROVIDER);
+}
+
+/** GET /api/me. The router provisions the caller's row first and no route deletes users: it is missing only if
+ * someone deleted it in the database between the two, and then the caller is, rightly, not found. */
+export async function getMe(userId: string): Promise<UserView> {
+  const user = await findUserWithQuota(db(), userId);
+  if (!user) throw new NotFoundError('User not found');
+  return showUser(user);
 }

@@ -104,6 +104,7 @@ describe('GET /api/admin/users', () => {
       role: 'user',
       aiProvider: null,
       aiModel: null,
+      effectiveAiProvider: 'ollama',
       quota: { usedBytes: 0, limitBytes: DEFAULT_QUOTA },
     });
   });
@@ -204,6 +205,7 @@ describe('PATCH /api/admin/users/{id}', () => {
         role: 'user',
         aiProvider: 'openai',
         aiModel: 'gpt-4o-mini',
+        effectiveAiProvider: 'openai',
         quota: { usedBytes: 0, limitBytes: 5000 },
       },
     });
@@ -228,8 +230,25 @@ describe('PATCH /api/admin/users/{id}', () => {
     const result = await patchUser(admin.token, user.userId, { body: { aiProvider: null, aiModel: null } });
 
     expect(result.status).toBe(200);
-    expect(result.body.user).toMatchObject({ aiProvider: null, aiModel: null });
+    expect(result.body.user).toMatchObject({
+      aiProvider: null,
+      aiModel: null,
+      effectiveAiProvider: 'ollama',
+    });
     expect(await userRow(user.userId)).toMatchObject({ ai_provider: null, ai_model: null });
+  });
+
+  it('assigns the local provider like any other, and the user sees it in effect', async () => {
+    const admin = await newUser({ admin: true, provisioned: true });
+    const user = await newUser({ provisioned: true });
+
+    const result = await patchUser(admin.token, user.userId, { body: { aiProvider: 'local' } });
+
+    expect(result.status).toBe(200);
+    expect(result.body.user).toMatchObject({ aiProvider: 'local', effectiveAiProvider: 'local' });
+    expect((await call(meHandler, { token: user.token })).body).toMatchObject({
+      effectiveAiProvider: 'local',
+    });
   });
 
   it('accepts the largest safe integer as a limit', async () => {

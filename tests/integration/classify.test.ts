@@ -493,7 +493,7 @@ describe('AI configuration per user', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(await documentRow(documentId)).toMatchObject({
       status: 'failed',
-      error: "Unknown AI provider 'foo' (known: ollama, openai)",
+      error: "Unknown AI provider 'foo' (known: ollama, openai, local)",
     });
     expect(fake.requests).toEqual([]);
   });

@@ -347,6 +347,7 @@ describe('GET /api/me', () => {
       role: 'user',
       aiProvider: null,
       aiModel: null,
+      effectiveAiProvider: 'ollama',
       quota: { usedBytes: 0, limitBytes: 10 * 1024 * 1024 },
     });
     const count = await sql<{

@@ -105,3 +105,46 @@ describe('readAnswer', () => {
     expect((thrown as AiError).permanent).toBe(false);
   });
 });
+
+describe('classificationMessages with the owner’s corrections', () => {
+  const example = (n: number) => ({
+    filename: `letter-${n}.txt`,
+    excerpt: `Excerpt number ${n} `.repeat(40),
+    topics: ['Finance', `Topic ${n}`],
+  });
+  const userMessage = (examples: ReturnType<typeof example>[], examplesMaxChars: number) =>
+    classificationMessages({
+      systemPrompt: 's',
+      topics: [],
+      filename: 'new.txt',
+      text: 'the new document',
+      maxNewTopics: 1,
+      examples,
+      examplesMaxChars,
+    })[1]?.content ?? '';
+
+  it('shows each example in its own tagged block: filename, the topics a person chose, an excerpt', () => {
+    const user = userMessage([example(1)], 1500);
+    const tag = /<document-([0-9a-f]{12})>/.exec(user)?.[1];
+    expect(user).toContain(
+      `<example-${tag}>\nFilename: letter-1.txt\nA person filed it under: ["Finance","Topic 1"]`,
+    );
+    expect(user).toContain(`</example-${tag}>`);
+    expect(user.lastIndexOf(`</example-${tag}>`)).toBeLessThan(user.indexOf(`\n<document-${tag}>\n`));
+  });
+
+  it('keeps the examples within the bound, cutting excerpts and dropping what does not fit', () => {
+    const user = userMessage([example(1), example(2), example(3)], 600);
+    const blocks = [...user.matchAll(/^<example-[0-9a-f]{12}>$[\s\S]*?^<\/example-[0-9a-f]{12}>$/gm)].map(
+      (m) => m[0],
+    );
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.join('\n').length).toBeLessThanOrEqual(600);
+    expect(user).toContain('letter-1.txt');
+  });
+
+  it('says nothing of examples when there are none, or no room for one', () => {
+    expect(userMessage([], 1500)).not.toContain('filed some documents by hand');
+    expect(userMessage([example(1)], 0)).not.toContain('letter-1.txt');
+  });
+});

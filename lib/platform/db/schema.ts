@@ -68,6 +68,8 @@ export interface DocumentTopicsTable {
   document_id: string;
   topic_id: string;
   source: TopicSource;
+  /** When the topic was put on the document. */
+  created_at: Generated<Date>;
 }
 
 /** Keys of deleted documents whose upload URL was still valid; the purge deletes them after `delete_after`. */
