@@ -1,4 +1,4 @@
-// The browser test's page (tests/browser/uppy.test.ts): Uppy with the README's glue, driven from the test
+// The browser test's page (tests/browser/uppy.test.ts): Uppy with the glue docs/api.md documents, driven from the test
 // through window.kite.
 
 import { useKite } from 'kite:readme-glue';

@@ -17,7 +17,7 @@ import { type HttpApi, startHttpApi } from '../helpers/http-api.js';
 import { newUser, type TestUser } from '../helpers/users.js';
 
 /*
- * docs/api.md "In a browser: Uppy": current Uppy with the README's glue, in Debian's headless Chromium, on a page served
+ * docs/api.md "In a browser: Uppy": current Uppy with the documented glue, in Debian's headless Chromium, on a page served
  * from another origin than the API and the bucket. S3 sits behind a counting proxy, so the test sees what S3 was
  * actually sent. The API is the handlers behind a small HTTP front that routes and answers CORS as API Gateway
  * does (tests/helpers/http-api.ts).
@@ -73,10 +73,11 @@ let browser: BrowserContext;
 let page: Page;
 let user: TestUser;
 
-/** The code block under `<!-- uppy-glue` in the README, as the module `kite:readme-glue`. */
+/** The code block under `<!-- uppy-glue` in docs/api.md, as the module `kite:readme-glue`. */
 function readmeGlue(): Plugin {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPO, 'docs', 'api.md'), 'utf8');
   const marker = readme.indexOf('<!-- uppy-glue');
+  if (marker < 0) throw new Error('docs/api.md has no <!-- uppy-glue block: the browser test bundles it');
   const start = readme.indexOf('```js\n', marker) + '```js\n'.length;
   const code = readme.slice(start, readme.indexOf('```', start));
   return {
@@ -190,7 +191,7 @@ function partPuts(key: string): Map<number, number> {
   return counts;
 }
 
-describe('Uppy 6 in Chromium, through the README glue', () => {
+describe('Uppy 6 in Chromium, through the documented glue', () => {
   it('uploads a small file by single PUT and a file of several parts by multipart, both confirmed', async () => {
     const small = await inPage(() => (globalThis as any).kite.add('small.txt', 1000));
     const large = await inPage(() => (globalThis as any).kite.add('large.txt', 12 * 2 ** 20));
