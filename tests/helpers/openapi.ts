@@ -2,6 +2,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { openApiDocument } from '../../lib/api/openapi.js';
 import { ROUTE_KEYS } from '../../lib/api/routes.js';
+import { secondValidatorProblems } from './prism-reader.js';
 
 type RouteKey = string;
 
@@ -67,12 +68,17 @@ export function assertDocumentedResponse(
   if (validate === null) {
     if (body !== undefined)
       throw new Error(`${where}: documented without a body, got ${JSON.stringify(body)}`);
-    return;
-  }
-  if (!validate(body)) {
+  } else if (!validate(body)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
     throw new Error(
       `${where}: the body does not match the OpenAPI document: ${problems}\n${JSON.stringify(body)}`,
     );
+  }
+  // The second reader (docs/api.md "Describing the API"): Prism's own validator must accept the same answer.
+  if (route) {
+    const problems = secondValidatorProblems(validator().document, route, status, body);
+    if (problems.length > 0) {
+      throw new Error(`${where}: Prism reads the OpenAPI document otherwise: ${problems.join('; ')}`);
+    }
   }
 }
