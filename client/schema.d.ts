@@ -105,15 +105,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document, with a short-lived download URL once confirmed */
+        /**
+         * One document, with a short-lived download URL once confirmed
+         * @description A document in the trash is still shown (with `deletedAt`), so a trash view can open it.
+         */
         get: operations["getDocument"];
         put?: never;
         post?: never;
-        /** Delete a document and its bytes; a confirmed one is refunded to the quota */
+        /**
+         * Move a document to the trash; `permanent=true` deletes it and its bytes for good
+         * @description A confirmed document goes to the trash (restorable, still counted in the quota); a pending upload, or any document with `permanent=true`, is deleted with its bytes, and a confirmed one is refunded to the quota.
+         */
         delete: operations["deleteDocument"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename a document and/or set its whole set of topics
+         * @description Topics set here are `source: "user"`; a topic taken off is remembered, and classification never puts it back. With `If-Match: "<version>"` the edit is made only if the document is still at that version (412 otherwise).
+         */
+        patch: operations["editDocument"];
         trace?: never;
     };
     "/api/documents/{id}/classify": {
@@ -128,6 +138,78 @@ export interface paths {
         /** Queue a confirmed document for classification again */
         post: operations["reclassifyDocument"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a document out of the trash */
+        post: operations["restoreDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action on up to 100 documents, each id answered
+         * @description Another user's id is `not_found`; one id that cannot be acted on never blocks the rest. trash of a pending upload deletes it for good (there is nothing to restore).
+         */
+        post: operations["bulkDocuments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's trashed documents, newest deletion first, one page */
+        get: operations["listTrash"];
+        put?: never;
+        post?: never;
+        /** Delete everything in the trash for good, refunding the quota */
+        delete: operations["emptyTrash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trash/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one trashed document for good, refunding the quota */
+        delete: operations["deleteFromTrash"];
         options?: never;
         head?: never;
         patch?: never;
@@ -317,6 +399,16 @@ export interface components {
             partNumbers?: number[];
             partNumberMarker?: number;
         };
+        EditDocumentRequest: {
+            filename?: string;
+            topicIds?: string[];
+        };
+        BulkRequest: {
+            ids: string[];
+            /** @enum {string} */
+            action: "addTopics" | "removeTopics" | "trash" | "restore" | "reclassify" | "deletePermanently";
+            topicIds?: string[];
+        };
         CreateTopicRequest: {
             name: string;
             description?: string | null;
@@ -346,6 +438,8 @@ export interface components {
             error: string | null;
             sha256: string | null;
             duplicateOf: string | null;
+            version: number;
+            deletedAt: string | null;
         };
         DocumentTopic: {
             /** Format: uuid */
@@ -366,6 +460,15 @@ export interface components {
         };
         DocumentResponse: {
             document: components["schemas"]["Document"];
+        };
+        BulkResult: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            outcome: "ok" | "not_found" | "conflict";
+        };
+        BulkResponse: {
+            results: components["schemas"]["BulkResult"][];
         };
         Quota: {
             usedBytes: number;
@@ -579,6 +682,17 @@ export interface components {
                 requestId?: string;
             };
         };
+        Error_precondition_failed: {
+            error: {
+                /** @enum {string} */
+                code: "precondition_failed";
+                message: string;
+                details?: components["schemas"]["ValidationIssue"][] | {
+                    [key: string]: unknown;
+                };
+                requestId?: string;
+            };
+        };
         Error_forbidden: {
             error: {
                 /** @enum {string} */
@@ -643,7 +757,9 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": null,
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "upload": {
                      *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf",
@@ -813,7 +929,9 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "quota": {
                      *         "usedBytes": 48213,
@@ -971,7 +1089,9 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": null,
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "upload": {
                      *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf",
@@ -1310,7 +1430,9 @@ export interface operations {
                      *           "classifiedAt": "2026-03-02T09:14:09.789Z",
                      *           "error": null,
                      *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *           "duplicateOf": null
+                     *           "duplicateOf": null,
+                     *           "version": 1,
+                     *           "deletedAt": null
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -1404,6 +1526,8 @@ export interface operations {
             /** @description The document */
             200: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1428,7 +1552,9 @@ export interface operations {
                      *         "classifiedAt": "2026-03-02T09:14:09.789Z",
                      *         "error": null,
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "downloadUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c"
                      *     }
@@ -1508,7 +1634,9 @@ export interface operations {
     };
     deleteDocument: {
         parameters: {
-            query?: never;
+            query?: {
+                permanent?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description The document id */
@@ -1518,7 +1646,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description In the trash, or deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1595,6 +1723,192 @@ export interface operations {
             };
         };
     };
+    editDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag the client read ("3"): answer 412 if the document changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filename": "invoice-2026-03.pdf",
+                 *       "topicIds": [
+                 *         "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["EditDocumentRequest"];
+            };
+        };
+        responses: {
+            /** @description The edited document */
+            200: {
+                headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "document": {
+                     *         "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *         "filename": "invoice-2026-03.pdf",
+                     *         "contentType": "application/pdf",
+                     *         "sizeBytes": 48213,
+                     *         "status": "classified",
+                     *         "topics": [
+                     *           {
+                     *             "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *             "name": "Finance",
+                     *             "scope": "system",
+                     *             "source": "user"
+                     *           }
+                     *         ],
+                     *         "createdAt": "2026-03-02T09:14:05.123Z",
+                     *         "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *         "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null,
+                     *         "version": 2,
+                     *         "deletedAt": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentResponse"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description The document changed since the version in If-Match: `precondition_failed` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "precondition_failed",
+                     *         "message": "The document changed since the version in If-Match"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_precondition_failed"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
     reclassifyDocument: {
         parameters: {
             query?: never;
@@ -1610,6 +1924,8 @@ export interface operations {
             /** @description Queued; the document is `uploaded` until classified */
             202: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1634,12 +1950,560 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["DocumentResponse"];
                 };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    restoreDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored document */
+            200: {
+                headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "document": {
+                     *         "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *         "filename": "invoice-2026-03.pdf",
+                     *         "contentType": "application/pdf",
+                     *         "sizeBytes": 48213,
+                     *         "status": "classified",
+                     *         "topics": [
+                     *           {
+                     *             "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *             "name": "Finance",
+                     *             "scope": "system",
+                     *             "source": "ai"
+                     *           }
+                     *         ],
+                     *         "createdAt": "2026-03-02T09:14:05.123Z",
+                     *         "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *         "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null,
+                     *         "version": 3,
+                     *         "deletedAt": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentResponse"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    bulkDocuments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b"
+                 *       ],
+                 *       "action": "addTopics",
+                 *       "topicIds": [
+                 *         "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per id, in the order given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *           "outcome": "ok"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkResponse"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    listTrash: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; `nextCursor` fetches the next, null on the last */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "documents": [
+                     *         {
+                     *           "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *           "filename": "invoice-2026-03.pdf",
+                     *           "contentType": "application/pdf",
+                     *           "sizeBytes": 48213,
+                     *           "status": "classified",
+                     *           "topics": [
+                     *             {
+                     *               "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *               "name": "Finance",
+                     *               "scope": "system",
+                     *               "source": "ai"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-03-02T09:14:05.123Z",
+                     *           "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *           "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *           "error": null,
+                     *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "duplicateOf": null,
+                     *           "version": 2,
+                     *           "deletedAt": "2026-03-05T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentPage"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    emptyTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trash is empty */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    deleteFromTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid bearer token: `unauthorized` */
             401: {
@@ -3038,7 +3902,9 @@ export interface operations {
                      *             "classifiedAt": "2026-03-02T09:14:09.789Z",
                      *             "error": null,
                      *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *             "duplicateOf": null
+                     *             "duplicateOf": null,
+                     *             "version": 1,
+                     *             "deletedAt": null
                      *           },
                      *           "snippet": "Invoice 2026-03 … Total due: 42 EUR, payable within 30 days",
                      *           "highlights": [

@@ -6,6 +6,7 @@ import * as uploadTombstones from './20251127000000-upload-tombstones.js';
 import * as contentHashes from './20261201160000-content-hashes.js';
 import * as documentSearch from './20261201181500-document-search.js';
 import * as multipart from './20261201190000-multipart.js';
+import * as trashAndEdits from './20261204040000-trash-and-edits.js';
 
 /** A static list: bundlers break file-system migration discovery. Names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261201160000-content-hashes': contentHashes,
   '20261201181500-document-search': documentSearch,
   '20261201190000-multipart': multipart,
+  '20261204040000-trash-and-edits': trashAndEdits,
 };

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { documentComponents } from '../documents/documents.contract.js';
+import { editComponents, editRequestComponents } from '../documents/edits.contract.js';
 import { errorBodySchema, validationIssueSchema } from '../platform/contract.js';
 import type { ErrorCodes, ErrorStatus, RouteDeclaration } from '../platform/route.js';
 import { searchComponents } from '../search/search.contract.js';
@@ -19,6 +20,7 @@ type Codes = ErrorCodes;
 /** Schemas shown under `components.schemas` and referenced by name; requests as clients send them. */
 const REQUEST_COMPONENTS: Record<string, z.ZodMiniType> = {
   ...uploadRequestComponents,
+  ...editRequestComponents,
   ...topicRequestComponents,
   ...userRequestComponents,
 };
@@ -26,6 +28,7 @@ const REQUEST_COMPONENTS: Record<string, z.ZodMiniType> = {
 /** ...and responses as the API answers them. */
 const RESPONSE_COMPONENTS: Record<string, z.ZodMiniType> = {
   ...documentComponents,
+  ...editComponents,
   ...userComponents,
   ...topicComponents,
   ...uploadComponents,
@@ -120,6 +123,16 @@ function responses(operation: Operation, names: Map<z.ZodMiniType, string>) {
   const out: Record<string, unknown> = {
     [success.status]: {
       description: success.description,
+      ...(success.headers
+        ? {
+            headers: Object.fromEntries(
+              Object.entries(success.headers).map(([name, header]) => [
+                name,
+                { description: header.description, schema: jsonSchema(header.schema, 'output') },
+              ]),
+            ),
+          }
+        : {}),
       ...(success.schema
         ? {
             content: {

@@ -19,6 +19,7 @@ const FUNCTIONS = {
   confirm: 'Confirm',
   multipart: 'Multipart',
   documents: 'Documents',
+  trash: 'Trash',
   topics: 'Topics',
   'admin-topics': 'AdminDashtopics',
   'admin-users': 'AdminDashusers',
@@ -119,10 +120,15 @@ describe('the prod CloudFormation template', () => {
   it('ships no test code, though unit tests sit beside lib/ (README "Layout")', () => {
     for (const name of Object.keys(FUNCTIONS)) {
       const files = zipFiles(join(dir, `${name}.zip`));
-      expect([...files.keys()].filter((file) => /\.test\.|(^|\/)tests\//.test(file)), name).toEqual([]);
+      expect(
+        [...files.keys()].filter((file) => /\.test\.|(^|\/)tests\//.test(file)),
+        name,
+      ).toEqual([]);
       const map = JSON.parse(files.get(`functions/${name}.js.map`)?.toString('utf8') ?? '{}');
       expect(
-        (map.sources as string[]).filter((source) => /\.test\.ts$|[\\/]tests[\\/]|[\\/]vitest[\\/]/.test(source)),
+        (map.sources as string[]).filter((source) =>
+          /\.test\.ts$|[\\/]tests[\\/]|[\\/]vitest[\\/]/.test(source),
+        ),
         name,
       ).toEqual([]);
     }
