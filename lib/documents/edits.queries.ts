@@ -50,7 +50,7 @@ export async function editDocument(
           where dt.document_id = doc.id and not (dt.topic_id = any(${topics}::uuid[]))
         ), linked as (
           insert into document_topics (document_id, topic_id, source)
-          select doc.id, t.id from doc join topics t on t.id = any(${topics}::uuid[])
+          select doc.id, t.id, 'user' from doc join topics t on t.id = any(${topics}::uuid[])
           on conflict (document_id, topic_id) do update set source = 'user'
         ), rejected as (
           insert into document_topic_rejections (document_id, topic_id)
@@ -116,7 +116,7 @@ async function runBulk(
 
 /**
  * Moves confirmed documents to the trash (version + 1). One already in the trash stays there and counts as done;
- * a pending one is not moved (`pending`): it has nothing to restore, so the caller deletes it for good.
+ * a pending one is not moved (`pending`, outcome ok): it has nothing to restore, so the caller deletes it for good.
  */
 export async function trashDocuments(
   db: Kysely<Database>,
@@ -136,7 +136,7 @@ export async function trashDocuments(
     )
     select input.id,
       case when owned.id is null then 'not_found'
-           when owned.deleted_at is not null or owned.status <> 'pending'
+           when owned.deleted_at is not null or owned.status = 'pending'
              or exists (select 1 from moved where moved.id = input.id) then 'ok'
            else 'conflict' end as outcome,
       coalesce(owned.status = 'pending' and owned.deleted_at is null, false) as pending
@@ -181,7 +181,7 @@ export function addTopicsToDocuments(
       returning d.id
     ), linked as (
       insert into document_topics (document_id, topic_id, source)
-      select c.id, t.id from changed c join topics t on t.id = any(${topics}::uuid[])
+      select c.id, t.id, 'user' from changed c join topics t on t.id = any(${topics}::uuid[])
       on conflict (document_id, topic_id) do update set source = 'user'
     ), unrejected as (
       delete from document_topic_rejections r using changed c

@@ -104,10 +104,16 @@ export async function bulkAction(userId: string, body: BulkBody): Promise<BulkRe
     case 'trash': {
       const rows = await trashDocuments(database, userId, ids);
       const pending = rows.filter((row) => row.pending).map((row) => row.id);
-      if (pending.length > 0) {
-        await deleteDocumentsPermanently({ kind: 'ids', userId, ids: pending, pendingOnly: true });
-      }
-      results = rows.map(({ id, outcome }) => ({ id, outcome }));
+      const deleted = new Set(
+        pending.length > 0
+          ? await deleteDocumentsPermanently({ kind: 'ids', userId, ids: pending, pendingOnly: true })
+          : [],
+      );
+      // A pending upload confirmed meanwhile was neither trashed nor deleted: a conflict, to be tried again.
+      results = rows.map(({ id, outcome, pending: wasPending }) => ({
+        id,
+        outcome: wasPending && !deleted.has(id) ? 'conflict' : outcome,
+      }));
       break;
     }
     case 'restore':
