@@ -28,6 +28,7 @@ const parts: Record<string, BenchPart> = {
   search: async () => (await import('./search.js')).benchSearch(),
   multipart: async () => (await import('./multipart.js')).benchMultipart(),
   cli: async () => (await import('./cli.js')).benchCli(),
+  bulk: async () => (await import('./bulk.js')).benchBulk(),
 };
 
 // npm runs scripts from the package root.
