@@ -10,7 +10,7 @@ import { percentile, timedInTurn } from './requests.js';
 import type { BenchResult, BenchRow } from './result.js';
 
 /**
- * README "API keys": checking a key costs no more than checking a cached JWT. The same request, in turn, with a
+ * docs/api.md "API keys": checking a key costs no more than checking a cached JWT. The same request, in turn, with a
  * session token the instance has already verified (its cache hit: no signature check, no database) and with an API
  * key the instance has looked up within KEY_CACHE_MS (lib/keys/keys.ts). Then the key check alone, a cache hit
  * against a miss (the one indexed lookup by the secret's SHA-256: an instance's first request with a key, then one

@@ -30,6 +30,7 @@ const parts: Record<string, BenchPart> = {
   cli: async () => (await import('./cli.js')).benchCli(),
   keys: async () => (await import('./keys.js')).benchKeys(),
   filing: async () => (await import('./filing.js')).benchFiling(),
+  bulk: async () => (await import('./bulk.js')).benchBulk(),
 };
 
 // npm runs scripts from the package root.

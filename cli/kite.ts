@@ -321,16 +321,118 @@ program
     if (output !== '-' && !bars) process.stdout.write(`${output}\n`);
   });
 
+/** Ids per bulk call (POST /api/documents/bulk takes at most 100). */
+const BULK_IDS = 100;
+
+/**
+ * One bulk action over any number of ids, 100 per call; prints `<verb> <id>` per done id and a line per id that
+ * was not, then fails (exit 1) if any was not.
+ */
+async function bulkAction(
+  ids: string[],
+  action: 'trash' | 'restore' | 'deletePermanently',
+  verb: string,
+): Promise<void> {
+  const api = client();
+  const failed: string[] = [];
+  for (let start = 0; start < ids.length; start += BULK_IDS) {
+    const { results } = unwrap(
+      await api.POST('/api/documents/bulk', {
+        body: { ids: ids.slice(start, start + BULK_IDS), action },
+      }),
+    );
+    for (const { id, outcome } of results) {
+      if (outcome === 'ok') process.stdout.write(`${verb} ${id}\n`);
+      else
+        failed.push(`${id}: ${outcome === 'not_found' ? 'no such document' : 'not possible in its state'}`);
+    }
+  }
+  if (failed.length > 0) throw new Refused(failed.join('; '));
+}
+
 program
   .command('rm')
-  .description('delete documents (their bytes too; the quota is refunded)')
+  .description('move documents to the trash (restorable; still counted in your quota)')
   .argument('<ids...>', 'document ids')
-  .action(async (ids: string[]) => {
+  .option('--permanent', 'delete them for good: their bytes too, and the quota is refunded')
+  .action(async (ids: string[], options: { permanent?: boolean }) => {
+    if (options.permanent) await bulkAction(ids, 'deletePermanently', 'deleted');
+    else await bulkAction(ids, 'trash', 'trashed');
+  });
+
+program
+  .command('restore')
+  .description('take documents out of the trash')
+  .argument('<ids...>', 'document ids')
+  .action(async (ids: string[]) => bulkAction(ids, 'restore', 'restored'));
+
+const trash = program.command('trash').description('your trash: deleted documents, restorable until emptied');
+
+trash
+  .command('ls', { isDefault: true })
+  .description('list the trash, newest deletion first')
+  .option('--json', 'print the documents as JSON')
+  .action(async (options: { json?: boolean }) => {
     const api = client();
-    for (const id of ids) {
-      unwrap(await api.DELETE('/api/documents/{id}', { params: { path: { id } } }));
-      process.stdout.write(`deleted ${id}\n`);
+    const documents: Document[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = unwrap(
+        await api.GET('/api/trash', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } }),
+      );
+      documents.push(...page.documents);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    if (options.json) {
+      printJson(documents);
+      return;
     }
+    printTable(
+      ['ID', 'SIZE', 'DELETED', 'FILENAME'],
+      documents.map((d) => [
+        d.id,
+        d.sizeBytes === null ? '-' : formatBytes(d.sizeBytes),
+        (d.deletedAt ?? '').slice(0, 19).replace('T', ' '),
+        d.filename,
+      ]),
+    );
+  });
+
+trash
+  .command('empty')
+  .description('delete everything in the trash for good (the quota is refunded)')
+  .action(async () => {
+    unwrap(await client().DELETE('/api/trash'));
+    process.stdout.write('trash emptied\n');
+  });
+
+program
+  .command('edit')
+  .description('rename a document and/or set its topics (the model never takes back what you set)')
+  .argument('<id>', 'document id')
+  .option('--name <filename>', 'the new filename')
+  .option('--topic <topics...>', 'its whole set of topics, by name or id (replaces the current ones)')
+  .option('--json', 'print the document as JSON')
+  .action(async (id: string, options: { name?: string; topic?: string[]; json?: boolean }) => {
+    if (options.name === undefined && options.topic === undefined) {
+      throw new UsageError('nothing to change: give --name, --topic or both');
+    }
+    const api = client();
+    const topicIds =
+      options.topic === undefined
+        ? undefined
+        : await Promise.all(options.topic.map(async (t) => (await findTopic(api, t)).id));
+    const { document } = unwrap(
+      await api.PATCH('/api/documents/{id}', {
+        params: { path: { id } },
+        body: {
+          ...(options.name === undefined ? {} : { filename: options.name }),
+          ...(topicIds === undefined ? {} : { topicIds }),
+        },
+      }),
+    );
+    if (options.json) printJson(document);
+    else printTable(DOCUMENT_HEADER, [documentRow(document)]);
   });
 
 program

@@ -118,19 +118,29 @@ export interface paths {
         };
         /**
          * One document, with a short-lived download URL once confirmed
-         * @description Access: a session (JWT), or an API key with the `documents:read` scope (403 without it).
+         * @description A document in the trash is still shown (with `deletedAt`), so a trash view can open it.
+         *
+         *     Access: a session (JWT), or an API key with the `documents:read` scope (403 without it).
          */
         get: operations["getDocument"];
         put?: never;
         post?: never;
         /**
-         * Delete a document and its bytes; a confirmed one is refunded to the quota
-         * @description Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         * Move a document to the trash; `permanent=true` deletes it and its bytes for good
+         * @description A confirmed document goes to the trash (restorable, still counted in the quota); a pending upload, or any document with `permanent=true`, is deleted with its bytes, and a confirmed one is refunded to the quota.
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
          */
         delete: operations["deleteDocument"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename a document and/or set its whole set of topics
+         * @description Topics set here are `source: "user"`; a topic taken off is remembered, and classification never puts it back. With `If-Match: "<version>"` the edit is made only if the document is still at that version (412 otherwise).
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
+        patch: operations["editDocument"];
         trace?: never;
     };
     "/api/documents/{id}/classify": {
@@ -148,6 +158,92 @@ export interface paths {
          */
         post: operations["reclassifyDocument"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a document out of the trash
+         * @description Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
+        post: operations["restoreDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One action on up to 100 documents, each id answered
+         * @description Another user's id is `not_found`; one id that cannot be acted on never blocks the rest. trash of a pending upload deletes it for good (there is nothing to restore).
+         *
+         *     Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
+        post: operations["bulkDocuments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's trashed documents, newest deletion first, one page
+         * @description Access: a session (JWT), or an API key with the `documents:read` scope (403 without it).
+         */
+        get: operations["listTrash"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete everything in the trash for good, refunding the quota
+         * @description Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
+        delete: operations["emptyTrash"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trash/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one trashed document for good, refunding the quota
+         * @description Access: a session (JWT), or an API key with the `documents:write` scope (403 without it).
+         */
+        delete: operations["deleteFromTrash"];
         options?: never;
         head?: never;
         patch?: never;
@@ -422,6 +518,16 @@ export interface components {
             partNumbers?: number[];
             partNumberMarker?: number;
         };
+        EditDocumentRequest: {
+            filename?: string;
+            topicIds?: string[];
+        };
+        BulkRequest: {
+            ids: string[];
+            /** @enum {string} */
+            action: "addTopics" | "removeTopics" | "trash" | "restore" | "reclassify" | "deletePermanently";
+            topicIds?: string[];
+        };
         CreateTopicRequest: {
             name: string;
             description?: string | null;
@@ -457,6 +563,8 @@ export interface components {
             error: string | null;
             sha256: string | null;
             duplicateOf: string | null;
+            version: number;
+            deletedAt: string | null;
         };
         DocumentTopic: {
             /** Format: uuid */
@@ -477,6 +585,15 @@ export interface components {
         };
         DocumentResponse: {
             document: components["schemas"]["Document"];
+        };
+        BulkResult: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            outcome: "ok" | "not_found" | "conflict";
+        };
+        BulkResponse: {
+            results: components["schemas"]["BulkResult"][];
         };
         Quota: {
             usedBytes: number;
@@ -721,6 +838,17 @@ export interface components {
                 requestId?: string;
             };
         };
+        Error_precondition_failed: {
+            error: {
+                /** @enum {string} */
+                code: "precondition_failed";
+                message: string;
+                details?: components["schemas"]["ValidationIssue"][] | {
+                    [key: string]: unknown;
+                };
+                requestId?: string;
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -774,7 +902,9 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": null,
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "upload": {
                      *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf",
@@ -961,7 +1091,9 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "quota": {
                      *         "usedBytes": 48213,
@@ -1136,7 +1268,9 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": null,
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "upload": {
                      *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf",
@@ -1509,7 +1643,9 @@ export interface operations {
                      *           "classifiedAt": "2026-03-02T09:14:09.789Z",
                      *           "error": null,
                      *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *           "duplicateOf": null
+                     *           "duplicateOf": null,
+                     *           "version": 1,
+                     *           "deletedAt": null
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -1620,6 +1756,8 @@ export interface operations {
             /** @description The document */
             200: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1644,7 +1782,9 @@ export interface operations {
                      *         "classifiedAt": "2026-03-02T09:14:09.789Z",
                      *         "error": null,
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       },
                      *       "downloadUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c"
                      *     }
@@ -1741,7 +1881,9 @@ export interface operations {
     };
     deleteDocument: {
         parameters: {
-            query?: never;
+            query?: {
+                permanent?: "true" | "false";
+            };
             header?: never;
             path: {
                 /** @description The document id */
@@ -1751,7 +1893,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
+            /** @description In the trash, or deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1845,6 +1987,209 @@ export interface operations {
             };
         };
     };
+    editDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag the client read ("3"): answer 412 if the document changed since */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filename": "invoice-2026-03.pdf",
+                 *       "topicIds": [
+                 *         "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["EditDocumentRequest"];
+            };
+        };
+        responses: {
+            /** @description The edited document */
+            200: {
+                headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "document": {
+                     *         "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *         "filename": "invoice-2026-03.pdf",
+                     *         "contentType": "application/pdf",
+                     *         "sizeBytes": 48213,
+                     *         "status": "classified",
+                     *         "topics": [
+                     *           {
+                     *             "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *             "name": "Finance",
+                     *             "scope": "system",
+                     *             "source": "user"
+                     *           }
+                     *         ],
+                     *         "createdAt": "2026-03-02T09:14:05.123Z",
+                     *         "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *         "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null,
+                     *         "version": 2,
+                     *         "deletedAt": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentResponse"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description The document changed since the version in If-Match: `precondition_failed` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "precondition_failed",
+                     *         "message": "The document changed since the version in If-Match"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_precondition_failed"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
     reclassifyDocument: {
         parameters: {
             query?: never;
@@ -1860,6 +2205,8 @@ export interface operations {
             /** @description Queued; the document is `uploaded` until classified */
             202: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1884,12 +2231,645 @@ export interface operations {
                      *         "classifiedAt": null,
                      *         "error": null,
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *         "duplicateOf": null
+                     *         "duplicateOf": null,
+                     *         "version": 1,
+                     *         "deletedAt": null
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["DocumentResponse"];
                 };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    restoreDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored document */
+            200: {
+                headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "document": {
+                     *         "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *         "filename": "invoice-2026-03.pdf",
+                     *         "contentType": "application/pdf",
+                     *         "sizeBytes": 48213,
+                     *         "status": "classified",
+                     *         "topics": [
+                     *           {
+                     *             "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *             "name": "Finance",
+                     *             "scope": "system",
+                     *             "source": "ai"
+                     *           }
+                     *         ],
+                     *         "createdAt": "2026-03-02T09:14:05.123Z",
+                     *         "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *         "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *         "error": null,
+                     *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "duplicateOf": null,
+                     *         "version": 3,
+                     *         "deletedAt": null
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentResponse"];
+                };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Not found (another user’s resource is not found too): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "Not found (another user’s resource is not found too)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_not_found"];
+                };
+            };
+            /** @description Conflicts with the current state: `conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "Conflicts with the current state"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_conflict"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    bulkDocuments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b"
+                 *       ],
+                 *       "action": "addTopics",
+                 *       "topicIds": [
+                 *         "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per id, in the order given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *           "outcome": "ok"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkResponse"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    listTrash: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; `nextCursor` fetches the next, null on the last */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "documents": [
+                     *         {
+                     *           "id": "3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b",
+                     *           "filename": "invoice-2026-03.pdf",
+                     *           "contentType": "application/pdf",
+                     *           "sizeBytes": 48213,
+                     *           "status": "classified",
+                     *           "topics": [
+                     *             {
+                     *               "id": "8a6e0f0c-1b2d-4c3e-8f4a-5b6c7d8e9f01",
+                     *               "name": "Finance",
+                     *               "scope": "system",
+                     *               "source": "ai"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-03-02T09:14:05.123Z",
+                     *           "confirmedAt": "2026-03-02T09:14:06.456Z",
+                     *           "classifiedAt": "2026-03-02T09:14:09.789Z",
+                     *           "error": null,
+                     *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "duplicateOf": null,
+                     *           "version": 2,
+                     *           "deletedAt": "2026-03-05T10:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DocumentPage"];
+                };
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    emptyTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trash is empty */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token or API key: `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "No valid bearer token or API key"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unauthorized"];
+                };
+            };
+            /** @description Not allowed: an API key without the scope this operation needs, or not an admin: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "Not allowed: an API key without the scope this operation needs, or not an admin"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_forbidden"];
+                };
+            };
+            /** @description Internal error (never with internals in the message): `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal error (never with internals in the message)"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_internal"];
+                };
+            };
+            /** @description A dependency is down; a retry is safe: `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A dependency is down; a retry is safe"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_unavailable"];
+                };
+            };
+        };
+    };
+    deleteFromTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid bearer token or API key: `unauthorized` */
             401: {
@@ -3341,7 +4321,9 @@ export interface operations {
                      *             "classifiedAt": "2026-03-02T09:14:09.789Z",
                      *             "error": null,
                      *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                     *             "duplicateOf": null
+                     *             "duplicateOf": null,
+                     *             "version": 1,
+                     *             "deletedAt": null
                      *           },
                      *           "snippet": "Invoice 2026-03 … Total due: 42 EUR, payable within 30 days",
                      *           "highlights": [

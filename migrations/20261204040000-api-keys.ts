@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * API keys (README "API keys"): a credential for scripts and integrations. The secret itself is never stored: only
+ * API keys (docs/api.md "API keys"): a credential for scripts and integrations. The secret itself is never stored: only
  * its SHA-256 (unique, which is also the index every authenticated request looks a key up by) and its first 8
  * characters, which the owner recognises it by. Revoking deletes the row, so a revoked key is as unknown as one
  * that never existed. A key goes with its user.

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * When each topic was put on a document (README "Filing without an LLM"): with an LLM, the prompt shows the
+ * When each topic was put on a document (docs/operations.md "Filing without an LLM"): with an LLM, the prompt shows the
  * owner's most recent corrections, the documents a person filed most recently. Existing links get the time of
  * this migration; nothing else changes.
  */

@@ -7,6 +7,7 @@ import * as contentHashes from './20261201160000-content-hashes.js';
 import * as documentSearch from './20261201181500-document-search.js';
 import * as multipart from './20261201190000-multipart.js';
 import * as apiKeys from './20261204040000-api-keys.js';
+import * as trashAndEdits from './20261204040000-trash-and-edits.js';
 import * as topicLinkTimes from './20261204041500-topic-link-times.js';
 
 /** A static list: bundlers break file-system migration discovery. Names sort in the order they apply. */
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '20261201190000-multipart': multipart,
   '20261204040000-api-keys': apiKeys,
   '20261204041500-topic-link-times': topicLinkTimes,
+  '20261204040000-trash-and-edits': trashAndEdits,
 };

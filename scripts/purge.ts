@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   try {
     const counts = await runPurge();
     console.log(
-      `purged ${counts.purged} expired pending upload(s), swept ${counts.tombstones} tombstoned key(s), re-enqueued ${counts.reenqueued}, expired ${counts.idempotencyKeys} idempotency key(s)`,
+      `purged ${counts.purged} expired pending upload(s), deleted ${counts.trashed} document(s) past their time in the trash, swept ${counts.tombstones} tombstoned key(s), re-enqueued ${counts.reenqueued}, expired ${counts.idempotencyKeys} idempotency key(s)`,
     );
   } finally {
     await closeDb();

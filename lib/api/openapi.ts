@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { documentComponents } from '../documents/documents.contract.js';
+import { editComponents, editRequestComponents } from '../documents/edits.contract.js';
 import { keyComponents, keyRequestComponents } from '../keys/keys.contract.js';
 import { errorBodySchema, validationIssueSchema } from '../platform/contract.js';
 import type { ErrorCodes, ErrorStatus, RouteDeclaration } from '../platform/route.js';
@@ -20,6 +21,7 @@ type Codes = ErrorCodes;
 /** Schemas shown under `components.schemas` and referenced by name; requests as clients send them. */
 const REQUEST_COMPONENTS: Record<string, z.ZodMiniType> = {
   ...uploadRequestComponents,
+  ...editRequestComponents,
   ...topicRequestComponents,
   ...userRequestComponents,
   ...keyRequestComponents,
@@ -28,6 +30,7 @@ const REQUEST_COMPONENTS: Record<string, z.ZodMiniType> = {
 /** ...and responses as the API answers them. */
 const RESPONSE_COMPONENTS: Record<string, z.ZodMiniType> = {
   ...documentComponents,
+  ...editComponents,
   ...userComponents,
   ...topicComponents,
   ...uploadComponents,
@@ -151,6 +154,16 @@ function responses(operation: Operation, names: Map<z.ZodMiniType, string>) {
   const out: Record<string, unknown> = {
     [success.status]: {
       description: success.description,
+      ...(success.headers
+        ? {
+            headers: Object.fromEntries(
+              Object.entries(success.headers).map(([name, header]) => [
+                name,
+                { description: header.description, schema: jsonSchema(header.schema, 'output') },
+              ]),
+            ),
+          }
+        : {}),
       ...(success.schema
         ? {
             content: {

@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
 import { documentRoutes } from '../documents/documents.contract.js';
+import { editRoutes } from '../documents/edits.contract.js';
 import { keyRoutes } from '../keys/keys.contract.js';
 import { defineRoute, type RouteDeclaration, routeKey } from '../platform/route.js';
 import { searchRoutes } from '../search/search.contract.js';
 import { adminTopicRoutes, topicRoutes } from '../topics/topics.contract.js';
+import { trashRoutes } from '../trash/trash.contract.js';
 import { confirmRoutes, multipartRoutes, uploadUrlRoutes } from '../uploads/uploads.contract.js';
 import { adminUserRoutes, meRoutes } from '../users/users.contract.js';
 
@@ -36,6 +38,8 @@ export const ROUTES: readonly RouteDeclaration[] = [
   confirmRoutes,
   multipartRoutes,
   documentRoutes,
+  editRoutes,
+  trashRoutes,
   topicRoutes,
   adminTopicRoutes,
   adminUserRoutes,

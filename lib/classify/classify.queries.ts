@@ -91,7 +91,8 @@ export interface ClassificationResult {
  *
  * New topics: `on conflict … do update` (a no-op update) returns the existing row when the owner or a concurrent
  * classification created the same name first, so a race links that topic instead of failing. Links: previous
- * `ai` links not chosen again go; `user` links stay, and a topic the user already linked keeps source `user`.
+ * `ai` links not chosen again go; `user` links stay whatever the model says, a topic the user already linked keeps
+ * source `user`, and a topic a person took off this document (document_topic_rejections) is never linked again.
  * Returns false when the document was not `uploaded` (gone, already classified, or failed meanwhile).
  */
 export async function saveClassification(
@@ -123,6 +124,9 @@ export async function saveClassification(
     ), linked as (
       insert into document_topics (document_id, topic_id, source)
       select doc.id, chosen.id, 'ai' from doc, chosen
+      where not exists (
+        select 1 from document_topic_rejections r where r.document_id = doc.id and r.topic_id = chosen.id
+      )
       on conflict (document_id, topic_id) do nothing
     )
     select count(*)::int as classified from doc

@@ -47,6 +47,10 @@ export const documentSchema = z.object({
   sha256: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
   /** The owner's oldest other document with the same content, if any. */
   duplicateOf: z.nullable(z.uuid()),
+  /** +1 on every change a person makes (edit, trash, restore, bulk actions); the ETag is `"<version>"`. */
+  version: z.int().check(z.positive()),
+  /** When it was moved to the trash; null while it is not in the trash. */
+  deletedAt: z.nullable(dateTime()),
 });
 
 /** GET /api/documents query string: every value arrives as a string. Unknown parameters are ignored. */
@@ -94,6 +98,8 @@ export function documentView(row: ShownDocumentRow, topics: DocumentTopicView[] 
     error: row.error,
     sha256: row.sha256 ?? null,
     duplicateOf: row.duplicate_of ?? null,
+    version: row.version,
+    deletedAt: iso(row.deleted_at),
   };
 }
 
@@ -119,6 +125,8 @@ export const EXAMPLE_DOCUMENT = {
   error: null,
   sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
   duplicateOf: null,
+  version: 1,
+  deletedAt: null,
 };
 export const EXAMPLE_PENDING = {
   ...EXAMPLE_DOCUMENT,
@@ -133,6 +141,16 @@ const EXAMPLE_DOWNLOAD =
   'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c';
 
 export const documentIdParam = uuidPathParam('The document id');
+
+/** DELETE /api/documents/{id} query string: `permanent=true` skips the trash. */
+export const deleteDocumentQuery = z.object({
+  permanent: z.optional(z.enum(['true', 'false'])),
+});
+
+/** Every answer carrying one document sends its version as the ETag. */
+export const versionEtag = {
+  ETag: { description: "The document's version, quoted: send it back as If-Match", schema: z.string() },
+};
 
 /** The `documents` function's routes. */
 export const documentRoutes = {
@@ -161,12 +179,14 @@ export const documentRoutes = {
     scope: 'documents:read',
     tag: 'documents',
     summary: 'One document, with a short-lived download URL once confirmed',
+    description: 'A document in the trash is still shown (with `deletedAt`), so a trash view can open it.',
     params: documentIdParam,
     success: {
       status: 200,
       description: 'The document',
       schema: documentWithDownloadSchema,
       example: { document: EXAMPLE_DOCUMENT, downloadUrl: EXAMPLE_DOWNLOAD },
+      headers: versionEtag,
     },
     errors: { 404: ['not_found'] },
   }),
@@ -177,9 +197,13 @@ export const documentRoutes = {
     operationId: 'deleteDocument',
     scope: 'documents:write',
     tag: 'documents',
-    summary: 'Delete a document and its bytes; a confirmed one is refunded to the quota',
+    summary: 'Move a document to the trash; `permanent=true` deletes it and its bytes for good',
+    description:
+      'A confirmed document goes to the trash (restorable, still counted in the quota); a pending upload, or any ' +
+      'document with `permanent=true`, is deleted with its bytes, and a confirmed one is refunded to the quota.',
     params: documentIdParam,
-    success: { status: 204, description: 'Deleted' },
+    query: deleteDocumentQuery,
+    success: { status: 204, description: 'In the trash, or deleted' },
     errors: { 404: ['not_found'] },
   }),
   reclassifyDocument: defineRoute({
@@ -196,6 +220,7 @@ export const documentRoutes = {
       description: 'Queued; the document is `uploaded` until classified',
       schema: documentResponseSchema,
       example: { document: { ...EXAMPLE_DOCUMENT, status: 'uploaded', classifiedAt: null } },
+      headers: versionEtag,
     },
     errors: { 404: ['not_found'], 409: ['conflict'] },
   }),

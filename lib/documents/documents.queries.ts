@@ -1,13 +1,13 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DocumentRow, ShownDocumentRow } from '../platform/db/schema.js';
 import { duplicateOfExpression, findDocumentForOwner } from '../platform/db/shown-documents.js';
-import { tombstoneDeletedKeys } from '../platform/db/tombstones.js';
 
 const duplicateOf = duplicateOfExpression.as('duplicate_of');
 
 export type ReclassificationOutcome =
   | { kind: 'marked'; document: ShownDocumentRow }
   | { kind: 'pending' }
+  | { kind: 'trashed' }
   | { kind: 'missing' };
 
 /**
@@ -21,16 +21,23 @@ export async function markForReclassification(
 ): Promise<ReclassificationOutcome> {
   const updated = await db
     .updateTable('documents as d')
-    .set({ status: 'uploaded', error: null, classified_at: null })
+    .set((eb) => ({
+      status: 'uploaded',
+      error: null,
+      classified_at: null,
+      version: eb('d.version', '+', 1),
+    }))
     .where('d.id', '=', id)
     .where('d.user_id', '=', userId)
     .where('d.status', 'in', ['uploaded', 'classified', 'failed'])
+    .where('d.deleted_at', 'is', null)
     .returningAll()
     .returning(duplicateOf)
     .executeTakeFirst();
   if (updated) return { kind: 'marked', document: updated };
   const existing = await findDocumentForOwner(db, userId, id);
-  return existing ? { kind: 'pending' } : { kind: 'missing' };
+  if (!existing) return { kind: 'missing' };
+  return existing.deleted_at ? { kind: 'trashed' } : { kind: 'pending' };
 }
 
 export interface ListDocumentsFilter {
@@ -63,7 +70,8 @@ export async function listDocumentsForOwner(
         'cursor_created_at',
       ),
     )
-    .where('d.user_id', '=', userId);
+    .where('d.user_id', '=', userId)
+    .where('d.deleted_at', 'is', null);
   if (filter.status) query = query.where('d.status', '=', filter.status);
   if (filter.sha256) query = query.where('d.sha256', '=', filter.sha256);
   if (filter.topicId) {
@@ -83,43 +91,4 @@ export async function listDocumentsForOwner(
     );
   }
   return query.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(filter.limit).execute();
-}
-
-export interface DeleteOutcome {
-  deleted: boolean;
-  refundedBytes: number;
-}
-
-/**
- * Deletes the owner's document and, when it had been confirmed, gives its bytes back to the quota — one statement,
- * so one transaction. The DELETE locks the row: of concurrent deletes only one gets it back from RETURNING, so
- * the refund happens exactly once. `greatest(…, 0)` keeps a drifted counter from blocking deletes forever.
- */
-export async function deleteDocumentWithRefund(
-  db: Kysely<Database>,
-  userId: string,
-  id: string,
-  uploadUrlTtlSeconds: number,
-): Promise<DeleteOutcome> {
-  // While the document's upload URLs may still be in use (the last was signed at its last activity), its key is
-  // tombstoned in the same statement, so an object written after the delete is still found and removed by the purge.
-  const result = await sql<{ deleted: number; refunded: number }>`
-    with gone as (
-      delete from documents where id = ${id} and user_id = ${userId}
-      returning storage_key, coalesce(last_activity_at, created_at) as active_at, part_bytes is not null as multipart,
-        case when status <> 'pending' then coalesce(size_bytes, 0) else 0 end as refund
-    ), tombstone as (
-      -- A multipart key is always tombstoned: the purge aborts whatever upload is still open under it.
-      ${tombstoneDeletedKeys('gone', uploadUrlTtlSeconds, { multipartAlways: true })}
-    ), refund as (
-      update quotas set used_bytes = greatest(used_bytes - (select sum(refund) from gone), 0)
-      where user_id = ${userId} and (select sum(refund) from gone) > 0
-      returning user_id
-    )
-    select
-      (select count(*)::int from gone) as deleted,
-      (select coalesce(sum(refund), 0)::bigint from gone where exists (select 1 from refund)) as refunded
-  `.execute(db);
-  const row = result.rows[0];
-  return { deleted: (row?.deleted ?? 0) > 0, refundedBytes: Number(row?.refunded ?? 0) };
 }

@@ -1,18 +1,13 @@
 import { enqueueClassification } from '../platform/aws/queue.js';
-import { deleteObjects, presignGet } from '../platform/aws/storage.js';
-import { config } from '../platform/config.js';
+import { presignGet } from '../platform/aws/storage.js';
 import { decodeDocumentCursor, encodeDocumentCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
 import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
-import { logger } from '../platform/logger.js';
+import { deleteDocumentsPermanently } from '../platform/permanent-delete.js';
 import type { DocumentPage, DocumentWithDownload, ListDocumentsQuery } from './documents.contract.js';
 import { type DocumentView, documentView } from './documents.contract.js';
-import {
-  deleteDocumentWithRefund,
-  listDocumentsForOwner,
-  markForReclassification,
-} from './documents.queries.js';
+import { listDocumentsForOwner, markForReclassification } from './documents.queries.js';
 
 /** GET /api/documents: one keyset page (newest first) and its topics — two queries whatever the page size. */
 export async function listDocuments(userId: string, query: ListDocumentsQuery): Promise<DocumentPage> {
@@ -50,27 +45,13 @@ export async function getDocument(userId: string, documentId: string): Promise<D
 }
 
 /**
- * DELETE /api/documents/{id}: the object first, then the row and the refund in one statement. If S3 fails the
- * database is untouched and the client may retry (503); if the database fails after S3 succeeded, the row points
- * at a missing object, which the retry deletes again harmlessly. No transaction is open during the S3 call.
+ * DELETE /api/documents/{id}?permanent=true: the row, the refund and a tombstone for the key in one statement,
+ * then the object (lib/platform/permanent-delete.ts): atomic and once, also when calls race, and when S3 is down
+ * the purge deletes the object later. A document already gone is a 404.
  */
-export async function deleteDocument(userId: string, documentId: string): Promise<void> {
-  const database = db();
-  const row = await findDocumentForOwner(database, userId, documentId);
-  if (!row) throw new NotFoundError('Document not found');
-  await deleteObjects([row.storage_key]);
-  const outcome = await deleteDocumentWithRefund(
-    database,
-    userId,
-    documentId,
-    config().UPLOAD_URL_TTL_SECONDS,
-  );
-  // A concurrent delete may have removed the row after our read: the document is gone either way, so still 204.
-  logger.info('document deleted', {
-    documentId,
-    deleted: outcome.deleted,
-    refundedBytes: outcome.refundedBytes,
-  });
+export async function deleteDocumentPermanently(userId: string, documentId: string): Promise<void> {
+  const deleted = await deleteDocumentsPermanently({ kind: 'ids', userId, ids: [documentId] });
+  if (deleted.length === 0) throw new NotFoundError('Document not found');
 }
 
 /**
@@ -83,6 +64,7 @@ export async function requestClassification(userId: string, documentId: string):
   const outcome = await markForReclassification(database, userId, documentId);
   if (outcome.kind === 'missing') throw new NotFoundError('Document not found');
   if (outcome.kind === 'pending') throw new ConflictError('The document has not been confirmed yet');
+  if (outcome.kind === 'trashed') throw new ConflictError('The document is in the trash; restore it first');
   await enqueueClassification(documentId);
   const topics = await topicsOfDocuments(database, [documentId]);
   return documentView(outcome.document, topics.get(documentId));

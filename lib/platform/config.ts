@@ -88,6 +88,8 @@ const schema = z
     UPLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 900),
     DOWNLOAD_URL_TTL_SECONDS: z._default(positiveInt.check(z.maximum(604800)), 300),
     PENDING_UPLOAD_TTL_SECONDS: z._default(positiveInt, 3600),
+    /** How long a document stays in the trash before the purge deletes it permanently. */
+    TRASH_RETENTION_DAYS: z._default(positiveInt, 30),
     RECLASSIFY_AFTER_SECONDS: z._default(positiveInt, 900),
     DEFAULT_AI_PROVIDER: z._default(z.enum(AI_PROVIDERS), 'ollama'),
     DEFAULT_AI_MODEL: z._default(nonEmpty, 'llama3.2'),

@@ -48,10 +48,27 @@ export class ConflictError extends HttpError {
   }
 }
 
-/** The caller already stores this content (docs/api.md "Duplicates and retried requests"). */
+/**
+ * The caller already stores this content (docs/api.md "Duplicates and retried requests"); `trashed` when that document
+ * is in the trash, so a client restores it instead of uploading the bytes again.
+ */
 export class DuplicateError extends HttpError {
-  constructor(documentId: string) {
-    super(409, 'duplicate', 'You already have a document with this content', { documentId });
+  constructor(documentId: string, trashed = false) {
+    super(
+      409,
+      'duplicate',
+      trashed
+        ? 'You already have a document with this content, in the trash: restore it instead'
+        : 'You already have a document with this content',
+      trashed ? { documentId, trashed: true } : { documentId },
+    );
+  }
+}
+
+/** An If-Match that no longer matches: the document changed since the client read it. */
+export class PreconditionFailedError extends HttpError {
+  constructor(message = 'The document changed since you read it; read it again and retry') {
+    super(412, 'precondition_failed', message);
   }
 }
 

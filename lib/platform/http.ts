@@ -1,5 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorBody, HttpError, isDependencyFailure, NotFoundError, UnavailableError } from './errors.js';
+import {
+  errorBody,
+  HttpError,
+  isDependencyFailure,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from './errors.js';
 import { logger } from './logger.js';
 
 // What an HTTP answer is made of: JSON and empty bodies, path ids, and the one place an error becomes a response.
@@ -18,6 +25,30 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 
 export function noContent(): HttpResult {
   return { statusCode: 204, headers: {}, body: '' };
+}
+
+/** The ETag of a document: its version, quoted (docs/api.md "Editing documents, bulk actions and the trash"). */
+export function etag(version: number): Record<string, string> {
+  return { ETag: `"${version}"` };
+}
+
+const IF_MATCH = /^"([1-9]\d{0,9})"$/;
+
+/**
+ * The version an `If-Match: "<version>"` header names; undefined without the header (or with `*`, any version).
+ * Anything else cannot name a version kite issued: a 400, not a 412.
+ */
+export function ifMatchVersion(event: HttpEvent): number | undefined {
+  const value = event.headers?.['if-match']?.trim();
+  if (value === undefined || value === '*') return undefined;
+  const match = IF_MATCH.exec(value);
+  const version = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isSafeInteger(version) || version > 2147483647) {
+    throw new ValidationError('If-Match must be a version as the ETag gives it, e.g. "3"', [
+      { path: 'If-Match', message: 'expected a quoted version number' },
+    ]);
+  }
+  return version;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

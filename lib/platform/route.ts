@@ -60,7 +60,14 @@ interface RouteFields<Body extends z.ZodMiniType | undefined, Query extends z.Zo
   query?: Query;
   /** The JSON body; without it the body is ignored. `example` is shown in the OpenAPI document. */
   body?: Body extends z.ZodMiniType ? { schema: Body; example: unknown } : undefined;
-  success: { status: number; description: string; schema?: z.ZodMiniType; example?: unknown };
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodMiniType;
+    example?: unknown;
+    /** Response headers it always sends (e.g. ETag). */
+    headers?: Record<string, ParamDeclaration>;
+  };
   /** Errors it answers with besides the ones every route has (401, 500, 503; 403 for admin routes). */
   errors?: Partial<Record<ErrorStatus, ErrorCodes>>;
 }

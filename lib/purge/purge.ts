@@ -6,6 +6,7 @@ import { db } from '../platform/db/client.js';
 import { deleteExpiredIdempotencyKeys } from '../platform/db/idempotency.js';
 import { deleteTombstones, leaseDueTombstones, tombstoneKeys } from '../platform/db/tombstones.js';
 import { logger } from '../platform/logger.js';
+import { deleteDocumentsPermanently } from '../platform/permanent-delete.js';
 import {
   deleteExpiredPendingDocuments,
   findStrandedUploads,
@@ -197,6 +198,8 @@ export async function sweepTombstones(
 
 export interface PurgeCounts {
   purged: number;
+  /** Documents in the trash for longer than TRASH_RETENTION_DAYS, deleted for good. */
+  trashed: number;
   reenqueued: number;
   /** Tombstoned keys of deleted documents whose objects were deleted (see sweepTombstones). */
   tombstones: number;
@@ -207,12 +210,18 @@ export interface PurgeCounts {
 /** One scheduled run: every job, each even when an earlier one fails (then the first failure is rethrown). */
 export async function runPurge(options: Pick<PurgeOptions, 'deadline'> = {}): Promise<PurgeCounts> {
   let purged = 0;
+  let trashed = 0;
   let tombstones = 0;
   let failure: unknown;
   try {
     purged = await purgeExpiredUploads(options);
   } catch (error) {
     failure = error;
+  }
+  try {
+    trashed = await purgeExpiredTrash(options);
+  } catch (error) {
+    failure ??= error;
   }
   try {
     tombstones = await sweepTombstones(options);
@@ -227,7 +236,27 @@ export async function runPurge(options: Pick<PurgeOptions, 'deadline'> = {}): Pr
   }
   const reenqueued = await reenqueueStrandedUploads();
   if (failure !== undefined) throw failure;
-  return { purged, reenqueued, tombstones, idempotencyKeys };
+  return { purged, trashed, reenqueued, tombstones, idempotencyKeys };
+}
+
+/**
+ * Deletes for good what has been in the trash longer than TRASH_RETENTION_DAYS (docs/api.md "Editing documents, bulk
+ * actions and the trash"), batch by batch, through the same statement as every permanent delete: rows, refunds and
+ * tombstones at once (rows claimed with SKIP LOCKED, so concurrent purges take disjoint batches), then the
+ * objects; when S3 fails the tombstones stay and the sweep below (or a later run) deletes the objects.
+ */
+export async function purgeExpiredTrash(
+  options: Pick<PurgeOptions, 'deadline' | 'batchSize'> & { olderThanDays?: number } = {},
+): Promise<number> {
+  const days = options.olderThanDays ?? config().TRASH_RETENTION_DAYS;
+  const batchSize = Math.min(options.batchSize ?? PURGE_BATCH_SIZE, PURGE_BATCH_SIZE);
+  let deleted = 0;
+  for (;;) {
+    if (options.deadline !== undefined && Date.now() >= options.deadline) return deleted;
+    const gone = await deleteDocumentsPermanently({ kind: 'expired', days, limit: batchSize });
+    deleted += gone.length;
+    if (gone.length < batchSize) return deleted;
+  }
 }
 
 /** Deletes Idempotency-Keys older than 24 hours, in batches, until none is left or the deadline passes. */

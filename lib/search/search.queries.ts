@@ -96,6 +96,7 @@ export async function searchDocumentsForOwner(
   const conditions = [
     sql`s.user_id = ${userId}`,
     sql`d.user_id = ${userId}`,
+    sql`d.deleted_at is null`,
     sql`s.vector @@ ${query}`,
     sql`querytree(${query}) not in ('', 'T')`,
   ];

@@ -60,22 +60,26 @@ export async function insertPendingDocumentWithinQuota(
   return result.rows[0];
 }
 
-/** The owner's oldest document with this content, if any. */
+/**
+ * The owner's oldest document with this content, if any: one outside the trash first, else a trashed one (which a
+ * client restores instead of uploading the bytes again).
+ */
 export async function findDocumentWithContent(
   db: Kysely<Database>,
   userId: string,
   sha256: string,
-): Promise<string | undefined> {
+): Promise<{ id: string; trashed: boolean } | undefined> {
   const row = await db
     .selectFrom('documents')
-    .select('id')
+    .select(['id', sql<boolean>`deleted_at is not null`.as('trashed')])
     .where('user_id', '=', userId)
     .where('sha256', '=', sha256)
+    .orderBy(sql`deleted_at is not null`)
     .orderBy('created_at')
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();
-  return row?.id;
+  return row;
 }
 
 /**

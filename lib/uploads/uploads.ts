@@ -87,7 +87,7 @@ export async function createPendingDocument(
   }
   if (request.sha256) {
     const existing = await findDocumentWithContent(database, caller.userId, request.sha256);
-    if (existing) throw new DuplicateError(existing);
+    if (existing) throw new DuplicateError(existing.id, existing.trashed);
   }
   const id = options.id ?? randomUUID();
   const row = await insertPendingDocumentWithinQuota(

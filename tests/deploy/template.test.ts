@@ -19,6 +19,7 @@ const FUNCTIONS = {
   confirm: 'Confirm',
   multipart: 'Multipart',
   documents: 'Documents',
+  trash: 'Trash',
   topics: 'Topics',
   'admin-topics': 'AdminDashtopics',
   'admin-users': 'AdminDashusers',

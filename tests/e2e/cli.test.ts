@@ -88,6 +88,9 @@ describe('kite CLI against npm start', () => {
       'search',
       'get',
       'rm',
+      'restore',
+      'trash',
+      'edit',
       'reclassify',
       'topics',
       'me',
@@ -335,7 +338,7 @@ describe('kite CLI against npm start', () => {
     expect(revoked.stderr).toBe('kite: Invalid API key (unauthorized, HTTP 401)\n');
   });
 
-  it('--json output parses; topics, reclassify and rm work end to end', async () => {
+  it('--json output parses; topics, reclassify, edit, rm, restore and the trash work end to end', async () => {
     const { token } = await newUser({ label: 'cli-json', email: 'json@example.test' });
     const me = await kite(['me', '--json'], { KITE_TOKEN: token });
     expect(JSON.parse(me.stdout)).toMatchObject({ email: 'json@example.test', quota: { usedBytes: 0 } });
@@ -363,14 +366,65 @@ describe('kite CLI against npm start', () => {
     const ls = await kite(['ls'], { KITE_TOKEN: token });
     expect(ls.stdout).toMatch(/^ID\s+STATUS\s+SIZE\s+CREATED\s+TOPICS\s+FILENAME\n/);
     expect(ls.stdout).toContain('note.txt');
-    expect((await kite(['rm', uploaded.documentId], { KITE_TOKEN: token })).stdout).toBe(
-      `deleted ${uploaded.documentId}\n`,
-    );
+    const id = uploaded.documentId;
+    expect((await kite(['rm', id], { KITE_TOKEN: token })).stdout).toBe(`trashed ${id}\n`);
     expect(JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout)).toEqual([]);
-    const gone = await kite(['get', uploaded.documentId], { KITE_TOKEN: token });
+    expect((await kite(['rm', '--permanent', id], { KITE_TOKEN: token })).stdout).toBe(`deleted ${id}\n`);
+    const gone = await kite(['get', id], { KITE_TOKEN: token });
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/\(not_found, HTTP 404\)\n$/);
   });
+
+  it('edit, rm, restore and the trash work end to end', async () => {
+    const { token } = await newUser({ label: 'cli-trash' });
+    const file = join(work, 'letter.txt');
+    writeFileSync(file, 'a letter to edit');
+    const [uploaded] = JSON.parse((await kite(['upload', file, '--json'], { KITE_TOKEN: token })).stdout);
+    const id = uploaded.documentId;
+    await kite(['topics', 'add', 'Letters'], { KITE_TOKEN: token });
+    const edited = JSON.parse(
+      (
+        await kite(['edit', id, '--name', 'renamed.txt', '--topic', 'letters', '--json'], {
+          KITE_TOKEN: token,
+        })
+      ).stdout,
+    );
+    expect(edited).toMatchObject({
+      id,
+      filename: 'renamed.txt',
+      version: 2,
+      topics: [{ name: 'Letters', source: 'user' }],
+    });
+    const nothing = await kite(['edit', id], { KITE_TOKEN: token });
+    expect(nothing.code).toBe(2);
+
+    expect((await kite(['rm', id], { KITE_TOKEN: token })).stdout).toBe(`trashed ${id}\n`);
+    expect(JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout)).toEqual([]);
+    const trashed = JSON.parse((await kite(['trash', 'ls', '--json'], { KITE_TOKEN: token })).stdout);
+    expect(trashed.map((d: { id: string }) => d.id)).toEqual([id]);
+    expect((await kite(['trash'], { KITE_TOKEN: token })).stdout).toMatch(
+      /^ID\s+SIZE\s+DELETED\s+FILENAME\n/,
+    );
+    expect((await kite(['restore', id], { KITE_TOKEN: token })).stdout).toBe(`restored ${id}\n`);
+    const again = await kite(['restore', id], { KITE_TOKEN: token });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`kite: ${id}: not possible in its state\n`);
+    expect(JSON.parse((await kite(['ls', '--json'], { KITE_TOKEN: token })).stdout)).toHaveLength(1);
+    await kite(['rm', id], { KITE_TOKEN: token });
+    expect((await kite(['trash', 'empty'], { KITE_TOKEN: token })).stdout).toBe('trash emptied\n');
+    expect(JSON.parse((await kite(['trash', 'ls', '--json'], { KITE_TOKEN: token })).stdout)).toEqual([]);
+
+    const [second] = JSON.parse(
+      (await kite(['upload', file, '--json', '--no-skip'], { KITE_TOKEN: token })).stdout,
+    );
+    expect((await kite(['rm', '--permanent', second.documentId], { KITE_TOKEN: token })).stdout).toBe(
+      `deleted ${second.documentId}\n`,
+    );
+    expect(JSON.parse((await kite(['me', '--json'], { KITE_TOKEN: token })).stdout).quota.usedBytes).toBe(0);
+    const gone = await kite(['get', second.documentId], { KITE_TOKEN: token });
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/\(not_found, HTTP 404\)\n$/);
+  }, 90_000);
 
   it('draws a progress bar per file and one for the total on a terminal', async () => {
     const { token } = await newUser({ label: 'cli-tty', email: 'tty@example.test' });

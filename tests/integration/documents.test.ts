@@ -19,6 +19,8 @@ const get = (token: string, id: string) =>
   call(handler, { method: 'GET', path: `/api/documents/${id}`, token });
 const remove = (token: string, id: string) =>
   call(handler, { method: 'DELETE', path: `/api/documents/${id}`, token });
+const removePermanently = (token: string, id: string) =>
+  call(handler, { method: 'DELETE', path: `/api/documents/${id}`, token, query: { permanent: 'true' } });
 const classify = (token: string, id: string) =>
   call(handler, { method: 'POST', path: `/api/documents/${id}/classify`, token });
 
@@ -148,6 +150,7 @@ describe('GET /api/documents over 250 documents', () => {
         'confirmedAt',
         'contentType',
         'createdAt',
+        'deletedAt',
         'duplicateOf',
         'error',
         'filename',
@@ -156,6 +159,7 @@ describe('GET /api/documents over 250 documents', () => {
         'sizeBytes',
         'status',
         'topics',
+        'version',
       ].sort(),
     );
   });
@@ -322,24 +326,24 @@ describe('GET /api/documents/{id}', () => {
 });
 
 describe('DELETE /api/documents/{id}', () => {
-  it('10 concurrent deletes remove the object and the row and refund the bytes exactly once', async () => {
+  it('10 concurrent permanent deletes remove the object and the row and refund the bytes exactly once', async () => {
     const { userId, token } = await newUser({ provisioned: true });
     const id = await uploadDocument(token, 'eleven byte');
     await uploadDocument(token, 'kept!');
     const key = (await documentRow(id))?.storage_key ?? '';
     expect(await usedBytes(userId)).toBe(16);
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => remove(token, id)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => removePermanently(token, id)));
 
-    for (const result of results) expect([204, 404]).toContain(result.status);
-    expect(results.filter((result) => result.status === 204).length).toBeGreaterThan(0);
+    // One call deletes it; the others find it gone.
+    expect(results.map((result) => result.status).sort()).toEqual([204, ...Array(9).fill(404)]);
     expect(await usedBytes(userId)).toBe(5);
     expect(await documentRow(id)).toBeUndefined();
     expect(await headObjectSize(key)).toBeUndefined();
     expect((await get(token, id)).status).toBe(404);
   });
 
-  it('deleting a pending document removes its object and refunds nothing', async () => {
+  it('deleting a pending document (nothing to restore) removes it and its object at once, refunding nothing', async () => {
     const { userId, token } = await newUser({ provisioned: true });
     await uploadDocument(token, 'counted');
     const ticket = await requestUpload(token, { size: 4 });
@@ -350,6 +354,7 @@ describe('DELETE /api/documents/{id}', () => {
 
     expect(result.status).toBe(204);
     expect(result.body).toBeUndefined();
+    expect(await documentRow(ticket.document.id)).toBeUndefined();
     expect(await headObjectSize(key)).toBeUndefined();
     expect(await usedBytes(userId)).toBe(7);
   });
@@ -360,11 +365,11 @@ describe('DELETE /api/documents/{id}', () => {
     const id = await uploadDocument(owner.token, 'mine');
     const key = (await documentRow(id))?.storage_key ?? '';
 
-    const result = await remove(other.token, id);
-
-    expect(result.status).toBe(404);
-    expect(result.body.error.code).toBe('not_found');
-    expect(await documentRow(id)).toBeDefined();
+    for (const result of [await remove(other.token, id), await removePermanently(other.token, id)]) {
+      expect(result.status).toBe(404);
+      expect(result.body.error.code).toBe('not_found');
+    }
+    expect(await documentRow(id)).toMatchObject({ deleted_at: null });
     expect(await headObjectSize(key)).toBe(4);
     expect(await usedBytes(owner.userId)).toBe(4);
   });

@@ -153,17 +153,27 @@ describe("kite's own content hash", () => {
     expect(copy?.duplicateOf).toBe(originals[0]?.id);
   });
 
-  it('deleting the original leaves the copy valid, and the oldest remaining copy becomes the original', async () => {
+  it('deleting the original for good leaves the copy valid, and the oldest remaining copy becomes the original', async () => {
     const { token } = await newUser(OWNER);
     const first = await storeAndClassify(token, 'kept three times', '1.txt');
     const second = await storeAndClassify(token, 'kept three times', '2.txt');
     const third = await storeAndClassify(token, 'kept three times', '3.txt');
     expect((await getDocument(token, third)).duplicateOf).toBe(first);
+    // In the trash it is still stored (and restorable): still the original.
+    const trashed = await call(documentsHandler, {
+      method: 'DELETE',
+      path: `/api/documents/${first}`,
+      params: { id: first },
+      token,
+    });
+    expect(trashed.status).toBe(204);
+    expect((await getDocument(token, second)).duplicateOf).toBe(first);
 
     const removed = await call(documentsHandler, {
       method: 'DELETE',
       path: `/api/documents/${first}`,
       params: { id: first },
+      query: { permanent: 'true' },
       token,
     });
     expect(removed.status).toBe(204);

@@ -77,12 +77,19 @@ async function timed<T>(run: () => Promise<CallResult<T>>): Promise<CallResult<T
   return { ...result, ms: Date.now() - started };
 }
 
-function documentCall(token: string, method: string, id: string, suffix = '') {
+function documentCall(
+  token: string,
+  method: string,
+  id: string,
+  suffix = '',
+  query?: Record<string, string>,
+) {
   return call(documentsHandler, {
     method,
     path: `/api/documents/${id}${suffix}`,
     token,
     timeoutMs: FUNCTION_MS,
+    ...(query ? { query } : {}),
   });
 }
 
@@ -170,25 +177,35 @@ describe.each(HTTP_FAULTS)('S3 that does %s', (fault) => {
     expect(await usedBytes(userId)).toBe(5);
   });
 
-  it('DELETE answers 503 within the function timeout and keeps the row and the quota, then or later', async () => {
+  it('DELETE (to the trash) needs no S3: 204 within the function timeout, the bytes still counted', async () => {
     const { userId, token } = await checkedUser();
     const id = await confirmedUpload(token);
 
     proxies.s3.setMode(fault);
     const result = await timed(() => documentCall(token, 'DELETE', id));
 
-    expect(result.status).toBe(503);
-    expect(result.body).toEqual(unavailable);
+    expect(result.status).toBe(204);
     expect(result.ms).toBeLessThan(FUNCTION_MS);
     await resumeAndSettle(proxies.s3);
     expect(await row(id)).toMatchObject({ status: 'uploaded', size_bytes: 5 });
     expect(await usedBytes(userId)).toBe(5);
-    // A held DeleteObjects delivered late is executed by a real S3 (radosgw, AWS): the object may be gone, the row
-    // stays until the retry below (docs/operations.md "Timeouts and faults", what a 503 cannot promise). A refused request changes nothing.
-    const lateDelete = [`${userId}: uploaded document ${id} has no object`];
-    expect(fault === 'hang' ? [[], lateDelete] : [[]]).toContainEqual(await state.violations([userId]));
-    expect((await documentCall(token, 'DELETE', id)).status).toBe(204);
+    expect(await state.violations([userId])).toEqual([]);
+  });
+
+  it('DELETE ?permanent=true answers 204 within the function timeout; the object is left to the purge, tombstoned', async () => {
+    const { userId, token } = await checkedUser();
+    const id = await confirmedUpload(token);
+
+    proxies.s3.setMode(fault);
+    const result = await timed(() => documentCall(token, 'DELETE', id, '', { permanent: 'true' }));
+
+    expect(result.status).toBe(204);
+    expect(result.ms).toBeLessThan(FUNCTION_MS);
+    await resumeAndSettle(proxies.s3);
+    expect(await row(id)).toBeUndefined();
     expect(await usedBytes(userId)).toBe(0);
+    // Whether or not a held DeleteObjects arrived late, the key is tombstoned: no object is left unowned.
+    expect(await state.violations([userId])).toEqual([]);
   });
 });
 

@@ -136,6 +136,7 @@ describe('the multi-user isolation migration', () => {
     expect(tables.rows.map((t) => t.table_name)).toEqual([
       'api_keys',
       'document_search',
+      'document_topic_rejections',
       'document_topics',
       'documents',
       'idempotency_keys',
@@ -168,5 +169,51 @@ describe('the document search migration', () => {
       { filename: 'Tax_return-2023.pdf', content: '', language: 'simple', extractor: null },
       { filename: 'holiday.png', content: '', language: 'simple', extractor: null },
     ]);
+  });
+});
+
+describe('the trash and edits migration', () => {
+  it('gives every existing document version 1 and no deletion time, loses no row, and is a no-op run again', async () => {
+    const db = await freshDatabase();
+    await migrate(db, '20261201190000-multipart');
+    await sql`insert into users (id) values ('dora')`.execute(db);
+    await sql`insert into topics (user_id, name) values ('dora', 'Bills')`.execute(db);
+    await sql`
+      insert into documents (user_id, filename, content_type, size_bytes, storage_key, status) values
+        ('dora', 'a.pdf', 'application/pdf', 10, 'users/dora/a/a.pdf', 'classified'),
+        ('dora', 'b.png', 'image/png', null, 'users/dora/b/b.png', 'pending')`.execute(db);
+    await sql`
+      insert into document_topics (document_id, topic_id, source)
+      select d.id, t.id, 'ai' from documents d, topics t where d.filename = 'a.pdf'`.execute(db);
+    const before = await sql<{ row: string }>`
+      select to_jsonb(d)::text as row from documents d order by filename`.execute(db);
+
+    await migrate(db);
+    await migrate(db);
+
+    const after = await sql<{ filename: string; version: number; deleted_at: Date | null }>`
+      select filename, version, deleted_at from documents order by filename`.execute(db);
+    expect(after.rows).toEqual([
+      { filename: 'a.pdf', version: 1, deleted_at: null },
+      { filename: 'b.png', version: 1, deleted_at: null },
+    ]);
+    // Every column a row had is unchanged.
+    const now = await sql<{ row: string }>`
+      select (to_jsonb(d) - 'version' - 'deleted_at')::text as row from documents d order by filename`.execute(
+      db,
+    );
+    expect(now.rows).toEqual(before.rows);
+    expect(
+      (await sql<{ n: number }>`select count(*)::int as n from document_topics`.execute(db)).rows[0]?.n,
+    ).toBe(1);
+    // Rejections go with their document or topic.
+    await sql`
+      insert into document_topic_rejections (document_id, topic_id)
+      select d.id, t.id from documents d, topics t where d.filename = 'a.pdf'`.execute(db);
+    await sql`delete from documents where filename = 'a.pdf'`.execute(db);
+    expect(
+      (await sql<{ n: number }>`select count(*)::int as n from document_topic_rejections`.execute(db)).rows[0]
+        ?.n,
+    ).toBe(0);
   });
 });

@@ -204,11 +204,13 @@ async function expireTombstones(keys: readonly string[]): Promise<void> {
   `.execute(db());
 }
 
+/** DELETE ?permanent=true: for good, past the trash (a pending upload is deleted at once either way). */
 async function deleteThroughApi(token: string, id: string): Promise<void> {
   const result = await call(documentsHandler, {
     method: 'DELETE',
     path: `/api/documents/${id}`,
     params: { id },
+    query: { permanent: 'true' },
     token,
   });
   expect(result.status).toBe(204);

@@ -209,25 +209,42 @@ describe('snippets', () => {
 });
 
 describe('the life of a document in the index', () => {
-  it('a deleted document vanishes from results, and its text from the database', async () => {
+  it('a trashed document vanishes from results; deleted for good, its text leaves the database', async () => {
     const { token } = await newUser({ label: 'search' });
     const { id } = await addDocument(token, 'The albatross migration log.');
+    expect(await foundIds(token, 'albatross')).toEqual([id]);
+    const textRows = () =>
+      db().selectFrom('document_search').select('document_id').where('document_id', '=', id).execute();
+
+    const trashed = await call(documentsHandler, {
+      method: 'DELETE',
+      path: `/api/documents/${id}`,
+      params: { id },
+      token,
+    });
+    expect(trashed.status).toBe(204);
+    expect(await foundIds(token, 'albatross')).toEqual([]);
+    // Kept while it can be restored: restoring finds it again.
+    expect(await textRows()).toEqual([{ document_id: id }]);
+    const restored = await call(documentsHandler, {
+      method: 'POST',
+      path: `/api/documents/${id}/restore`,
+      params: { id },
+      token,
+    });
+    expect(restored.status).toBe(200);
     expect(await foundIds(token, 'albatross')).toEqual([id]);
 
     const deleted = await call(documentsHandler, {
       method: 'DELETE',
       path: `/api/documents/${id}`,
       params: { id },
+      query: { permanent: 'true' },
       token,
     });
     expect(deleted.status).toBe(204);
     expect(await foundIds(token, 'albatross')).toEqual([]);
-    const rows = await db()
-      .selectFrom('document_search')
-      .select('document_id')
-      .where('document_id', '=', id)
-      .execute();
-    expect(rows).toEqual([]);
+    expect(await textRows()).toEqual([]);
   });
 
   it('a reprocessed document is found by its new text only', async () => {

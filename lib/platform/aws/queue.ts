@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientTimeouts, type Config, config, sqsEndpoint } from '../config.js';
 import { deadlineSignal } from '../deadline.js';
+import { DependencyFailure } from '../errors.js';
 import { once } from '../once.js';
 
 // Loaded on first send, like the S3 SDK in storage.ts: only confirm, reprocess and purge's re-enqueue send.
@@ -28,5 +29,40 @@ export async function enqueueClassification(documentId: string): Promise<void> {
   await client.send(
     new SendMessageCommand({ QueueUrl: config().CLASSIFY_QUEUE_URL, MessageBody: JSON.stringify(body) }),
     { abortSignal: deadlineSignal() },
+  );
+}
+
+/** SendMessageBatch takes at most 10 entries. */
+const SEND_BATCH = 10;
+
+/**
+ * Enqueues many documents with SendMessageBatch, 10 per call, the calls in parallel. An entry SQS refuses is an
+ * error (like a failed send: the documents stay `uploaded`, which the purge's re-enqueue picks up).
+ */
+export async function enqueueClassifications(documentIds: readonly string[]): Promise<void> {
+  if (documentIds.length === 0) return;
+  const [{ SendMessageBatchCommand }, client] = await Promise.all([sqsSdk(), sqs()]);
+  const batches: string[][] = [];
+  for (let start = 0; start < documentIds.length; start += SEND_BATCH) {
+    batches.push(documentIds.slice(start, start + SEND_BATCH));
+  }
+  await Promise.all(
+    batches.map(async (batch) => {
+      const result = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: config().CLASSIFY_QUEUE_URL,
+          Entries: batch.map((documentId, i) => ({
+            Id: String(i),
+            MessageBody: JSON.stringify({ documentId } satisfies ClassifyMessage),
+          })),
+        }),
+        { abortSignal: deadlineSignal() },
+      );
+      if ((result.Failed ?? []).length > 0) {
+        throw new DependencyFailure(
+          `SQS refused ${result.Failed?.length} of ${batch.length} classification messages`,
+        );
+      }
+    }),
   );
 }

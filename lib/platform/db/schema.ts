@@ -48,6 +48,10 @@ export interface DocumentsTable {
   upload_id: string | null;
   /** The last multipart signing (null before): the purge expires by it, or by created_at when null. */
   last_activity_at: NullableTimestamp;
+  /** +1 on every change a person makes (PATCH, trash, restore, bulk edits); sent as the ETag. */
+  version: Generated<number>;
+  /** When it was moved to the trash; null while it is not in the trash. */
+  deleted_at: NullableTimestamp;
 }
 export type DocumentRow = Selectable<DocumentsTable>;
 /** A document as the queries that show it select it: with its computed `duplicate_of` (lib/documents/documents.queries.ts). */
@@ -69,6 +73,13 @@ export interface DocumentTopicsTable {
   topic_id: string;
   source: TopicSource;
   /** When the topic was put on the document. */
+  created_at: Generated<Date>;
+}
+
+/** A topic a person took off a document: classification never attaches it to that document again. */
+export interface DocumentTopicRejectionsTable {
+  document_id: string;
+  topic_id: string;
   created_at: Generated<Date>;
 }
 
@@ -123,6 +134,7 @@ export interface Database {
   documents: DocumentsTable;
   topics: TopicsTable;
   document_topics: DocumentTopicsTable;
+  document_topic_rejections: DocumentTopicRejectionsTable;
   upload_tombstones: UploadTombstonesTable;
   idempotency_keys: IdempotencyKeysTable;
   document_search: DocumentSearchTable;
