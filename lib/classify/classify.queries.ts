@@ -59,7 +59,7 @@ export async function loadClassificationInput(
           from (
             select o.id, o.filename, max(l.created_at) as corrected_at
             from document_topics l join documents o on o.id = l.document_id
-            where l.source = 'user' and o.user_id = d.user_id and o.id <> d.id
+            where l.source = 'user' and o.user_id = d.user_id and o.id <> d.id and o.deleted_at is null
             group by o.id, o.filename
             order by corrected_at desc
             limit ${EXAMPLES_MAX}

@@ -51,7 +51,7 @@ export async function editDocument(
         ), linked as (
           insert into document_topics (document_id, topic_id, source)
           select doc.id, t.id, 'user' from doc join topics t on t.id = any(${topics}::uuid[])
-          on conflict (document_id, topic_id) do update set source = 'user'
+          on conflict (document_id, topic_id) do update set source = 'user', created_at = now()
         ), rejected as (
           insert into document_topic_rejections (document_id, topic_id)
           select doc.id, p.topic_id from doc, previous p where not (p.topic_id = any(${topics}::uuid[]))
@@ -182,7 +182,7 @@ export function addTopicsToDocuments(
     ), linked as (
       insert into document_topics (document_id, topic_id, source)
       select c.id, t.id, 'user' from changed c join topics t on t.id = any(${topics}::uuid[])
-      on conflict (document_id, topic_id) do update set source = 'user'
+      on conflict (document_id, topic_id) do update set source = 'user', created_at = now()
     ), unrejected as (
       delete from document_topic_rejections r using changed c
       where r.document_id = c.id and r.topic_id = any(${topics}::uuid[])

@@ -138,6 +138,22 @@ describe('the local provider', () => {
     expect(await topicIdsOf(recipe)).toEqual([]);
   });
 
+  it('does not learn from documents in the trash', async () => {
+    const user = await localUser();
+    await fileExamples(user.token, RECIPES.slice(0, 3), user.recipes);
+    await fileExamples(user.token, TAXES.slice(0, 3), user.taxes);
+    await db()
+      .updateTable('documents')
+      .set({ deleted_at: new Date() })
+      .where('user_id', '=', user.userId)
+      .execute();
+
+    const recipe = await uploadDocument(user.token, RECIPES[3] ?? '', { contentType: 'text/plain' });
+    const row = await classify(recipe);
+    expect(row.status).toBe('classified');
+    expect(await topicIdsOf(recipe)).toEqual([]);
+  });
+
   it('attaches only topics the owner sees, never inventing one', async () => {
     const user = await localUser();
     await fileExamples(user.token, RECIPES.slice(0, 3), user.recipes);

@@ -49,7 +49,7 @@ export async function filingEvidence(db: Kysely<Database>, q: FilingQuestion): P
           select 1 from document_topics p where p.document_id = d.id and p.source = 'user'
         ) then ${q.userWeight}::float8 else 1::float8 end as w
       from documents d join document_search s on s.document_id = d.id
-      where d.user_id = ${q.userId} and d.id <> ${q.documentId} and d.status = 'classified'
+      where d.user_id = ${q.userId} and d.id <> ${q.documentId} and d.status = 'classified' and d.deleted_at is null
         and exists (select 1 from document_topics x where x.document_id = d.id and x.topic_id in (select id from visible))
       order by d.classified_at desc nulls last, d.id
       limit ${q.maxDocuments}
