@@ -1,7 +1,9 @@
+import type { Kysely } from 'kysely';
 import { enqueueClassification } from '../platform/aws/queue.js';
 import { presignGet } from '../platform/aws/storage.js';
 import { decodeDocumentCursor, encodeDocumentCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
+import type { Database, ShownDocumentRow } from '../platform/db/schema.js';
 import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
 import { deleteDocumentsPermanently } from '../platform/permanent-delete.js';
@@ -23,14 +25,16 @@ export async function listDocuments(userId: string, query: ListDocumentsQuery): 
     (limit) => listDocumentsForOwner(database, userId, { ...filter, limit }),
     (last) => encodeDocumentCursor({ createdAt: last.cursor_created_at, id: last.id }),
   );
+  return { documents: await documentViews(database, page.rows), nextCursor: page.nextCursor };
+}
+
+/** Rows of a page as the API shows them, each with its topics (one query for the page). */
+export async function documentViews(database: Kysely<Database>, rows: readonly ShownDocumentRow[]) {
   const topics = await topicsOfDocuments(
     database,
-    page.rows.map((row) => row.id),
+    rows.map((row) => row.id),
   );
-  return {
-    documents: page.rows.map(({ cursor_created_at: _, ...row }) => documentView(row, topics.get(row.id))),
-    nextCursor: page.nextCursor,
-  };
+  return rows.map((row) => documentView(row, topics.get(row.id)));
 }
 
 /** GET /api/documents/{id}: the document, and a short-lived download link once its bytes are confirmed. */

@@ -160,6 +160,13 @@ export function restoreDocuments(db: Kysely<Database>, userId: string, ids: read
   );
 }
 
+/** The bulk topic edits' first step: the caller's documents outside the trash, their version + 1, as `changed`. */
+const changedOutsideTrash = sql`changed as (
+  update documents d set version = d.version + 1
+  from owned where d.id = owned.id and d.deleted_at is null
+  returning d.id
+)`;
+
 /**
  * Adds topics (already checked visible) as `user` links to documents outside the trash, and forgets them as
  * rejected; version + 1. A trashed document is a conflict.
@@ -175,11 +182,7 @@ export function addTopicsToDocuments(
     db,
     userId,
     ids,
-    sql`changed as (
-      update documents d set version = d.version + 1
-      from owned where d.id = owned.id and d.deleted_at is null
-      returning d.id
-    ), linked as (
+    sql`${changedOutsideTrash}, linked as (
       insert into document_topics (document_id, topic_id, source)
       select c.id, t.id, 'user' from changed c join topics t on t.id = any(${topics}::uuid[])
       on conflict (document_id, topic_id) do update set source = 'user', created_at = now()
@@ -202,11 +205,7 @@ export function removeTopicsFromDocuments(
     db,
     userId,
     ids,
-    sql`changed as (
-      update documents d set version = d.version + 1
-      from owned where d.id = owned.id and d.deleted_at is null
-      returning d.id
-    ), unlinked as (
+    sql`${changedOutsideTrash}, unlinked as (
       delete from document_topics dt using changed c
       where dt.document_id = c.id and dt.topic_id = any(${topics}::uuid[])
     ), rejected as (

@@ -1,7 +1,8 @@
-import { type DocumentPage, documentView } from '../documents/documents.contract.js';
+import type { DocumentPage } from '../documents/documents.contract.js';
+import { documentViews } from '../documents/documents.js';
 import { decodeDocumentCursor, encodeDocumentCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
-import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
+import { findDocumentForOwner } from '../platform/db/shown-documents.js';
 import { ConflictError, NotFoundError } from '../platform/errors.js';
 import { deleteDocumentsPermanently } from '../platform/permanent-delete.js';
 import type { ListTrashQuery } from './trash.contract.js';
@@ -20,14 +21,7 @@ export async function listTrash(userId: string, query: ListTrashQuery): Promise<
       }),
     (last) => encodeDocumentCursor({ createdAt: last.cursor_deleted_at, id: last.id }),
   );
-  const topics = await topicsOfDocuments(
-    database,
-    page.rows.map((row) => row.id),
-  );
-  return {
-    documents: page.rows.map(({ cursor_deleted_at: _, ...row }) => documentView(row, topics.get(row.id))),
-    nextCursor: page.nextCursor,
-  };
+  return { documents: await documentViews(database, page.rows), nextCursor: page.nextCursor };
 }
 
 /** DELETE /api/trash/{id}: a trashed document for good; one outside the trash is a conflict (DELETE it first). */
