@@ -72,6 +72,9 @@ module.exports.ownProviderOrigins = ownProviderOrigins;
  * The policy as a CloudFormation value: the bucket by reference, and the user pool's issuer and hosted UI domain
  * when the stack creates the pool (condition CreateUserPool), else the deployer's provider.
  */
+/** A CloudFormation Fn::Sub placeholder. */
+const ref = (name) => `\${${name}}`;
+
 module.exports.csp = async ({ resolveVariable }) => {
   if (process.env.JWT_ISSUER && !process.env.JWKS_URL) {
     throw new Error(
@@ -82,17 +85,18 @@ module.exports.csp = async ({ resolveVariable }) => {
   return {
     'Fn::Sub': [
       contentSecurityPolicy({
-        bucket: 'https://${DocumentsBucket}.s3.${AWS::Region}.amazonaws.com',
-        oidc: '${OidcOrigins}',
+        bucket: `https://${ref('DocumentsBucket')}.s3.${ref('AWS::Region')}.amazonaws.com`,
+        oidc: ref('OidcOrigins'),
       }),
       {
         OidcOrigins: {
           'Fn::If': [
             'CreateUserPool',
             {
-              'Fn::Sub':
-                'https://cognito-idp.${AWS::Region}.amazonaws.com ' +
-                `https://${domainPrefix}-\${AWS::AccountId}.auth.\${AWS::Region}.amazoncognito.com`,
+              'Fn::Sub': [
+                `https://cognito-idp.${ref('AWS::Region')}.amazonaws.com`,
+                `https://${domainPrefix}-${ref('AWS::AccountId')}.auth.${ref('AWS::Region')}.amazoncognito.com`,
+              ].join(' '),
             },
             ownProviderOrigins(process.env),
           ],
