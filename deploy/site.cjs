@@ -76,12 +76,14 @@ module.exports.ownProviderOrigins = ownProviderOrigins;
 const ref = (name) => `\${${name}}`;
 
 module.exports.csp = async ({ resolveVariable }) => {
-  if (process.env.JWT_ISSUER && !process.env.JWKS_URL) {
+  const stage = await resolveVariable('sls:stage');
+  // On the local stage (npm start) HS256 with an issuer is fine, and this resource is never created.
+  if (stage !== 'local' && process.env.JWT_ISSUER && !process.env.JWKS_URL) {
     throw new Error(
       'JWT_ISSUER is set without JWKS_URL: set both to use your own OpenID provider, or neither',
     );
   }
-  const domainPrefix = `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}`;
+  const domainPrefix = `${await resolveVariable('self:service')}-${stage}`;
   return {
     'Fn::Sub': [
       contentSecurityPolicy({
