@@ -22,7 +22,6 @@ const env = {
   AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'AKIAPACKAGEONLYDUMMY',
   AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'package-only-dummy-secret',
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-  ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? 'https://app.example.com',
   SLS_TELEMETRY_DISABLED: '1',
 };
 const result = spawnSync(

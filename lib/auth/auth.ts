@@ -30,6 +30,26 @@ export function createVerifier(cfg: Config): Verifier {
     ...(cfg.JWT_ISSUER ? { issuer: cfg.JWT_ISSUER } : {}),
     ...(cfg.JWT_AUDIENCE ? { audience: cfg.JWT_AUDIENCE } : {}),
   };
+  const verify = signatureVerifier(cfg, options);
+  const clientId = cfg.JWT_CLIENT_ID;
+  if (!clientId) return verify;
+  return async (token) => {
+    const payload = await verify(token);
+    // Cognito access tokens name their app client in `client_id` (they have no `aud`); an ID token (which has `aud`
+    // and no `client_id`) or another client's token is refused (docs/deploy.md "Signing in").
+    if (payload.client_id !== clientId) {
+      throw new joseErrors.JWTClaimValidationFailed(
+        'unexpected "client_id" claim value',
+        payload,
+        'client_id',
+        'check_failed',
+      );
+    }
+    return payload;
+  };
+}
+
+function signatureVerifier(cfg: Config, options: { issuer?: string; audience?: string }): Verifier {
   if (cfg.JWKS_URL) {
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(cfg.JWKS_URL));
     const jwksOptions = { ...options, algorithms: ['RS256', 'ES256'] };
@@ -47,6 +67,7 @@ export function createVerifier(cfg: Config): Verifier {
   return async (token) => (await jwtVerify(token, await secret, hmacOptions)).payload;
 }
 
+/** Admin: `role` is `admin` (any provider), or the Cognito groups include `admin` (the stack's user pool group). */
 export function isAdminClaims(payload: JWTPayload): boolean {
   const groups = payload['cognito:groups'];
   return payload.role === 'admin' || (Array.isArray(groups) && groups.includes('admin'));

@@ -74,6 +74,9 @@ const schema = z
     JWKS_URL: optionalUrl,
     JWT_ISSUER: optionalString,
     JWT_AUDIENCE: optionalString,
+    // The app client whose access tokens kite takes: Cognito's carry it as `client_id`, not `aud`
+    // (docs/deploy.md "Signing in").
+    JWT_CLIENT_ID: optionalString,
     DEFAULT_QUOTA_BYTES: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 1024 ** 3),
     MAX_UPLOAD_BYTES: z._default(positiveInt, 100 * 1024 ** 2),
     // docs/api.md "Large files": S3 takes parts of 5 MiB to 5 GiB.

@@ -1,16 +1,31 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub strings, as CloudFormation reads them
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNothingLocal, LOCAL_ONLY_MARKERS, planSite } from '../../deploy/web.js';
 import { ROUTE_KEYS } from '../../lib/api/routes.js';
 import { BUCKET_CORS } from '../../local/bucket.js';
 
 /** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
-type Resource = { Type: string; Properties: any; Condition?: string };
+type Resource = {
+  Type: string;
+  Properties: any;
+  Condition?: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 let dir = '';
+let template: {
+  Resources: Record<string, Resource>;
+  Conditions: Record<string, unknown>;
+  Parameters: Record<string, any>;
+  Outputs: Record<string, any>;
+};
 let resources: Record<string, Resource> = {};
 
 const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -41,7 +56,7 @@ beforeAll(() => {
     timeout: 240_000,
     killSignal: 'SIGKILL',
   });
-  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
 }, 300_000);
 
@@ -189,9 +204,10 @@ describe('the prod CloudFormation template', () => {
     expect(
       bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
     ).toBe('AES256');
-    // The rule the local buckets get, so the browser and strict-S3 tests prove what this bucket allows.
+    // The rule the local buckets get, so the browser and strict-S3 tests prove what this bucket allows; the origins
+    // are the site's (CloudFront's domains: deploy/origins.cjs says why not its exact one) and ALLOWED_ORIGINS.
     expect(bucket.CorsConfiguration.CorsRules[0]).toEqual({
-      AllowedOrigins: ['https://app.example.com', 'https://admin.example.com'],
+      AllowedOrigins: ['https://*.cloudfront.net', 'https://app.example.com', 'https://admin.example.com'],
       AllowedMethods: BUCKET_CORS.methods,
       AllowedHeaders: BUCKET_CORS.headers,
       ExposedHeaders: BUCKET_CORS.exposedHeaders,
@@ -207,7 +223,8 @@ describe('the prod CloudFormation template', () => {
       const env = resources[`${id}LambdaFunction`]?.Properties.Environment.Variables;
       expect(env.DATABASE_URL).toBe('{{resolve:secretsmanager:kite/prod:SecretString:DATABASE_URL}}');
       expect(env.OPENAI_API_KEY).toBe('{{resolve:secretsmanager:kite/prod:SecretString:OPENAI_API_KEY}}');
-      expect(env.JWT_SECRET).toBe('');
+      // No HS256 secret on AWS: the key is left out of the environment (see 'the local sign-in' below).
+      expect(env.JWT_SECRET).toEqual({ Ref: 'AWS::NoValue' });
       expect(env.S3_BUCKET).toEqual({ Ref: 'DocumentsBucket' });
       expect(env.CLASSIFY_QUEUE_URL).toEqual({ Ref: 'ClassifyQueue' });
       expect(env.AWS_ENDPOINT_URL).toBe('');
@@ -281,4 +298,357 @@ describe('the prod CloudFormation template', () => {
       ).toEqual([]);
     }
   });
+});
+
+/** The serverless config as `serverless print` resolves it for stage prod in this environment (no packaging). */
+function printConfig(env: Record<string, string>): { status: number | null; config: any; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    [
+      createRequire(import.meta.url).resolve('osls/bin/serverless.js'),
+      'print',
+      '--stage',
+      'prod',
+      '--format',
+      'json',
+    ],
+    {
+      env: {
+        ...process.env,
+        JWKS_URL: '',
+        JWT_ISSUER: '',
+        JWT_CLIENT_ID: '',
+        ALLOWED_ORIGINS: '',
+        SLS_TELEMETRY_DISABLED: '1',
+        ...env,
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    },
+  );
+  return {
+    status: result.status,
+    config: result.status === 0 ? JSON.parse(result.stdout) : undefined,
+    stderr: `${result.stdout}${result.stderr}`,
+  };
+}
+
+/** The managed CloudFront policies (the same ids in every account). */
+const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+describe('the web app on AWS: one CloudFront origin (docs/deploy.md "The web app on AWS")', () => {
+  const distribution = () => resources.SiteDistribution?.Properties.DistributionConfig;
+  const csp = () =>
+    resources.SiteHeadersPolicy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig
+      .ContentSecurityPolicy.ContentSecurityPolicy;
+  /** The policy's directives, by name. */
+  const directives = (policy: string) =>
+    new Map(
+      policy.split(';').map((part) => {
+        const [name = '', ...sources] = part.trim().split(/\s+/);
+        return [name, sources];
+      }),
+    );
+
+  it('keeps the site bucket private: all public access blocked, bucket owner enforced, no website', () => {
+    expect(byType('AWS::CloudFront::Distribution').map(([id]) => id)).toEqual(['SiteDistribution']);
+    const bucket = resources.SiteBucket?.Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    expect(bucket.WebsiteConfiguration).toBeUndefined();
+    expect(bucket.AccessControl).toBeUndefined();
+    // No bucket of the stack lets anyone in: every Allow names a service principal bound to a source.
+    for (const [id, policy] of byType('AWS::S3::BucketPolicy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (statement.Effect === 'Allow') {
+          expect(statement.Principal, id).not.toBe('*');
+          expect(statement.Principal, id).not.toEqual({ AWS: '*' });
+          expect(statement.Condition, id).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('lets only this distribution read the site, through an Origin Access Control', () => {
+    const [allow, ...others] = (resources.SiteBucketPolicy?.Properties.PolicyDocument.Statement ?? []).filter(
+      (statement: any) => statement.Effect === 'Allow',
+    );
+    expect(others).toEqual([]);
+    expect(allow).toEqual({
+      Sid: 'CloudFrontReadsTheSite',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SiteBucket', 'Arn'] }, '/*']] },
+      Condition: {
+        StringEquals: {
+          'AWS:SourceArn': {
+            'Fn::Sub': 'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${SiteDistribution}',
+          },
+        },
+      },
+    });
+    expect(resources.SiteBucketPolicy?.Properties.Bucket).toEqual({ Ref: 'SiteBucket' });
+    expect(resources.SiteOriginAccessControl?.Properties.OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
+    const site = distribution().Origins.find((origin: any) => origin.Id === 'site');
+    expect(site).toEqual({
+      Id: 'site',
+      DomainName: { 'Fn::GetAtt': ['SiteBucket', 'RegionalDomainName'] },
+      OriginAccessControlId: { 'Fn::GetAtt': ['SiteOriginAccessControl', 'Id'] },
+      S3OriginConfig: { OriginAccessIdentity: '' },
+    });
+    expect(distribution().DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: 'site',
+      ViewerProtocolPolicy: 'redirect-to-https',
+      CachePolicyId: CACHING_OPTIMIZED,
+    });
+  });
+
+  it('sends /api/* to the HTTP API over HTTPS, uncached, with Authorization and without the Host', () => {
+    const api = distribution().Origins.find((origin: any) => origin.Id === 'api');
+    expect(api).toEqual({
+      Id: 'api',
+      DomainName: { 'Fn::Sub': '${HttpApi}.execute-api.${AWS::Region}.amazonaws.com' },
+      CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] },
+    });
+    expect(distribution().CacheBehaviors).toEqual([
+      {
+        PathPattern: '/api/*',
+        TargetOriginId: 'api',
+        ViewerProtocolPolicy: 'https-only',
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+        CachedMethods: ['GET', 'HEAD'],
+        Compress: true,
+        CachePolicyId: CACHING_DISABLED,
+        OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+      },
+    ]);
+  });
+
+  it('answers deep links with index.html by a function, never by CustomErrorResponses', () => {
+    expect(distribution().CustomErrorResponses).toBeUndefined();
+    expect(distribution().DefaultRootObject).toBe('index.html');
+    expect(distribution().DefaultCacheBehavior.FunctionAssociations).toEqual([
+      {
+        EventType: 'viewer-request',
+        FunctionARN: { 'Fn::GetAtt': ['SiteDeepLinks', 'FunctionMetadata.FunctionARN'] },
+      },
+    ]);
+    const fn = resources.SiteDeepLinks?.Properties;
+    expect(fn.AutoPublish).toBe(true);
+    expect(fn.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    // The deployed code itself, run on the requests CloudFront would hand it.
+    const handler = new Function(`${fn.FunctionCode}; return handler;`)();
+    const uriFor = (uri: string) => handler({ request: { uri, method: 'GET' } }).uri;
+    for (const screen of ['/', '/documents', '/documents/42', '/auth/callback', '/admin/users/']) {
+      expect(uriFor(screen), screen).toBe('/index.html');
+    }
+    for (const file of ['/index.html', '/config.json', '/assets/index-B1x2y3z4.js', '/favicon.ico']) {
+      expect(uriFor(file), file).toBe(file);
+    }
+  });
+
+  it('sends security headers with the site: a CSP that allows only what the app needs, HSTS, nosniff', () => {
+    expect(distribution().DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: 'SiteHeadersPolicy' });
+    const headers = resources.SiteHeadersPolicy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(headers.StrictTransportSecurity).toMatchObject({ IncludeSubdomains: true, Override: true });
+    expect(headers.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(31536000);
+    expect(headers.ContentTypeOptions).toEqual({ Override: true });
+    expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+    expect(headers.ContentSecurityPolicy.Override).toBe(true);
+
+    const [policy, variables] = csp()['Fn::Sub'];
+    const bucket = 'https://${DocumentsBucket}.s3.${AWS::Region}.amazonaws.com';
+    const parts = directives(policy);
+    expect(parts.get('default-src')).toEqual(["'self'"]);
+    expect(parts.get('script-src')).toEqual(["'self'"]);
+    expect(parts.get('style-src')).toEqual(["'self'"]);
+    expect(parts.get('connect-src')).toEqual(["'self'", bucket, '${OidcOrigins}']);
+    expect(parts.get('img-src')).toEqual(["'self'", 'data:', 'blob:', bucket]);
+    expect(parts.get('frame-src')).toEqual([bucket]);
+    expect(parts.get('object-src')).toEqual(["'none'"]);
+    expect(parts.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(policy).not.toMatch(/unsafe-|\s\*|https:(\s|;|$)/);
+    // The OIDC endpoints: the pool's issuer (discovery, JWKS) and its hosted UI (token endpoint).
+    expect(variables.OidcOrigins['Fn::If'][0]).toBe('CreateUserPool');
+    expect(variables.OidcOrigins['Fn::If'][1]).toEqual({
+      'Fn::Sub':
+        'https://cognito-idp.${AWS::Region}.amazonaws.com https://kite-prod-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com',
+    });
+    expect(resources.UserPoolDomain?.Properties.Domain).toEqual({ 'Fn::Sub': 'kite-prod-${AWS::AccountId}' });
+    // The documents bucket's origin in the CSP is where the SDK presigns: virtual-hosted, regional.
+    expect(bucket).toContain('${DocumentsBucket}.s3.${AWS::Region}');
+  });
+
+  it('answers CORS on the API only for the origins ALLOWED_ORIGINS names (the site is same-origin)', () => {
+    const { status, config, stderr } = printConfig({});
+    expect(status, stderr).toBe(0);
+    expect(config.provider.httpApi.cors).toBe(false);
+    expect(
+      config.resources.Resources.DocumentsBucket.Properties.CorsConfiguration.CorsRules[0].AllowedOrigins,
+    ).toEqual(['https://*.cloudfront.net']);
+  });
+});
+
+describe('signing in with the stack’s Cognito user pool (docs/deploy.md "Signing in")', () => {
+  const COGNITO = ['UserPool', 'UserPoolAdminGroup', 'UserPoolDomain', 'UserPoolClient'];
+
+  it('creates the pool unless the deployer names their own provider (CloudFormation condition)', () => {
+    expect(template.Parameters.OwnJwksUrl).toMatchObject({ Type: 'String', Default: '' });
+    expect(template.Conditions.CreateUserPool).toEqual({ 'Fn::Equals': [{ Ref: 'OwnJwksUrl' }, ''] });
+    for (const id of COGNITO) expect(resources[id]?.Condition, id).toBe('CreateUserPool');
+    for (const output of ['UserPoolId', 'UserPoolClientId', 'OidcAuthority', 'OidcLogoutUrl']) {
+      expect(template.Outputs[output]?.Condition, output).toBe('CreateUserPool');
+    }
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['SiteUrl', 'SiteBucketName', 'SiteDistributionId']),
+    );
+  });
+
+  it('has email sign-in, an admin group and a hosted UI, and outlives the stack (its subs are user ids)', () => {
+    const pool = resources.UserPool;
+    expect(pool?.Properties.UsernameAttributes).toEqual(['email']);
+    expect(pool?.Properties.AutoVerifiedAttributes).toEqual(['email']);
+    expect(pool?.DeletionPolicy).toBe('Retain');
+    expect(pool?.UpdateReplacePolicy).toBe('Retain');
+    expect(resources.UserPoolAdminGroup?.Properties).toMatchObject({
+      GroupName: 'admin',
+      UserPoolId: { Ref: 'UserPool' },
+    });
+    expect(resources.UserPoolDomain?.Properties.UserPoolId).toEqual({ Ref: 'UserPool' });
+  });
+
+  it('gives the web app a public client: code flow (PKCE), no secret, only the site’s URLs', () => {
+    expect(resources.UserPoolClient?.Properties).toMatchObject({
+      UserPoolId: { Ref: 'UserPool' },
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      SupportedIdentityProviders: ['COGNITO'],
+      CallbackURLs: [{ 'Fn::Sub': 'https://${SiteDistribution.DomainName}/auth/callback' }],
+      LogoutURLs: [{ 'Fn::Sub': 'https://${SiteDistribution.DomainName}/' }],
+    });
+    expect(template.Outputs.OidcLogoutUrl.Value['Fn::Sub']).toBe(
+      'https://kite-prod-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com/logout?client_id=${UserPoolClient}&logout_uri=https://${SiteDistribution.DomainName}/',
+    );
+    expect(template.Outputs.OidcAuthority.Value).toEqual({
+      'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}',
+    });
+  });
+
+  it('has every function verify the pool’s access tokens: JWKS, issuer and client id', () => {
+    for (const id of Object.values(FUNCTIONS)) {
+      const env = resources[`${id}LambdaFunction`]?.Properties.Environment.Variables;
+      expect(env.JWKS_URL, id).toEqual({
+        'Fn::If': [
+          'CreateUserPool',
+          { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}/.well-known/jwks.json' },
+          { Ref: 'OwnJwksUrl' },
+        ],
+      });
+      expect(env.JWT_ISSUER, id).toEqual({
+        'Fn::If': [
+          'CreateUserPool',
+          { 'Fn::Sub': 'https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}' },
+          { Ref: 'OwnIssuer' },
+        ],
+      });
+      expect(env.JWT_CLIENT_ID, id).toEqual({
+        'Fn::If': ['CreateUserPool', { Ref: 'UserPoolClient' }, { Ref: 'OwnClientId' }],
+      });
+    }
+  });
+
+  it('takes the deployer’s own provider instead when JWKS_URL is set', () => {
+    const { status, config, stderr } = printConfig({
+      JWKS_URL: 'https://login.example.com/realms/kite/protocol/openid-connect/certs',
+      JWT_ISSUER: 'https://login.example.com/realms/kite',
+      JWT_CLIENT_ID: 'kite-web',
+      WEB_OIDC_ORIGINS: 'https://tokens.example.net/oauth2',
+    });
+    expect(status, stderr).toBe(0);
+    const { Parameters, Resources } = config.resources;
+    expect(Parameters.OwnJwksUrl.Default).toBe(
+      'https://login.example.com/realms/kite/protocol/openid-connect/certs',
+    );
+    expect(Parameters.OwnIssuer.Default).toBe('https://login.example.com/realms/kite');
+    expect(Parameters.OwnClientId.Default).toBe('kite-web');
+    const csp =
+      Resources.SiteHeadersPolicy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig
+        .ContentSecurityPolicy.ContentSecurityPolicy;
+    expect(csp['Fn::Sub'][1].OidcOrigins['Fn::If'][2]).toBe(
+      'https://login.example.com https://tokens.example.net',
+    );
+
+    const issuerAlone = printConfig({ JWT_ISSUER: 'https://login.example.com/realms/kite' });
+    expect(issuerAlone.status).not.toBe(0);
+    expect(issuerAlone.stderr).toContain('JWT_ISSUER is set without JWKS_URL');
+  });
+});
+
+describe('the local sign-in is not deployed (docs/deploy.md "Signing in")', () => {
+  it('is in no function bundle: no page, no dev secret, no local/ code', () => {
+    for (const name of Object.keys(FUNCTIONS)) {
+      const files = zipFiles(join(dir, `${name}.zip`));
+      for (const [file, body] of files) {
+        for (const marker of LOCAL_ONLY_MARKERS)
+          expect(body.includes(marker), `${name}: ${file}`).toBe(false);
+      }
+      const map = JSON.parse(files.get(`functions/${name}.js.map`)?.toString('utf8') ?? '{}');
+      expect(
+        (map.sources as string[]).filter(
+          // The repository's local/ folder (npm start, dev tokens), not lib/…/local/ (the local classifier).
+          (source) => /^(\.\.[\\/])*local[\\/]/.test(source),
+        ),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('leaves the functions no HS256 path: no JWT_SECRET, and a JWKS URL in either case', () => {
+    for (const id of Object.values(FUNCTIONS)) {
+      const env = resources[`${id}LambdaFunction`]?.Properties.Environment.Variables;
+      expect(env.JWT_SECRET, id).toEqual({ Ref: 'AWS::NoValue' });
+      // With the pool: its JWKS. Without: OwnJwksUrl, which is exactly the case where it is not empty.
+      const [condition, withPool, without] = env.JWKS_URL['Fn::If'];
+      expect(condition).toBe('CreateUserPool');
+      expect(withPool['Fn::Sub']).toMatch(/^https:\/\//);
+      expect(without).toEqual({ Ref: 'OwnJwksUrl' });
+    }
+    expect(template.Conditions.CreateUserPool).toEqual({ 'Fn::Equals': [{ Ref: 'OwnJwksUrl' }, ''] });
+  });
+
+  // The web app is built by `npm run build:web` into web/dist (deploy:web refuses a build that carries it, too).
+  const packageJson = JSON.parse(readFileSync('package.json', 'utf8'));
+  it.runIf(existsSync('web/dist/index.html') || Boolean(packageJson.scripts['build:web']))(
+    'is in no file of the built web app',
+    () => {
+      if (!existsSync('web/dist/index.html')) {
+        execFileSync('npm', ['run', 'build:web'], { stdio: 'pipe', timeout: 240_000, killSignal: 'SIGKILL' });
+      }
+      const files = planSite('web/dist', {
+        signIn: 'oidc',
+        authority: 'https://issuer.example',
+        clientId: 'c',
+        scope: 's',
+        logoutUrl: null,
+      });
+      expect(files.length).toBeGreaterThan(1);
+      expect(() => assertNothingLocal(files)).not.toThrow();
+    },
+    300_000,
+  );
 });
