@@ -45,7 +45,7 @@ export function ensureWebBuild(log: (message: string) => void = () => {}): void 
       join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
       'build',
       '--config',
-      join(ROOT, 'web', 'vite.config.ts'),
+      join(ROOT, 'web', 'vite.config.mts'),
     ],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
   );

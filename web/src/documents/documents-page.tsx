@@ -16,7 +16,7 @@ type StatusFilter = (typeof STATUSES)[number];
 export function DocumentsPage({ query }: { query: URLSearchParams }) {
   const topicId = query.get('topicId') ?? '';
   const status = (query.get('status') ?? '') as StatusFilter | '';
-  const { topics } = useTopics();
+  const { topics, loaded: topicsLoaded, reload: reloadTopics } = useTopics();
   const [documents, setDocuments] = useState<Doc[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -66,6 +66,14 @@ export function DocumentsPage({ query }: { query: URLSearchParams }) {
     addEventListener('kite:uploaded', uploaded);
     return () => removeEventListener('kite:uploaded', uploaded);
   }, [reload, documents?.length]);
+
+  // Filing may create topics (the model's suggestions): a topic the list does not know yet reloads the filter's.
+  const unknownTopic =
+    topicsLoaded &&
+    !!documents?.some((d) => d.topics.some((t) => !topics.some((known) => known.id === t.id)));
+  useEffect(() => {
+    if (unknownTopic) void reloadTopics();
+  }, [unknownTopic, reloadTopics]);
 
   usePolling(!!documents?.some(inProgress), () => void reload(documents?.length));
 

@@ -2,12 +2,19 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, call, type Topic } from '../api/api';
 
 /** The topics the person sees (system ∪ own), loaded once per screen, with a reload after a change. */
-export function useTopics(): { topics: Topic[]; error: unknown; reload: () => Promise<void> } {
+export function useTopics(): {
+  topics: Topic[];
+  loaded: boolean;
+  error: unknown;
+  reload: () => Promise<void>;
+} {
   const [topics, setTopics] = useState<Topic[]>([]);
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const reload = useCallback(async () => {
     try {
       setTopics((await call(api.GET('/api/topics'))).topics);
+      setLoaded(true);
       setError(null);
     } catch (problem) {
       setError(problem);
@@ -16,7 +23,7 @@ export function useTopics(): { topics: Topic[]; error: unknown; reload: () => Pr
   useEffect(() => {
     void reload();
   }, [reload]);
-  return { topics, error, reload };
+  return { topics, loaded, error, reload };
 }
 
 /** The topic called `name` (case-insensitive), created as the person's own when there is none. */

@@ -101,7 +101,7 @@ export function TrashPage() {
                   <button
                     type="button"
                     class="quiet"
-                    aria-label={`Delete ${doc.filename} for good`}
+                    aria-label={`Delete for good ${doc.filename}`}
                     onClick={() =>
                       void act(
                         () => call(api.DELETE('/api/trash/{id}', path)),
