@@ -47,7 +47,8 @@ export function ensureWebBuild(log: (message: string) => void = () => {}): void 
       '--config',
       join(ROOT, 'web', 'vite.config.mts'),
     ],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    // vitest sets NODE_ENV=test, which would make Vite build an unminified development bundle.
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (result.status !== 0) throw new Error(`building the web app failed (exit ${result.status})`);
   log(`web app built in ${Date.now() - started} ms`);

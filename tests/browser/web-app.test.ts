@@ -50,8 +50,13 @@ afterAll(async () => {
 // What the screen said when a step failed: the quickest way to see why.
 afterEach(async (test) => {
   if (test.task.result?.state !== 'fail' || !page) return;
-  const main = await page.locator('main').innerText({ timeout: 2000 }).catch(() => '(no main)');
-  console.info(`after "${test.task.name}": ${page.url()}\n${main}\nAPI errors: ${apiFailures.join('; ') || 'none'}`);
+  const main = await page
+    .locator('main')
+    .textContent({ timeout: 2000 })
+    .catch(() => '(no main)');
+  console.info(
+    `after "${test.task.name}": ${page.url()}\n${main}\nAPI errors: ${apiFailures.join('; ') || 'none'}`,
+  );
 });
 
 async function expectAccessible(p: Page, screen: string): Promise<void> {
