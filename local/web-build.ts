@@ -6,12 +6,15 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..');
 export const WEB_DIST = join(ROOT, 'web', 'dist');
 
-/** The newest modification time under `path` (a file or a folder), skipping build output and dependencies. */
+/**
+ * The newest modification time of the files under `path` (a file or a folder), skipping build output and
+ * dependencies. Folders' own times are left out: building changes web/'s (dist/ appears in it).
+ */
 function newest(path: string): number {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  let latest = stat.mtimeMs;
+  let latest = 0;
   for (const entry of readdirSync(path)) {
     if (entry === 'dist' || entry === 'node_modules') continue;
     latest = Math.max(latest, newest(join(path, entry)));

@@ -18,6 +18,9 @@ const person = `web-${process.pid}`;
 const admin = `web-admin-${process.pid}`;
 const PDF_NAME = 'tax-letter-2025.pdf';
 const PNG_NAME = 'receipt-photo.png';
+const PDF = Buffer.from(
+  buildPdf([['Dear taxpayer,', 'your quarterly statement for 2025 is enclosed.', 'Total due: 1,204.00']]),
+);
 
 let stack: NpmStart;
 let browser: Browser;
@@ -97,15 +100,7 @@ describe('the web app in Chromium, on npm start', () => {
       .locator('input[type=file]')
       .first()
       .setInputFiles([
-        {
-          name: PDF_NAME,
-          mimeType: 'application/pdf',
-          buffer: Buffer.from(
-            buildPdf([
-              ['Dear taxpayer,', 'your quarterly statement for 2025 is enclosed.', 'Total due: 1,204.00'],
-            ]),
-          ),
-        },
+        { name: PDF_NAME, mimeType: 'application/pdf', buffer: PDF },
         { name: PNG_NAME, mimeType: 'image/png', buffer: buildPng() },
       ]);
     await expectAccessible(page, 'uploader');
@@ -116,7 +111,20 @@ describe('the web app in Chromium, on npm start', () => {
         .getByText('Invoices')
         .waitFor();
     }
+    // The same content under another name: kite already holds it, and the uploader says where.
+    await uploader.getByRole('button', { name: 'Add more files' }).click();
+    await uploader
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles([{ name: 'copy of the letter.pdf', mimeType: 'application/pdf', buffer: PDF }]);
+    const stored = page.getByRole('region', { name: 'Already stored' });
+    await stored.getByText(/copy of the letter\.pdf/).waitFor();
+    await stored.getByRole('link', { name: 'as this document' }).click();
+    await page.getByRole('heading', { name: PDF_NAME, level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Close the uploader' }).click();
+    await page.getByRole('link', { name: 'Documents', exact: true }).click();
+    await row(page, PNG_NAME).waitFor();
+    expect(await page.getByRole('link', { name: 'copy of the letter.pdf' }).count()).toBe(0);
     await expectAccessible(page, 'documents');
     await page.screenshot({ path: join(SCREENSHOTS, 'documents.png') });
   }, 120_000);

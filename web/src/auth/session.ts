@@ -96,13 +96,17 @@ async function oidcSession(config: Extract<WebConfig, { signIn: 'oidc' }>): Prom
   );
   return {
     async signOut() {
-      await manager.removeUser();
-      if (config.logoutUrl) {
-        // Cognito's /logout reads client_id and logout_uri; other providers ignore them.
-        await manager.signoutRedirect({
-          extraQueryParams: { client_id: config.clientId, logout_uri: `${location.origin}/` },
-        });
-      } else {
+      try {
+        // The provider's end_session_endpoint (from discovery, or the deploy's logoutUrl for Cognito, which reads
+        // client_id and logout_uri; other providers ignore them).
+        await manager.signoutRedirect(
+          config.logoutUrl
+            ? { extraQueryParams: { client_id: config.clientId, logout_uri: `${location.origin}/` } }
+            : {},
+        );
+      } catch {
+        // A provider without one: forget the session here and sign in again.
+        await manager.removeUser();
         await manager.signinRedirect();
       }
     },
