@@ -45,7 +45,6 @@ const bucket = process.env.S3_BUCKET ?? `kite-${STAGE}-documents`;
 const queueName = process.env.CLASSIFY_QUEUE_NAME ?? `kite-${STAGE}-classify`;
 const maxAttempts = Number(process.env.CLASSIFY_MAX_ATTEMPTS ?? 3);
 const lambdaPort = Number(process.env.KITE_LAMBDA_PORT ?? 3002);
-// serverless offline's own port, behind the web front (any free one unless KITE_API_PORT says).
 // As serverless.yml's classify event source: batches of 10, at most 5 invocations at once, 120 s timeout.
 const CLASSIFY = { batchSize: 10, concurrency: 5, timeoutMs: 120_000 };
 
@@ -98,6 +97,7 @@ async function filingProvider(): Promise<string> {
 async function main(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
   ensureWebBuild(log);
+  // serverless offline's own port, behind the web front on PORT (any free one unless KITE_API_PORT says).
   const apiPort = Number(process.env.KITE_API_PORT || (await freePort()));
   const env: Record<string, string> = {
     AWS_REGION: region,

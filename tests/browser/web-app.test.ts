@@ -165,6 +165,15 @@ describe('the web app in Chromium, on npm start', () => {
     await expectAccessible(page, 'document');
     await page.screenshot({ path: join(SCREENSHOTS, 'document.png') });
 
+    // A refused change is shown in words from the error body, with the request id to quote.
+    await page.getByRole('combobox', { name: 'Add topic' }).fill('x'.repeat(65));
+    await page.getByRole('combobox', { name: 'Add topic' }).press('Enter');
+    await page
+      .getByRole('alert')
+      .getByText(/request id \S+/)
+      .waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/64/);
+
     await page.getByRole('combobox', { name: 'Add topic' }).fill('Taxes 2025');
     await page.getByRole('combobox', { name: 'Add topic' }).press('Enter');
     await topics.getByRole('listitem').filter({ hasText: 'Taxes 2025' }).waitFor();
@@ -330,4 +339,18 @@ describe('the web app in Chromium, on npm start', () => {
       await mobile.close();
     }
   }, 60_000);
+
+  it('deletes for good: a selection moved to the trash, then the trash emptied after a confirmation', async () => {
+    await page.getByRole('link', { name: 'Documents', exact: true }).click();
+    await page.getByRole('checkbox', { name: `Select ${PNG_NAME}` }).check();
+    await page.getByRole('button', { name: 'Move selected to trash' }).click();
+    await page.getByText('1 of 1 done.').waitFor();
+    expect(await page.getByRole('link', { name: PNG_NAME }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByRole('listitem', { name: PNG_NAME }).waitFor();
+    await page.getByRole('button', { name: 'Empty trash' }).click();
+    await page.getByRole('button', { name: 'Delete all for good' }).click();
+    await page.getByRole('status').getByText('Deleted everything in the trash for good.').waitFor();
+    await page.getByText('The trash is empty.').waitFor();
+  });
 });

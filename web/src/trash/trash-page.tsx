@@ -62,7 +62,7 @@ export function TrashPage() {
                 class="danger"
                 onClick={() => {
                   setConfirming(false);
-                  void act(() => call(api.DELETE('/api/trash')), 'The trash is empty.');
+                  void act(() => call(api.DELETE('/api/trash')), 'Deleted everything in the trash for good.');
                 }}
               >
                 Delete all for good
