@@ -345,7 +345,7 @@ describe('the web app in Chromium, on npm start', () => {
     await page.getByRole('checkbox', { name: `Select ${PNG_NAME}` }).check();
     await page.getByRole('button', { name: 'Move selected to trash' }).click();
     await page.getByText('1 of 1 done.').waitFor();
-    expect(await page.getByRole('link', { name: PNG_NAME }).count()).toBe(0);
+    await page.getByRole('link', { name: PNG_NAME }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Trash', exact: true }).click();
     await page.getByRole('listitem', { name: PNG_NAME }).waitFor();
     await page.getByRole('button', { name: 'Empty trash' }).click();
