@@ -1,6 +1,5 @@
-import type { ComponentChildren } from 'preact';
 import { lazy, Suspense } from 'preact/compat';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, call, type User } from '../api/api';
 import { Problem } from '../api/problem';
 import type { Session } from '../auth/session';
@@ -10,6 +9,7 @@ import { SearchBox } from '../search/search-box';
 import { SearchPage } from '../search/search-page';
 import { TopicsPage } from '../topics/topics-page';
 import { TrashPage } from '../trash/trash-page';
+import { Page } from './page';
 import { Link, type Route, useRoute } from './router';
 
 // Settings, admin and the uploader load when first opened: the first screen stays small (DESIGN "The web app").
@@ -98,41 +98,6 @@ export function App({ session }: { session: Session }) {
       <main id="main">
         <Suspense fallback={<p>Loading…</p>}>{screen(route, me)}</Suspense>
       </main>
-    </>
-  );
-}
-
-let firstScreen = true;
-
-/** A screen: its heading gets focus on navigation (screen readers announce it) and names the tab. */
-export function Page({
-  title,
-  children,
-  actions,
-}: {
-  title: string;
-  children: ComponentChildren;
-  actions?: ComponentChildren;
-}) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    document.title = `${title} · kite`;
-  }, [title]);
-  useEffect(() => {
-    // Only when moving between screens (not on the first load), and never away from a field being typed in.
-    const typing = document.activeElement instanceof HTMLInputElement;
-    if (!firstScreen && !typing) heading.current?.focus();
-    firstScreen = false;
-  }, []);
-  return (
-    <>
-      <div class="page-head">
-        <h1 tabIndex={-1} ref={heading}>
-          {title}
-        </h1>
-        {actions}
-      </div>
-      {children}
     </>
   );
 }

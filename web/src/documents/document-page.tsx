@@ -2,7 +2,7 @@ import { Fragment } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, call, type Doc, type DocWithUrls, ifMatch } from '../api/api';
 import { Problem } from '../api/problem';
-import { Page } from '../app/app';
+import { Page } from '../app/page';
 import { usePolling } from '../app/polling';
 import { navigate, useFocusOnMount } from '../app/router';
 import { topicNamed, useTopics } from '../topics/use-topics';

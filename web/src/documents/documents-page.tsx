@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, call, type Doc } from '../api/api';
 import { Problem } from '../api/problem';
-import { Page } from '../app/app';
+import { Page } from '../app/page';
 import { usePolling } from '../app/polling';
 import { Link, navigate } from '../app/router';
 import { useTopics } from '../topics/use-topics';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, call, type SearchResult } from '../api/api';
 import { Problem } from '../api/problem';
-import { Page } from '../app/app';
+import { Page } from '../app/page';
 import { Link } from '../app/router';
 import { Status, Thumbnail } from '../documents/status';
 import { Highlighted } from './highlighted';

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type ApiKey, api, call, type Scope, type User } from '../api/api';
 import { Problem } from '../api/problem';
-import { Page } from '../app/app';
+import { Page } from '../app/page';
 import { formatBytes, formatDate } from '../documents/status';
 
 const SCOPES: { scope: Scope; label: string }[] = [

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, call, type Topic } from '../api/api';
 import { Problem } from '../api/problem';
-import { Page } from '../app/app';
+import { Page } from '../app/page';
 import { Link, useFocusOnMount } from '../app/router';
 import { useTopics } from './use-topics';
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, call, type Doc } from '../api/api';
 import { Problem } from '../api/problem';
-import { Page } from '../app/app';
+import { Page } from '../app/page';
 import { formatBytes, formatDate } from '../documents/status';
 
 /** What the person moved to the trash, newest deletion first: restore, delete for good, empty. */
