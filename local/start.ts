@@ -19,13 +19,17 @@ import {
   startSqsEmulator,
 } from './emulators.js';
 import { startEmbeddedPostgres } from './pglite.js';
+import { freePort } from './ports.js';
 import { STACK_ENV_FILE } from './stack-env.js';
 import { DEV_ONLY_JWT_SECRET } from './token.js';
+import { startWebFront } from './web.js';
+import { ensureWebBuild } from './web-build.js';
 
 /**
  * `npm start`: the whole stack on one machine without Docker. Embedded Postgres (PGlite) unless DATABASE_URL is
  * set, s3rver + local-aws-sqs unless AWS_ENDPOINT_URL is set, then migrations, then serverless offline (which also
- * consumes the classify queue and runs the purge schedule). Prints one line containing `ready` once the API answers.
+ * consumes the classify queue and runs the purge schedule) on a port of its own behind the web front on PORT: the
+ * web app at `/`, the API at `/api` (local/web.ts). Prints one line containing `ready` once the API answers there.
  * `npm run dev:docker` runs the same against docker compose's Postgres + LocalStack + Ollama.
  */
 
@@ -92,6 +96,9 @@ async function filingProvider(): Promise<string> {
 
 async function main(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
+  ensureWebBuild(log);
+  // serverless offline's own port, behind the web front on PORT (any free one unless KITE_API_PORT says).
+  const apiPort = Number(process.env.KITE_API_PORT || (await freePort()));
   const env: Record<string, string> = {
     AWS_REGION: region,
     S3_BUCKET: bucket,
@@ -190,7 +197,7 @@ async function main(): Promise<void> {
       ...(process.env.KITE_SLS_CONFIG ? ['--config', process.env.KITE_SLS_CONFIG] : []),
     ],
     {
-      env: { ...process.env, ...env, PORT: String(port) },
+      env: { ...process.env, ...env, PORT: String(apiPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },
@@ -205,8 +212,14 @@ async function main(): Promise<void> {
     }
   });
 
-  const api = `http://127.0.0.1:${port}`;
-  await waitForApi(`${api}/api/me`);
+  const front = await startWebFront({
+    port,
+    api: `http://127.0.0.1:${apiPort}`,
+    jwtSecret: env.JWT_SECRET ?? '',
+  });
+  stops.push(front.stop);
+  const site = front.url;
+  await waitForApi(`${site}/api/me`);
   consumer = startClassifyConsumer({
     queueUrl: queues.queueUrl,
     queueArn: `arn:aws:sqs:${region}:000000000000:${queueName}`,
@@ -223,7 +236,9 @@ async function main(): Promise<void> {
     log: (message) => log(message),
   });
   log(`classify queue consumed: ${CLASSIFY.concurrency} pollers, batches of up to ${CLASSIFY.batchSize}`);
-  log(`ready: API on ${api}  (token: npm run token -- <user> [--admin])`);
+  log(
+    `ready: ${site}/ (the web app; the API under /api; a token for scripts: npm run token -- <user> [--admin])`,
+  );
 }
 
 /**

@@ -77,8 +77,21 @@ export function describeNpmStart(s3: 's3rver' | 'ceph', options: { prism?: boole
       expect(output).toMatch(/SQS: http:\/\/127\.0\.0\.1:\d+/);
       const readyLines = output.split('\n').filter((line) => /\bready\b/.test(line));
       expect(readyLines).toEqual([
-        expect.stringMatching(/^\[kite\] ready: API on http:\/\/127\.0\.0\.1:\d+/),
+        expect.stringMatching(/^\[kite\] ready: http:\/\/127\.0\.0\.1:\d+\/ \(the web app/),
       ]);
+    });
+
+    it('serves the web app on the same origin, deep links too, and tells it to sign in locally', async () => {
+      for (const path of ['/', '/documents/some-id']) {
+        const page = await fetch(`${npmStart.api}${path}`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toMatch(/<script type="module"[^>]+src="\/assets\/index-[\w-]+\.js"/);
+      }
+      expect(await (await fetch(`${npmStart.api}/config.json`)).json()).toEqual({
+        signIn: 'local',
+        signInUrl: '/local/sign-in',
+      });
+      expect((await fetch(`${npmStart.api}/assets/missing.js`)).status).toBe(404);
     });
 
     it('bundles into its own build folder', () => {

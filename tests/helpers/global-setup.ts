@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { ensureWebBuild } from '../../local/web-build.js';
 import { startTestStack } from './stack.js';
 
 declare module 'vitest' {
@@ -12,6 +13,8 @@ declare module 'vitest' {
 
 /** Starts what the suite needs once: PostgreSQL, the S3 and SQS emulators, a migrated database. */
 export default async function setup(project: TestProject) {
+  // The browser tests and every npm start the suite runs serve web/dist: build it once here, before they start.
+  ensureWebBuild((message) => console.info(message));
   // Visibility 1 s: a message a test received but left alone is back for the test that wants it.
   const stack = await startTestStack({ name: 'kite-test', visibilityTimeoutSeconds: 1 });
   project.provide('testEnv', {
