@@ -3,87 +3,141 @@ import type { Database } from '../../platform/db/schema.js';
 import { visibleTopicsOf } from '../../platform/db/visible-topics.js';
 
 /**
- * What the local classifier knows about one document's words, counted over its owner's filed documents (README
- * "Filing without an LLM"). Documents are counted by presence (a word in a document counts once), each weighted: `userWeight` when a person set one of its topics, 1 when only the model did.
+ * The owner's training documents, as one SQL fragment (`train`, then `labels`): their newest `maxDocuments`
+ * classified documents outside the trash that carry a topic the owner sees now, each weighted (`userWeight` when a
+ * person set one of its topics, 1 when only a model did). `d.user_id` is the only way in: another user's filing
+ * never teaches, and a deleted or foreign topic is no label.
  */
-export interface FilingEvidence {
-  /** Training documents, unweighted. */
-  count: number;
-  /** Weighted number of training documents. */
-  documents: number;
-  /** Per visible topic with training documents: weighted documents, and their raw count. */
-  topics: { topicId: string; documents: number; count: number }[];
-  /** Per word of the new document seen in training: its weighted document frequency, overall and per topic. */
-  frequencies: { word: string; documents: number; byTopic: Record<string, number> }[];
-  /** Where each word of the new document occurs (tsvector positions), to judge its parts apart. */
-  positions: Record<string, number[]>;
-}
-
-export interface FilingQuestion {
-  userId: string;
-  /** The document being filed: never its own evidence. */
-  documentId: string;
-  filename: string;
-  text: string;
-  language: string;
-  userWeight: number;
-  maxDocuments: number;
-}
-
-/**
- * One statement: the new document's words (the same tsvector search builds, kite_search_vector), then, over the
- * owner's newest `maxDocuments` classified documents that carry a topic, the counts naive Bayes needs for those
- * words only. The owner's documents alone: `d.user_id` is the only way in, so another user's filing never teaches.
- * Only topics the owner sees now count (a deleted or foreign topic is not a label).
- */
-export async function filingEvidence(db: Kysely<Database>, q: FilingQuestion): Promise<FilingEvidence> {
-  const result = await sql<FilingEvidence>`
-    with query as (
-      select u.lexeme, u.positions
-      from unnest(kite_search_vector(${q.language}::regconfig, ${q.filename}, ${q.text})) u
-    ), visible as (
-      select v.id from ${visibleTopicsOf(q.userId)} v
+function trainingSet(userId: string, maxDocuments: number, userWeight: number) {
+  return sql`
+    visible as (
+      select v.id from ${visibleTopicsOf(userId)} v
     ), train as (
       select d.id, s.vector,
         case when exists (
           select 1 from document_topics p where p.document_id = d.id and p.source = 'user'
-        ) then ${q.userWeight}::float8 else 1::float8 end as w
+        ) then ${userWeight}::float8 else 1::float8 end as w
       from documents d join document_search s on s.document_id = d.id
-      where d.user_id = ${q.userId} and d.id <> ${q.documentId} and d.status = 'classified' and d.deleted_at is null
+      where d.user_id = ${userId} and d.status = 'classified' and d.deleted_at is null
         and exists (select 1 from document_topics x where x.document_id = d.id and x.topic_id in (select id from visible))
       order by d.classified_at desc nulls last, d.id
-      limit ${q.maxDocuments}
-    ), labels as (
-      select t.id as document_id, dt.topic_id, t.w
-      from train t join document_topics dt on dt.document_id = t.id
-      where dt.topic_id in (select id from visible)
-    ), hits as (
-      select t.id as document_id, t.w, u.lexeme from train t cross join lateral unnest(t.vector) u
-      where u.lexeme in (select lexeme from query)
-    ), per_topic as (
-      select h.lexeme, l.topic_id, sum(l.w) as df
-      from hits h join labels l on l.document_id = h.document_id group by h.lexeme, l.topic_id
-    ), by_topic as (
-      select lexeme, json_object_agg(topic_id, df) as df from per_topic group by lexeme
-    ), per_word as (
-      select lexeme, sum(w) as df from hits group by lexeme
-    )
+      limit ${maxDocuments}
+    )`;
+}
+
+export interface TrainingQuestion {
+  userId: string;
+  maxDocuments: number;
+  userWeight: number;
+}
+
+/**
+ * What the stored model was trained on, what the owner's training set is now (they differ when it is stale), and the
+ * words of the document being filed.
+ */
+export interface ModelState {
+  /** The new document's words and where they occur: the same tsvector search builds (kite_search_vector). */
+  words: Record<string, number[]>;
+  /** Training documents now. */
+  documents: number;
+  /** Of what a person set and took off on them now (see personFingerprint). */
+  personFingerprint: string;
+  stored?: {
+    version: string;
+    documents: number;
+    personFingerprint: string;
+    /** Null when the caller already holds this version. */
+    model: string | null;
+  };
+}
+
+/**
+ * The person-set topics and the topics a person took off, over the training documents, as one number: any
+ * correction changes it (hashtext sums; a collision would only delay a retraining until the next change).
+ */
+const PERSON_FINGERPRINT = sql`(
+  select (
+    coalesce((select sum(hashtext(p.document_id::text || p.topic_id::text)::bigint)
+      from document_topics p join train t on t.id = p.document_id
+      where p.source = 'user' and p.topic_id in (select id from visible)), 0)
+    + coalesce((select sum(hashtext('-' || r.document_id::text || r.topic_id::text)::bigint)
+      from document_topic_rejections r join train t on t.id = r.document_id), 0)
+  )::text
+)`;
+
+export interface DocumentText {
+  filename: string;
+  text: string;
+  language: string;
+}
+
+/**
+ * One statement per filing: the document's words, the training set's size and fingerprint, and the stored model
+ * (its text only if `heldVersion` is not it).
+ */
+export async function modelState(
+  db: Kysely<Database>,
+  q: TrainingQuestion & DocumentText & { heldVersion: string | null },
+): Promise<ModelState> {
+  const result = await sql<ModelState>`
+    with ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}
     select
-      (select count(*)::int from train) as count,
-      (select coalesce(sum(w), 0)::float8 from train) as documents,
-      coalesce((
-        select json_agg(json_build_object('topicId', topic_id, 'documents', docs, 'count', n))
-        from (
-          select topic_id, sum(w)::float8 as docs, count(*)::int as n
-          from labels group by topic_id
-        ) x
-      ), '[]'::json) as topics,
-      coalesce((
-        select json_agg(json_build_object('word', w.lexeme, 'documents', w.df, 'byTopic', coalesce(t.df, '{}'::json)))
-        from per_word w left join by_topic t on t.lexeme = w.lexeme
-      ), '[]'::json) as frequencies,
-      coalesce((select json_object_agg(lexeme, positions) from query), '{}'::json) as positions
+      (select json_object_agg(u.lexeme, coalesce(u.positions, '{1}'))
+        from unnest(kite_search_vector(${q.language}::regconfig, ${q.filename}, ${q.text})) u) as words,
+      (select count(*)::int from train) as documents,
+      ${PERSON_FINGERPRINT} as "personFingerprint",
+      (select json_build_object(
+          'version', m.version, 'documents', m.documents, 'personFingerprint', m.person_fingerprint,
+          'model', case when m.version::text = ${q.heldVersion} then null else m.model end)
+        from local_models m where m.user_id = ${q.userId}) as stored
   `.execute(db);
   const row = result.rows[0];
-  return row ?? { count: 0, documents: 0, topics: [], frequencies: [], positions: {} };
+  return {
+    words: row?.words ?? {},
+    documents: row?.documents ?? 0,
+    personFingerprint: row?.personFingerprint ?? '0',
+    ...(row?.stored ? { stored: row.stored } : {}),
+  };
+}
+
+export interface TrainingDocument {
+  /** The search vector's words (lexemes) and how often each occurs. */
+  lexemes: string[];
+  counts: number[];
+  topicIds: string[];
+  weight: number;
+}
+
+/** The training documents with their words (from the search index: nothing is tokenised again) and labels. */
+export async function trainingDocuments(
+  db: Kysely<Database>,
+  q: TrainingQuestion,
+): Promise<{ documents: TrainingDocument[]; personFingerprint: string }> {
+  const result = await sql<TrainingDocument & { personFingerprint: string }>`
+    with ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}
+    select t.w as weight,
+      array(select u.lexeme from unnest(t.vector) u) as lexemes,
+      array(select coalesce(array_length(u.positions, 1), 1) from unnest(t.vector) u) as counts,
+      array(select l.topic_id::text from document_topics l where l.document_id = t.id
+        and l.topic_id in (select id from visible)) as "topicIds",
+      ${PERSON_FINGERPRINT} as "personFingerprint"
+    from train t
+  `.execute(db);
+  return {
+    documents: result.rows,
+    personFingerprint: result.rows[0]?.personFingerprint ?? '0',
+  };
+}
+
+/** Stores a user's model; the last training to finish wins (any of them is a correct model). */
+export async function saveModel(
+  db: Kysely<Database>,
+  row: { userId: string; version: string; documents: number; personFingerprint: string; model: string },
+): Promise<void> {
+  await sql`
+    insert into local_models (user_id, version, documents, person_fingerprint, model, trained_at)
+    values (${row.userId}, ${row.version}, ${row.documents}, ${row.personFingerprint}, ${row.model}, now())
+    on conflict (user_id) do update set version = excluded.version, documents = excluded.documents,
+      person_fingerprint = excluded.person_fingerprint, model = excluded.model, trained_at = excluded.trained_at
+  `.execute(db);
 }
