@@ -146,7 +146,12 @@ async function kiteLocal(train: Page[], test: Page[]) {
 
   // Training: all the provider does to be ready to file, from a cold process: read the training documents' words
   // and topics, train, store the model.
-  const question = { userId, userWeight: 3, maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS };
+  const question = {
+    userId,
+    userWeight: 3,
+    maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS,
+    maxChars: cfg.CLASSIFY_MAX_CHARS,
+  };
   forgetHeldModels();
   const trainStart = performance.now();
   await trainLocalModel(database, question);
@@ -166,7 +171,6 @@ async function kiteLocal(train: Page[], test: Page[]) {
       ...question,
       filename: 'document.txt',
       text: page.text,
-      language: cfg.SEARCH_LANGUAGE,
       visibleTopicIds: topics.map((topic) => topic.id),
       options,
     });

@@ -123,7 +123,7 @@ async function fileWithLocalModel(input: ClassificationInput, search: SearchText
     userId: input.userId,
     filename: input.filename,
     text: search.content,
-    language: search.language,
+    maxChars: cfg.CLASSIFY_MAX_CHARS,
     userWeight: LOCAL_USER_WEIGHT,
     maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS,
     visibleTopicIds: input.topics.map((topic) => topic.id),

@@ -13,11 +13,11 @@ function trainingSet(userId: string, maxDocuments: number, userWeight: number) {
     visible as (
       select v.id from ${visibleTopicsOf(userId)} v
     ), train as (
-      select d.id, s.vector,
+      select d.id, d.filename,
         case when exists (
           select 1 from document_topics p where p.document_id = d.id and p.source = 'user'
         ) then ${userWeight}::float8 else 1::float8 end as w
-      from documents d join document_search s on s.document_id = d.id
+      from documents d
       where d.user_id = ${userId} and d.status = 'classified' and d.deleted_at is null
         and exists (select 1 from document_topics x where x.document_id = d.id and x.topic_id in (select id from visible))
       order by d.classified_at desc nulls last, d.id
@@ -27,17 +27,14 @@ function trainingSet(userId: string, maxDocuments: number, userWeight: number) {
 
 export interface TrainingQuestion {
   userId: string;
+  /** How much of each document's text counts: the same CLASSIFY_MAX_CHARS an LLM is shown. */
+  maxChars: number;
   maxDocuments: number;
   userWeight: number;
 }
 
-/**
- * What the stored model was trained on, what the owner's training set is now (they differ when it is stale), and the
- * words of the document being filed.
- */
+/** What the stored model was trained on, and what the owner's training set is now: they differ when it is stale. */
 export interface ModelState {
-  /** The new document's words and where they occur: the same tsvector search builds (kite_search_vector). */
-  words: Record<string, number[]>;
   /** Training documents now. */
   documents: number;
   /** Of what a person set and took off on them now (see personFingerprint). */
@@ -65,25 +62,17 @@ const PERSON_FINGERPRINT = sql`(
   )::text
 )`;
 
-export interface DocumentText {
-  filename: string;
-  text: string;
-  language: string;
-}
-
 /**
- * One statement per filing: the document's words, the training set's size and fingerprint, and the stored model
- * (its text only if `heldVersion` is not it).
+ * One statement per filing: the training set's size and fingerprint, and the stored model (its text only if
+ * `heldVersion` is not it).
  */
 export async function modelState(
   db: Kysely<Database>,
-  q: TrainingQuestion & DocumentText & { heldVersion: string | null },
+  q: TrainingQuestion & { heldVersion: string | null },
 ): Promise<ModelState> {
   const result = await sql<ModelState>`
     with ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}
     select
-      (select json_object_agg(u.lexeme, coalesce(u.positions, '{1}'))
-        from unnest(kite_search_vector(${q.language}::regconfig, ${q.filename}, ${q.text})) u) as words,
       (select count(*)::int from train) as documents,
       ${PERSON_FINGERPRINT} as "personFingerprint",
       (select json_build_object(
@@ -93,7 +82,6 @@ export async function modelState(
   `.execute(db);
   const row = result.rows[0];
   return {
-    words: row?.words ?? {},
     documents: row?.documents ?? 0,
     personFingerprint: row?.personFingerprint ?? '0',
     ...(row?.stored ? { stored: row.stored } : {}),
@@ -101,27 +89,25 @@ export async function modelState(
 }
 
 export interface TrainingDocument {
-  /** The search vector's words (lexemes) and how often each occurs. */
-  lexemes: string[];
-  counts: number[];
+  filename: string;
+  /** The first `maxChars` of the text search indexes (what an LLM would be shown). */
+  content: string;
   topicIds: string[];
   weight: number;
 }
 
-/** The training documents with their words (from the search index: nothing is tokenised again) and labels. */
+/** The training documents: their filenames, texts (as search keeps them) and labels. */
 export async function trainingDocuments(
   db: Kysely<Database>,
   q: TrainingQuestion,
 ): Promise<{ documents: TrainingDocument[]; personFingerprint: string }> {
   const result = await sql<TrainingDocument & { personFingerprint: string }>`
     with ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}
-    select t.w as weight,
-      array(select u.lexeme from unnest(t.vector) u) as lexemes,
-      array(select coalesce(array_length(u.positions, 1), 1) from unnest(t.vector) u) as counts,
+    select t.w as weight, t.filename, coalesce(left(s.content, ${q.maxChars}), '') as content,
       array(select l.topic_id::text from document_topics l where l.document_id = t.id
         and l.topic_id in (select id from visible)) as "topicIds",
       ${PERSON_FINGERPRINT} as "personFingerprint"
-    from train t
+    from train t left join document_search s on s.document_id = t.id
   `.execute(db);
   return {
     documents: result.rows,

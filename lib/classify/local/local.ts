@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
-import {
-  type DocumentText,
-  modelState,
-  saveModel,
-  type TrainingQuestion,
-  trainingDocuments,
-} from './local.queries.js';
+import { modelState, saveModel, type TrainingQuestion, trainingDocuments } from './local.queries.js';
 import {
   chooseTopics,
   deserialise,
+  documentTokens,
   type ModelOptions,
   type ReadyModel,
+  positionsOf,
   ready,
   scoreTopics,
   serialise,
+  termCounts,
   type TopicScore,
   train,
 } from './model.js';
@@ -35,7 +32,10 @@ const GROWTH_BEFORE_RETRAINING = 0.1;
 /** Each user's parsed model, while the function stays warm; the stored version says whether it is current. */
 const held = new Map<string, { version: string; model: ReadyModel }>();
 
-export interface LocalQuestion extends TrainingQuestion, DocumentText {
+export interface LocalQuestion extends TrainingQuestion {
+  filename: string;
+  /** The document's text (its first `maxChars` count). */
+  text: string;
   /** The topics the owner sees now: only these can be attached. */
   visibleTopicIds: readonly string[];
   options: ModelOptions;
@@ -64,7 +64,8 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
     model = parsed ? ready(parsed) : await trainLocalModel(db, q);
     if (parsed) held.set(q.userId, { version: stored.version, model });
   }
-  return scoreTopics(model, state.words, new Set(q.visibleTopicIds), q.options);
+  const words = positionsOf(documentTokens(q.filename, q.text, q.maxChars));
+  return scoreTopics(model, words, new Set(q.visibleTopicIds), q.options);
 }
 
 /**
@@ -72,22 +73,28 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
  * index), the training in this process, one write. Returns it ready to score.
  */
 export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion): Promise<ReadyModel> {
+  const t0 = performance.now();
   const { documents, personFingerprint } = await trainingDocuments(db, q);
+  const t1 = performance.now();
   const model = train(
     documents.map((document) => ({
-      terms: new Map(document.lexemes.map((lexeme, i) => [lexeme, document.counts[i] ?? 1])),
+      terms: termCounts(documentTokens(document.filename, document.content, q.maxChars)),
       topicIds: document.topicIds,
       weight: document.weight,
     })),
   );
+  const t2 = performance.now();
   const version = randomUUID();
+  const text = serialise(model);
+  const t3 = performance.now();
   await saveModel(db, {
     userId: q.userId,
     version,
     documents: model.documents,
     personFingerprint,
-    model: serialise(model),
+    model: text,
   });
+  if (process.env.X_LOG) console.log('read', t1 - t0, 'train', t2 - t1, 'ser', t3 - t2, 'save', performance.now() - t3, text.length);
   const readyModel = ready(model);
   held.set(q.userId, { version, model: readyModel });
   return readyModel;

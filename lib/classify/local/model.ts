@@ -39,11 +39,11 @@ export interface TopicScore {
 /** A topic needs this many labelled documents to be learnt at all. */
 const MIN_TOPIC_DOCUMENTS = 2;
 /** The SVM's cost of a margin violation, per unit of a document's weight (the bench chose it: 1–100 tie). */
-const COST = Number(process.env.X_COST ?? 2);
+const COST = 1;
 /** Passes over the training documents at most; training stops earlier once the solution is within EPSILON. */
-const MAX_EPOCHS = Number(process.env.X_EPOCHS ?? 60);
+const MAX_EPOCHS = 100;
 /** liblinear's stopping tolerance on the projected gradient. */
-const EPSILON = Number(process.env.X_EPS ?? 0.1);
+const EPSILON = 0.1;
 /** A margin of 1 (the SVM's own unit) reads as this confidence: sigmoid(SLOPE · margin). */
 const SLOPE = 2;
 /**
@@ -59,6 +59,11 @@ const PART_SHARE = 0.3;
 /** Letters, digits and `_` runs, lower-cased: `read_file(2)` gives `read_file` and `2`. */
 export function tokens(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+}
+
+/** What the model reads of a document: its filename's words, then its text's, the text cut at `maxChars`. */
+export function documentTokens(filename: string, text: string, maxChars: number): string[] {
+  return tokens(`${filename}\n${text.slice(0, maxChars)}`);
 }
 
 export function termCounts(words: readonly string[]): Map<string, number> {
@@ -92,38 +97,72 @@ function vectorise(counts: Map<string, number>, index: Map<string, number>, idf:
   } satisfies SparseVector;
 }
 
+/** The training documents' vectors, one after another (compressed sparse rows): the inner loops read in order. */
+interface Rows {
+  /** Row i is [offsets[i], offsets[i + 1]). */
+  offsets: Int32Array;
+  indices: Int32Array;
+  values: Float64Array;
+}
+
 /**
  * Trains one SVM per topic with at least MIN_TOPIC_DOCUMENTS documents (one against the rest, so a document may fit
  * several topics, or none). Deterministic: the same examples give the same model.
  */
 export function train(examples: readonly Example[]): LocalModel {
-  const documentFrequency = new Map<string, number>();
-  for (const example of examples)
-    for (const term of example.terms.keys())
-      documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
-  const terms = [...documentFrequency.keys()].sort();
-  const index = new Map(terms.map((term, i) => [term, i]));
+  // The vocabulary in order of first use, each document's terms as indices into it, in one pass.
+  const index = new Map<string, number>();
+  const documentFrequency: number[] = [];
+  const offsets = new Int32Array(examples.length + 1);
+  examples.forEach((example, i) => {
+    offsets[i + 1] = (offsets[i] as number) + example.terms.size;
+  });
+  const indices = new Int32Array(offsets[examples.length] as number);
+  const values = new Float64Array(indices.length);
+  examples.forEach((example, i) => {
+    let k = offsets[i] as number;
+    for (const [term, count] of example.terms) {
+      let at = index.get(term);
+      if (at === undefined) {
+        at = documentFrequency.length;
+        index.set(term, at);
+        documentFrequency.push(0);
+      }
+      documentFrequency[at] = (documentFrequency[at] as number) + 1;
+      indices[k] = at;
+      values[k] = 1 + Math.log(count);
+      k++;
+    }
+  });
   const n = examples.length;
   // Smoothed idf, as scikit-learn's TfidfVectorizer: ln((1 + n) / (1 + df)) + 1.
-  const idf = Float32Array.from(terms, (term) => Math.log((1 + n) / (1 + (documentFrequency.get(term) ?? 0))) + 1);
-  const vectors = examples.map((example) => vectorise(example.terms, index, idf));
+  const idf = Float32Array.from(documentFrequency, (df) => Math.log((1 + n) / (1 + df)) + 1);
+  for (let i = 0; i < n; i++) {
+    let norm = 0;
+    for (let k = offsets[i] as number; k < (offsets[i + 1] as number); k++) {
+      const value = (values[k] as number) * (idf[indices[k] as number] as number);
+      values[k] = value;
+      norm += value * value;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (let k = offsets[i] as number; k < (offsets[i + 1] as number); k++) values[k] = (values[k] as number) / norm;
+  }
+  const rows: Rows = { offsets, indices, values };
   const labelled = new Map<string, number>();
   for (const example of examples)
     for (const topicId of new Set(example.topicIds)) labelled.set(topicId, (labelled.get(topicId) ?? 0) + 1);
   const order = permutation(n);
+  const costs = Float64Array.from(examples, (example) => COST * example.weight);
   const topics = [...labelled]
     .filter(([, count]) => count >= MIN_TOPIC_DOCUMENTS)
     .map(([topicId]) => topicId)
     .sort()
     .map((topicId) => {
       const labels = Int8Array.from(examples, (example) => (example.topicIds.includes(topicId) ? 1 : -1));
-      const costs = Float64Array.from(examples, (example) => COST * example.weight);
-      const t0 = performance.now();
-      const { weights, bias } = svm(vectors, labels, costs, terms.length, order);
-      if (process.env.X_LOG) console.log('svm', performance.now() - t0);
+      const { weights, bias } = svm(rows, labels, costs, index.size, order);
       return { topicId, weights: Float32Array.from(weights), bias };
     });
-  return { terms, idf, topics, documents: n };
+  return { terms: [...index.keys()], idf, topics, documents: n };
 }
 
 /**
@@ -131,28 +170,20 @@ export function train(examples: readonly Example[]): LocalModel {
  * variable in turn, clipped to [0, its cost], until the projected gradients span less than EPSILON.
  */
 function svm(
-  vectors: readonly SparseVector[],
+  { offsets, indices, values }: Rows,
   labels: Int8Array,
   costs: Float64Array,
   dimensions: number,
   order: Int32Array,
 ): { weights: Float64Array; bias: number } {
-  // One flat copy of the vectors (compressed sparse rows): the inner loops read memory in order.
-  const offsets = new Int32Array(vectors.length + 1);
-  vectors.forEach((v, i) => {
-    offsets[i + 1] = (offsets[i] as number) + v.indices.length;
-  });
-  const indices = new Int32Array(offsets[vectors.length] as number);
-  const values = new Float64Array(indices.length);
-  vectors.forEach((v, i) => {
-    indices.set(v.indices, offsets[i]);
-    values.set(v.values, offsets[i]);
-  });
   const weights = new Float64Array(dimensions);
   let bias = 0;
-  const alpha = new Float64Array(vectors.length);
-  // Q_ii = ||x_i||² + 1 (the bias feature): 2 for a normalised vector, 1 for a document with no known words.
-  const diagonal = Float64Array.from(vectors, (v) => v.values.reduce((sum, x) => sum + x * x, 0) + 1);
+  const alpha = new Float64Array(labels.length);
+  // Q_ii = ||x_i||² + 1 (the bias feature): 2 for a normalised row, 1 for a document with no known words.
+  const diagonal = Float64Array.from(labels, (_, i) => {
+    const to = offsets[i + 1] as number;
+    return (offsets[i] as number) < to ? 2 : 1;
+  });
   // liblinear's shrinking: a document whose multiplier sits at a bound and whose gradient says it will stay
   // there leaves the active set; most documents are far from the margin, so later passes visit few.
   let active = Array.from(order);
@@ -167,18 +198,17 @@ function svm(
       const cost = costs[i] as number;
       const from = offsets[i] as number;
       const to = offsets[i + 1] as number;
-      let margin = bias;
-      for (let k = from; k < to; k++) margin += (weights[indices[k] as number] as number) * (values[k] as number);
-      const gradient = y * margin - 1;
+      const margin = bias + dot(weights, indices, values, from, to);
       const a = alpha[i] as number;
-      let projected = 0;
+      const gradient = y * margin - 1;
+      let projected = gradient;
       if (a === 0) {
         if (gradient > highestBefore) continue;
         projected = Math.min(gradient, 0);
       } else if (a >= cost) {
         if (gradient < lowestBefore) continue;
         projected = Math.max(gradient, 0);
-      } else projected = gradient;
+      }
       kept.push(i);
       highest = Math.max(highest, projected);
       lowest = Math.min(lowest, projected);
@@ -186,15 +216,11 @@ function svm(
       const next = Math.min(Math.max(a - gradient / (diagonal[i] as number), 0), cost);
       const step = (next - a) * y;
       alpha[i] = next;
-      for (let k = from; k < to; k++) {
-        const at = indices[k] as number;
-        weights[at] = (weights[at] as number) + step * (values[k] as number);
-      }
+      addScaled(weights, indices, values, from, to, step);
       bias += step;
     }
     if (highest - lowest < EPSILON) {
-      if (process.env.X_LOG) console.log('epochs', epoch, kept.length);
-      // Converged on the active set: done if it was everyone, else check everyone once more.
+      // Converged on the active set: done if that was every document, else once more over all of them.
       if (kept.length === order.length) break;
       active = Array.from(order);
       highestBefore = Number.POSITIVE_INFINITY;
@@ -206,6 +232,28 @@ function svm(
     lowestBefore = lowest < 0 ? lowest : Number.NEGATIVE_INFINITY;
   }
   return { weights, bias };
+}
+
+/** w · x for the sparse x at [from, to) of the flat vectors. */
+function dot(weights: Float64Array, indices: Int32Array, values: Float64Array, from: number, to: number): number {
+  let sum = 0;
+  for (let k = from; k < to; k++) sum += (weights[indices[k] as number] as number) * (values[k] as number);
+  return sum;
+}
+
+/** w += step · x for the sparse x at [from, to) of the flat vectors. */
+function addScaled(
+  weights: Float64Array,
+  indices: Int32Array,
+  values: Float64Array,
+  from: number,
+  to: number,
+  step: number,
+): void {
+  for (let k = from; k < to; k++) {
+    const at = indices[k] as number;
+    weights[at] = (weights[at] as number) + step * (values[k] as number);
+  }
 }
 
 /** A fixed shuffle (the same every time, so training is reproducible): coordinate descent converges faster shuffled. */
