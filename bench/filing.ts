@@ -155,6 +155,10 @@ async function kiteLocal(train: Page[], test: Page[]) {
   forgetHeldModels();
   const trainStart = performance.now();
   await trainLocalModel(database, question);
+  if (process.env.X_EXPLAIN) {
+    const { explainLocal } = await import('./zz-explain.js');
+    await explainLocal(database, question);
+  }
   const trainMs = performance.now() - trainStart;
   forgetHeldModels();
 

@@ -2,17 +2,20 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../platform/db/schema.js';
 import { visibleTopicsOf } from '../../platform/db/visible-topics.js';
 
+/** The topics the owner sees now, as the SQL fragment `visible`. */
+function visibleOf(userId: string) {
+  return sql`visible as (select v.id from ${visibleTopicsOf(userId)} v)`;
+}
+
 /**
- * The owner's training documents, as one SQL fragment (`train`, then `labels`): their newest `maxDocuments`
+ * The owner's training documents, as one SQL fragment after `visible` (`train`): their newest `maxDocuments`
  * classified documents outside the trash that carry a topic the owner sees now, each weighted (`userWeight` when a
  * person set one of its topics, 1 when only a model did). `d.user_id` is the only way in: another user's filing
  * never teaches, and a deleted or foreign topic is no label.
  */
 function trainingSet(userId: string, maxDocuments: number, userWeight: number) {
   return sql`
-    visible as (
-      select v.id from ${visibleTopicsOf(userId)} v
-    ), train as (
+    train as (
       select d.id, d.filename,
         case when exists (
           select 1 from document_topics p where p.document_id = d.id and p.source = 'user'
@@ -35,12 +38,13 @@ export interface TrainingQuestion {
 
 /** What the stored model was trained on, and what the owner's training set is now: they differ when it is stale. */
 export interface ModelState {
-  /** Training documents now. */
+  /** Labelled documents now (the training set is the newest `maxDocuments` of them). */
   documents: number;
-  /** Of what a person set and took off on them now (see personFingerprint). */
+  /** Of what a person set and took off on them now (see fingerprintOf). */
   personFingerprint: string;
   stored?: {
     version: string;
+    /** Labelled documents when it was trained. */
     documents: number;
     personFingerprint: string;
     /** Null when the caller already holds this version. */
@@ -49,18 +53,32 @@ export interface ModelState {
 }
 
 /**
- * The person-set topics and the topics a person took off, over the training documents, as one number: any
- * correction changes it (hashtext sums; a collision would only delay a retraining until the next change).
+ * The owner's labelled documents (every one, not only the newest `maxDocuments`), as SQL fragments after
+ * `visible`: `labelled` has one row per document and visible topic. Their count, and a fingerprint of the
+ * topics a person set and took off on them, tell whether a stored model is stale: any correction changes the
+ * fingerprint (hashtext sums; a collision would only delay a retraining until the next change).
  */
-const PERSON_FINGERPRINT = sql`(
-  select (
-    coalesce((select sum(hashtext(p.document_id::text || p.topic_id::text)::bigint)
-      from document_topics p join train t on t.id = p.document_id
-      where p.source = 'user' and p.topic_id in (select id from visible)), 0)
-    + coalesce((select sum(hashtext('-' || r.document_id::text || r.topic_id::text)::bigint)
-      from document_topic_rejections r join train t on t.id = r.document_id), 0)
-  )::text
-)`;
+function labelled(userId: string) {
+  return sql`
+    labelled as (
+      select l.document_id, l.topic_id, l.source
+      from documents d join document_topics l on l.document_id = d.id
+      where d.user_id = ${userId} and d.status = 'classified' and d.deleted_at is null
+        and l.topic_id in (select id from visible)
+    )`;
+}
+
+function fingerprintOf(userId: string) {
+  return sql`(
+    select (
+      coalesce((select sum(hashtext(p.document_id::text || p.topic_id::text)::bigint)
+        from labelled p where p.source = 'user'), 0)
+      + coalesce((select sum(hashtext('-' || r.document_id::text || r.topic_id::text)::bigint)
+        from document_topic_rejections r join documents d on d.id = r.document_id
+        where d.user_id = ${userId} and d.status = 'classified' and d.deleted_at is null), 0)
+    )::text
+  )`;
+}
 
 /**
  * One statement per filing: the training set's size and fingerprint, and the stored model (its text only if
@@ -71,10 +89,10 @@ export async function modelState(
   q: TrainingQuestion & { heldVersion: string | null },
 ): Promise<ModelState> {
   const result = await sql<ModelState>`
-    with ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}
+    with ${visibleOf(q.userId)}, ${labelled(q.userId)}
     select
-      (select count(*)::int from train) as documents,
-      ${PERSON_FINGERPRINT} as "personFingerprint",
+      (select count(distinct document_id)::int from labelled) as documents,
+      ${fingerprintOf(q.userId)} as "personFingerprint",
       (select json_build_object(
           'version', m.version, 'documents', m.documents, 'personFingerprint', m.person_fingerprint,
           'model', case when m.version::text = ${q.heldVersion} then null else m.model end)
@@ -100,17 +118,19 @@ export interface TrainingDocument {
 export async function trainingDocuments(
   db: Kysely<Database>,
   q: TrainingQuestion,
-): Promise<{ documents: TrainingDocument[]; personFingerprint: string }> {
-  const result = await sql<TrainingDocument & { personFingerprint: string }>`
-    with ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}
+): Promise<{ documents: TrainingDocument[]; labelled: number; personFingerprint: string }> {
+  const result = await sql<TrainingDocument & { personFingerprint: string; labelled: number }>`
+    with ${visibleOf(q.userId)}, ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}, ${labelled(q.userId)}
     select t.w as weight, t.filename, coalesce(left(s.content, ${q.maxChars}), '') as content,
       array(select l.topic_id::text from document_topics l where l.document_id = t.id
         and l.topic_id in (select id from visible)) as "topicIds",
-      ${PERSON_FINGERPRINT} as "personFingerprint"
+      ${fingerprintOf(q.userId)} as "personFingerprint",
+      (select count(distinct document_id)::int from labelled) as labelled
     from train t left join document_search s on s.document_id = t.id
   `.execute(db);
   return {
     documents: result.rows,
+    labelled: result.rows[0]?.labelled ?? 0,
     personFingerprint: result.rows[0]?.personFingerprint ?? '0',
   };
 }

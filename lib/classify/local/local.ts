@@ -74,7 +74,7 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
  */
 export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion): Promise<ReadyModel> {
   const t0 = performance.now();
-  const { documents, personFingerprint } = await trainingDocuments(db, q);
+  const { documents, labelled, personFingerprint } = await trainingDocuments(db, q);
   const t1 = performance.now();
   const model = train(
     documents.map((document) => ({
@@ -90,7 +90,7 @@ export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion)
   await saveModel(db, {
     userId: q.userId,
     version,
-    documents: model.documents,
+    documents: labelled,
     personFingerprint,
     model: text,
   });
