@@ -40,7 +40,7 @@ interface Page {
   test: boolean;
 }
 
-export function corpus(): Page[] {
+function corpus(): Page[] {
   let listed: string;
   try {
     listed = execFileSync('dpkg', ['-L', 'manpages', 'manpages-dev'], { encoding: 'utf8' });
@@ -144,7 +144,7 @@ async function kiteLocal(train: Page[], test: Page[]) {
   }
   const storeMs = performance.now() - storeStart;
 
-  // Training: all the provider does to be ready to file, from a cold process: read the training documents' words
+  // Training: all the provider does to be ready to file, from a cold process: read the training documents' texts
   // and topics, train, store the model.
   const question = {
     userId,
@@ -155,10 +155,6 @@ async function kiteLocal(train: Page[], test: Page[]) {
   forgetHeldModels();
   const trainStart = performance.now();
   await trainLocalModel(database, question);
-  if (process.env.X_EXPLAIN) {
-    const { explainLocal } = await import('./zz-explain.js');
-    await explainLocal(database, question);
-  }
   const trainMs = performance.now() - trainStart;
   forgetHeldModels();
 
@@ -244,11 +240,11 @@ export async function benchFiling(): Promise<BenchResult> {
       rows: train.length,
       seconds: ours.storeMs / 1000,
       msPerRow: ours.storeMs / train.length,
-      note: 'rows, search vectors (the words local reads) and topics',
+      note: 'rows, search text and vectors, topics',
     },
     {
       part: 'filing',
-      case: 'local: train (read the words, SVM per topic, store the model)',
+      case: 'local: train (read the texts, SVM per topic, store the model)',
       rows: train.length,
       seconds: ours.trainMs / 1000,
       msPerRow: ours.trainMs / train.length,

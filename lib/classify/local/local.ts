@@ -18,10 +18,10 @@ import {
 } from './model.js';
 
 // kite's own classifier, the `local` provider (docs/operations.md "Filing without an LLM"): one linear SVM per topic
-// over the tf-idf of each user's filed documents (model.ts), trained from the words the search index already holds,
-// stored per user in Postgres (local_models) and trained again at a filing that finds it stale. A restart loses
-// nothing (the model and what it was trained on are rows), no user's model ever sees another's documents, and a
-// person's correction teaches the next filing.
+// over the tf-idf of each user's filed documents (model.ts), stored per user in Postgres (local_models) and trained
+// again, within the filing, when the filing finds it stale. A restart loses nothing (the model and what it was
+// trained on are rows), no user's model ever sees another's documents, and a person's correction teaches the next
+// filing.
 
 /**
  * The model's own filings teach too, but one more document changes little: the model is trained again when the
@@ -58,7 +58,7 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
     state.documents < stored.documents ||
     state.documents > stored.documents * (1 + GROWTH_BEFORE_RETRAINING);
   if (stale) model = await trainLocalModel(db, q);
-  else if (stored.model === null) model = (held.get(q.userId) as { model: ReadyModel }).model;
+  else if (stored.model === null) model = held.get(q.userId)?.model ?? (await trainLocalModel(db, q));
   else {
     const parsed = deserialise(stored.model);
     model = parsed ? ready(parsed) : await trainLocalModel(db, q);
@@ -69,13 +69,12 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
 }
 
 /**
- * Trains the owner's model from their training documents and stores it: one read (the words come from the search
- * index), the training in this process, one write. Returns it ready to score.
+ * Trains the owner's model from their training documents and stores it: one read (their filenames, the first
+ * `maxChars` of the text search keeps, their topics), the training in this process, one write. Returns it ready
+ * to score.
  */
 export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion): Promise<ReadyModel> {
-  const t0 = performance.now();
   const { documents, labelled, personFingerprint } = await trainingDocuments(db, q);
-  const t1 = performance.now();
   const model = train(
     documents.map((document) => ({
       terms: termCounts(documentTokens(document.filename, document.content, q.maxChars)),
@@ -83,18 +82,14 @@ export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion)
       weight: document.weight,
     })),
   );
-  const t2 = performance.now();
   const version = randomUUID();
-  const text = serialise(model);
-  const t3 = performance.now();
   await saveModel(db, {
     userId: q.userId,
     version,
     documents: labelled,
     personFingerprint,
-    model: text,
+    model: serialise(model),
   });
-  if (process.env.X_LOG) console.log('read', t1 - t0, 'train', t2 - t1, 'ser', t3 - t2, 'save', performance.now() - t3, text.length);
   const readyModel = ready(model);
   held.set(q.userId, { version, model: readyModel });
   return readyModel;
