@@ -8,8 +8,8 @@ import * as documentSearch from './20261201181500-document-search.js';
 import * as multipart from './20261201190000-multipart.js';
 import * as apiKeys from './20261204040000-api-keys.js';
 import * as trashAndEdits from './20261204040000-trash-and-edits.js';
-import * as localModels from './20261204080000-local-models.js';
 import * as topicLinkTimes from './20261204041500-topic-link-times.js';
+import * as localModels from './20261204080000-local-models.js';
 
 /** A static list: bundlers break file-system migration discovery. Names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {

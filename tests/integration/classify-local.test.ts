@@ -193,9 +193,13 @@ describe("the local provider's stored model", () => {
     expect((await storedModel(user.userId))?.version).toBe(trained?.version);
 
     // 14 labelled documents against 12 at training: stale, trained again at the next filing.
-    const another = await uploadDocument(user.token, 'Scones: rub butter into flour, add milk and salt, bake.', {
-      contentType: 'text/plain',
-    });
+    const another = await uploadDocument(
+      user.token,
+      'Scones: rub butter into flour, add milk and salt, bake.',
+      {
+        contentType: 'text/plain',
+      },
+    );
     await classify(another);
     expect(await topicIdsOf(another)).toEqual([user.recipes]);
     const grown = await storedModel(user.userId);

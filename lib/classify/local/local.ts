@@ -7,13 +7,13 @@ import {
   deserialise,
   documentTokens,
   type ModelOptions,
-  type ReadyModel,
   positionsOf,
+  type ReadyModel,
   ready,
   scoreTopics,
   serialise,
-  termCounts,
   type TopicScore,
+  termCounts,
   train,
 } from './model.js';
 

@@ -40,8 +40,20 @@ const score = (model: ReturnType<typeof ready>, text: string, visible = both) =>
 
 describe('the local model', () => {
   it('reads lower-cased runs of letters, digits and _ in any script', () => {
-    expect(tokens('Read_File(2) Überweisung: 12,50 €')).toEqual(['read_file', '2', 'überweisung', '12', '50']);
-    expect(documentTokens('tax-2025.pdf', 'Income TAX and more', 10)).toEqual(['tax', '2025', 'pdf', 'income', 'tax']);
+    expect(tokens('Read_File(2) Überweisung: 12,50 €')).toEqual([
+      'read_file',
+      '2',
+      'überweisung',
+      '12',
+      '50',
+    ]);
+    expect(documentTokens('tax-2025.pdf', 'Income TAX and more', 10)).toEqual([
+      'tax',
+      '2025',
+      'pdf',
+      'income',
+      'tax',
+    ]);
   });
 
   it('puts the topic whose documents share the words first, with a confidence between 0 and 1', () => {

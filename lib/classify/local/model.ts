@@ -145,7 +145,8 @@ export function train(examples: readonly Example[]): LocalModel {
       norm += value * value;
     }
     norm = Math.sqrt(norm) || 1;
-    for (let k = offsets[i] as number; k < (offsets[i + 1] as number); k++) values[k] = (values[k] as number) / norm;
+    for (let k = offsets[i] as number; k < (offsets[i + 1] as number); k++)
+      values[k] = (values[k] as number) / norm;
   }
   const rows: Rows = { offsets, indices, values };
   const labelled = new Map<string, number>();
@@ -235,7 +236,13 @@ function svm(
 }
 
 /** w · x for the sparse x at [from, to) of the flat vectors. */
-function dot(weights: Float64Array, indices: Int32Array, values: Float64Array, from: number, to: number): number {
+function dot(
+  weights: Float64Array,
+  indices: Int32Array,
+  values: Float64Array,
+  from: number,
+  to: number,
+): number {
   let sum = 0;
   for (let k = from; k < to; k++) sum += (weights[indices[k] as number] as number) * (values[k] as number);
   return sum;
@@ -381,7 +388,11 @@ export function serialise(model: LocalModel): string {
     documents: model.documents,
     terms: model.terms.join('\n'),
     idf: base64(model.idf),
-    topics: model.topics.map((topic) => ({ topicId: topic.topicId, weights: base64(topic.weights), bias: topic.bias })),
+    topics: model.topics.map((topic) => ({
+      topicId: topic.topicId,
+      weights: base64(topic.weights),
+      bias: topic.bias,
+    })),
   };
   return JSON.stringify(stored);
 }
@@ -394,7 +405,11 @@ export function deserialise(text: string): LocalModel | undefined {
     documents: stored.documents,
     terms: stored.terms === '' ? [] : stored.terms.split('\n'),
     idf: floats(stored.idf),
-    topics: stored.topics.map((topic) => ({ topicId: topic.topicId, weights: floats(topic.weights), bias: topic.bias })),
+    topics: stored.topics.map((topic) => ({
+      topicId: topic.topicId,
+      weights: floats(topic.weights),
+      bias: topic.bias,
+    })),
   };
 }
 
