@@ -16,6 +16,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       trained_at timestamptz not null default now()
     )
   `.execute(db);
+  // The model is base64 of float32 weights: compressing it gains little and costs time at every training.
+  await sql`alter table local_models alter column model set storage external`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
