@@ -54,8 +54,13 @@ async function topicIdsOf(documentId: string) {
   return rows.map((row) => row.topic_id).sort();
 }
 
-/** What a person does in the web app or with PATCH: sets the document's topics by hand. */
+/** What a person does in the web app or with PATCH: sets the document's topics by hand (its version + 1). */
 async function fileByHand(documentId: string, topicIds: string[]) {
+  await db()
+    .updateTable('documents')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', documentId)
+    .execute();
   await db().deleteFrom('document_topics').where('document_id', '=', documentId).execute();
   await db()
     .insertInto('document_topics')

@@ -38,13 +38,13 @@ export interface TrainingQuestion {
 
 /** What the stored model was trained on, and what the owner's training set is now: they differ when it is stale. */
 export interface ModelState {
-  /** Labelled documents now (the training set is the newest `maxDocuments` of them). */
+  /** The owner's filed documents now (those with a visible topic, the newest `maxDocuments`, are the training set). */
   documents: number;
-  /** Of what a person set and took off on them now (see fingerprintOf). */
+  /** Of what people changed on them, and of the topics the owner sees (see stateOf). */
   personFingerprint: string;
   stored?: {
     version: string;
-    /** Labelled documents when it was trained. */
+    /** Filed documents when it was trained. */
     documents: number;
     personFingerprint: string;
     /** Null when the caller already holds this version. */
@@ -53,31 +53,25 @@ export interface ModelState {
 }
 
 /**
- * The owner's labelled documents (every one, not only the newest `maxDocuments`), as SQL fragments after
- * `visible`: `labelled` has one row per document and visible topic. Their count, and a fingerprint of the
- * topics a person set and took off on them, tell whether a stored model is stale: any correction changes the
- * fingerprint (hashtext sums; a collision would only delay a retraining until the next change).
+ * Whether a stored model is stale, from the owner's filed documents in one pass over their rows (no join, so it
+ * stays cheap with thousands): how many there are, and a fingerprint of what people changed. Every change a person
+ * makes to a document (its topics, its name, the trash, a reclassification) adds 1 to its `version`, which the
+ * model's own filings leave at 1; the fingerprint sums a hash of (id, version) over the documents a person touched,
+ * and of the topics the owner sees, so a correction, a document leaving or entering the trash, or a topic deleted
+ * changes it (a hash collision would only delay a retraining until the next change).
  */
-function labelled(userId: string) {
+function stateOf(userId: string) {
   return sql`
-    labelled as (
-      select l.document_id, l.topic_id, l.source
-      from documents d join document_topics l on l.document_id = d.id
+    filed as (
+      select count(*)::int as documents,
+        coalesce(sum(hashtext(d.id::text || ':' || d.version)::bigint) filter (where d.version > 1), 0) as touched
+      from documents d
       where d.user_id = ${userId} and d.status = 'classified' and d.deleted_at is null
-        and l.topic_id in (select id from visible)
+    ), fingerprint as (
+      select filed.documents,
+        (filed.touched + coalesce((select sum(hashtext(v.id::text)::bigint) from visible v), 0))::text as value
+      from filed
     )`;
-}
-
-function fingerprintOf(userId: string) {
-  return sql`(
-    select (
-      coalesce((select sum(hashtext(p.document_id::text || p.topic_id::text)::bigint)
-        from labelled p where p.source = 'user'), 0)
-      + coalesce((select sum(hashtext('-' || r.document_id::text || r.topic_id::text)::bigint)
-        from document_topic_rejections r join documents d on d.id = r.document_id
-        where d.user_id = ${userId} and d.status = 'classified' and d.deleted_at is null), 0)
-    )::text
-  )`;
 }
 
 /**
@@ -89,10 +83,10 @@ export async function modelState(
   q: TrainingQuestion & { heldVersion: string | null },
 ): Promise<ModelState> {
   const result = await sql<ModelState>`
-    with ${visibleOf(q.userId)}, ${labelled(q.userId)}
+    with ${visibleOf(q.userId)}, ${stateOf(q.userId)}
     select
-      (select count(distinct document_id)::int from labelled) as documents,
-      ${fingerprintOf(q.userId)} as "personFingerprint",
+      (select documents from fingerprint) as documents,
+      (select value from fingerprint) as "personFingerprint",
       (select json_build_object(
           'version', m.version, 'documents', m.documents, 'personFingerprint', m.person_fingerprint,
           'model', case when m.version::text = ${q.heldVersion} then null else m.model end)
@@ -118,19 +112,21 @@ export interface TrainingDocument {
 export async function trainingDocuments(
   db: Kysely<Database>,
   q: TrainingQuestion,
-): Promise<{ documents: TrainingDocument[]; labelled: number; personFingerprint: string }> {
-  const result = await sql<TrainingDocument & { personFingerprint: string; labelled: number }>`
-    with ${visibleOf(q.userId)}, ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}, ${labelled(q.userId)}
-    select t.w as weight, t.filename, coalesce(left(s.content, ${q.maxChars}), '') as content,
+): Promise<{ documents: TrainingDocument[]; filed: number; personFingerprint: string }> {
+  const result = await sql<TrainingDocument & { personFingerprint: string; filed: number; present: boolean }>`
+    with ${visibleOf(q.userId)}, ${trainingSet(q.userId, q.maxDocuments, q.userWeight)}, ${stateOf(q.userId)}
+    select f.value as "personFingerprint", f.documents as filed, t.id is not null as present,
+      t.w as weight, t.filename, coalesce(left(s.content, ${q.maxChars}), '') as content,
       array(select l.topic_id::text from document_topics l where l.document_id = t.id
-        and l.topic_id in (select id from visible)) as "topicIds",
-      ${fingerprintOf(q.userId)} as "personFingerprint",
-      (select count(distinct document_id)::int from labelled) as labelled
-    from train t left join document_search s on s.document_id = t.id
+        and l.topic_id in (select id from visible)) as "topicIds"
+    from fingerprint f
+      left join train t on true
+      left join document_search s on s.document_id = t.id
   `.execute(db);
+  // One row even without training documents (then `present` is false): the state is always read.
   return {
-    documents: result.rows,
-    labelled: result.rows[0]?.labelled ?? 0,
+    documents: result.rows.filter((row) => row.present),
+    filed: result.rows[0]?.filed ?? 0,
     personFingerprint: result.rows[0]?.personFingerprint ?? '0',
   };
 }

@@ -31,6 +31,17 @@ const GROWTH_BEFORE_RETRAINING = 0.1;
 
 /** Each user's parsed model, while the function stays warm; the stored version says whether it is current. */
 const held = new Map<string, { version: string; model: ReadyModel }>();
+/** A warm function keeps the models of this many users at most (the least recently used goes first). */
+const HELD_USERS = 16;
+
+function hold(userId: string, version: string, model: ReadyModel): void {
+  held.delete(userId);
+  held.set(userId, { version, model });
+  for (const oldest of held.keys()) {
+    if (held.size <= HELD_USERS) break;
+    held.delete(oldest);
+  }
+}
 
 export interface LocalQuestion extends TrainingQuestion {
   filename: string;
@@ -58,11 +69,14 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
     state.documents < stored.documents ||
     state.documents > stored.documents * (1 + GROWTH_BEFORE_RETRAINING);
   if (stale) model = await trainLocalModel(db, q);
-  else if (stored.model === null) model = held.get(q.userId)?.model ?? (await trainLocalModel(db, q));
-  else {
+  else if (stored.model === null) {
+    const kept = held.get(q.userId);
+    model = kept ? kept.model : await trainLocalModel(db, q);
+    if (kept) hold(q.userId, kept.version, kept.model);
+  } else {
     const parsed = deserialise(stored.model);
     model = parsed ? ready(parsed) : await trainLocalModel(db, q);
-    if (parsed) held.set(q.userId, { version: stored.version, model });
+    if (parsed) hold(q.userId, stored.version, model);
   }
   const words = positionsOf(documentTokens(q.filename, q.text, q.maxChars));
   return scoreTopics(model, words, new Set(q.visibleTopicIds), q.options);
@@ -74,7 +88,7 @@ export async function scoreLocally(db: Kysely<Database>, q: LocalQuestion): Prom
  * to score.
  */
 export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion): Promise<ReadyModel> {
-  const { documents, labelled, personFingerprint } = await trainingDocuments(db, q);
+  const { documents, filed, personFingerprint } = await trainingDocuments(db, q);
   const model = train(
     documents.map((document) => ({
       terms: termCounts(documentTokens(document.filename, document.content, q.maxChars)),
@@ -86,12 +100,12 @@ export async function trainLocalModel(db: Kysely<Database>, q: TrainingQuestion)
   await saveModel(db, {
     userId: q.userId,
     version,
-    documents: labelled,
+    documents: filed,
     personFingerprint,
     model: serialise(model),
   });
   const readyModel = ready(model);
-  held.set(q.userId, { version, model: readyModel });
+  hold(q.userId, version, readyModel);
   return readyModel;
 }
 
