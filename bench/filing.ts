@@ -3,8 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import { chooseTopics, scoreTopics } from '../lib/classify/local/local.js';
-import { filingEvidence } from '../lib/classify/local/local.queries.js';
+import { forgetHeldModels, scoreLocally, trainLocalModel } from '../lib/classify/local/local.js';
+import { chooseTopics } from '../lib/classify/local/model.js';
 import { config } from '../lib/platform/config.js';
 import { db } from '../lib/platform/db/client.js';
 import type { BenchResult, BenchRow } from './result.js';
@@ -123,8 +123,9 @@ async function kiteLocal(train: Page[], test: Page[]) {
   const idOf = new Map(topics.map((t) => [t.name, t.id]));
   const nameOf = new Map(topics.map((t) => [t.id, t.name]));
 
-  // "Training" is what storing a filed document costs anyway: its row, its search vector, its topic.
-  const trainStart = performance.now();
+  // Storing the filed documents (their rows, search vectors and topics) is what kite does for every document,
+  // whichever provider files it: timed apart, not as training.
+  const storeStart = performance.now();
   for (const page of train) {
     const id = randomUUID();
     await sql`
@@ -141,29 +142,45 @@ async function kiteLocal(train: Page[], test: Page[]) {
       insert into document_topics (document_id, topic_id, source) select doc.id, ${idOf.get(page.label)}::uuid, 'user' from doc
     `.execute(database);
   }
+  const storeMs = performance.now() - storeStart;
+
+  // Training: all the provider does to be ready to file, from a cold process: read the training documents' texts
+  // and topics, train, store the model.
+  const question = {
+    userId,
+    userWeight: 3,
+    maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS,
+    maxChars: cfg.CLASSIFY_MAX_CHARS,
+  };
+  forgetHeldModels();
+  const trainStart = performance.now();
+  await trainLocalModel(database, question);
   const trainMs = performance.now() - trainStart;
+  forgetHeldModels();
 
   const options = { minDocuments: cfg.LOCAL_MIN_DOCUMENTS, confidence: cfg.LOCAL_CONFIDENCE };
   const top: string[] = [];
   const attached: string[][] = [];
+  let firstFileMs = 0;
   const fileStart = performance.now();
   for (const page of test) {
-    const evidence = await filingEvidence(database, {
-      userId,
-      documentId: randomUUID(),
+    const started = performance.now();
+    // What the classify function does: one statement (the words, the training set's fingerprint, the stored
+    // model unless this process holds it), then the scoring; the first filing parses the stored model.
+    const scores = await scoreLocally(database, {
+      ...question,
       filename: 'document.txt',
       text: page.text,
-      language: cfg.SEARCH_LANGUAGE,
-      userWeight: 3,
-      maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS,
+      visibleTopicIds: topics.map((topic) => topic.id),
+      options,
     });
-    const scores = scoreTopics(evidence, options);
+    if (top.length === 0) firstFileMs = performance.now() - started;
     top.push(nameOf.get(scores[0]?.topicId ?? '') ?? '');
     attached.push(chooseTopics(scores, options).map((id) => nameOf.get(id) ?? ''));
   }
   const fileMs = performance.now() - fileStart;
   await database.deleteFrom('users').where('id', '=', userId).execute();
-  return { ...metrics(test, top, attached), trainMs, fileMs };
+  return { ...metrics(test, top, attached), storeMs, trainMs, fileMs, firstFileMs };
 }
 
 function paperless(train: Page[], test: Page[]) {
@@ -219,7 +236,15 @@ export async function benchFiling(): Promise<BenchResult> {
     },
     {
       part: 'filing',
-      case: 'local: index the training documents (its whole training)',
+      case: 'kite: store the training documents (every provider; not training)',
+      rows: train.length,
+      seconds: ours.storeMs / 1000,
+      msPerRow: ours.storeMs / train.length,
+      note: 'rows, search text and vectors, topics',
+    },
+    {
+      part: 'filing',
+      case: 'local: train (read the texts, SVM per topic, store the model)',
       rows: train.length,
       seconds: ours.trainMs / 1000,
       msPerRow: ours.trainMs / train.length,
@@ -227,11 +252,11 @@ export async function benchFiling(): Promise<BenchResult> {
     },
     {
       part: 'filing',
-      case: 'local: file (one SQL statement + naive Bayes)',
+      case: 'local: file (one SQL statement + scoring)',
       rows: test.length,
       seconds: ours.fileMs / 1000,
       msPerRow: ours.fileMs / test.length,
-      note: `accuracy ${(ours.accuracy * 100).toFixed(1)} %; ${perTopic(ours)}`,
+      note: `accuracy ${(ours.accuracy * 100).toFixed(1)} %; ${perTopic(ours)}; first (parses the stored model) ${ours.firstFileMs.toFixed(1)} ms`,
     },
   ];
   return {
@@ -243,6 +268,7 @@ export async function benchFiling(): Promise<BenchResult> {
       localAccuracy: Number(ours.accuracy.toFixed(3)),
       paperlessAccuracy: Number(theirs.accuracy.toFixed(3)),
       localTrainMsPerDocument: Number((ours.trainMs / train.length).toFixed(2)),
+      storeMsPerDocument: Number((ours.storeMs / train.length).toFixed(2)),
       paperlessTrainMsPerDocument: Number((theirs.trainMs / train.length).toFixed(2)),
       trainingTimeRatio: Number((ours.trainMs / theirs.trainMs).toFixed(3)),
       localFileMsPerDocument: Number((ours.fileMs / test.length).toFixed(2)),

@@ -21,8 +21,7 @@ import {
   saveContentHash,
   type VisibleTopic,
 } from './classify.queries.js';
-import { chooseTopics, scoreTopics } from './local/local.js';
-import { filingEvidence } from './local/local.queries.js';
+import { fileLocally } from './local/local.js';
 
 /** The classify queue's message body (lib/platform/aws/queue.ts sends it). */
 const classifyMessageSchema = z.object({ documentId: z.uuid() });
@@ -88,7 +87,7 @@ export async function classifyDocument({
           input.topics,
           cfg.CLASSIFY_MAX_NEW_TOPICS,
         )
-      : { topicIds: await fileLocally(input, search), newTopicNames: [] };
+      : { topicIds: await fileWithLocalModel(input, search), newTopicNames: [] };
     const saved = await saveClassification(db(), {
       documentId,
       topicIds: plan.topicIds,
@@ -118,19 +117,18 @@ export async function classifyDocument({
  * The local provider (docs/operations.md "Filing without an LLM"): the owner's own filed documents decide, over the same text
  * search indexes. It attaches existing visible topics only; with too few filed documents it attaches none.
  */
-async function fileLocally(input: ClassificationInput, search: SearchText): Promise<string[]> {
+async function fileWithLocalModel(input: ClassificationInput, search: SearchText): Promise<string[]> {
   const cfg = config();
-  const options = { minDocuments: cfg.LOCAL_MIN_DOCUMENTS, confidence: cfg.LOCAL_CONFIDENCE };
-  const evidence = await filingEvidence(db(), {
+  return fileLocally(db(), {
     userId: input.userId,
-    documentId: input.id,
     filename: input.filename,
     text: search.content,
-    language: search.language,
+    maxChars: cfg.CLASSIFY_MAX_CHARS,
     userWeight: LOCAL_USER_WEIGHT,
     maxDocuments: cfg.LOCAL_MAX_TRAINING_DOCUMENTS,
+    visibleTopicIds: input.topics.map((topic) => topic.id),
+    options: { minDocuments: cfg.LOCAL_MIN_DOCUMENTS, confidence: cfg.LOCAL_CONFIDENCE },
   });
-  return chooseTopics(scoreTopics(evidence, options), options);
 }
 
 /** A topic a person set says more than one the model chose: such documents count this many times. */

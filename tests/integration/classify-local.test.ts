@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/classify.js';
+import { forgetHeldModels } from '../../lib/classify/local/local.js';
 import { closeDb, db } from '../../lib/platform/db/client.js';
 import { lambdaContext } from '../helpers/api.js';
 import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
@@ -53,8 +54,13 @@ async function topicIdsOf(documentId: string) {
   return rows.map((row) => row.topic_id).sort();
 }
 
-/** What a person does in the web app or with PATCH: sets the document's topics by hand. */
+/** What a person does in the web app or with PATCH: sets the document's topics by hand (its version + 1). */
 async function fileByHand(documentId: string, topicIds: string[]) {
+  await db()
+    .updateTable('documents')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', documentId)
+    .execute();
   await db().deleteFrom('document_topics').where('document_id', '=', documentId).execute();
   await db()
     .insertInto('document_topics')
@@ -166,6 +172,61 @@ describe('the local provider', () => {
     expect(await topicIdsOf(tax)).not.toContain(user.taxes);
     const after = await db().selectFrom('topics').select('id').where('user_id', '=', user.userId).execute();
     expect(after).toHaveLength(before.length - 1);
+  });
+});
+
+describe("the local provider's stored model", () => {
+  const storedModel = (userId: string) =>
+    db().selectFrom('local_models').selectAll().where('user_id', '=', userId).executeTakeFirst();
+
+  it('is stored per user, read back after a restart, and trained again only when it is stale', async () => {
+    const user = await localUser();
+    // Twelve documents filed by hand: one more filed by the model is under 10 % more.
+    await fileExamples(user.token, [...RECIPES.slice(0, 3), ...RECIPES.slice(0, 3)], user.recipes);
+    await fileExamples(user.token, [...TAXES.slice(0, 3), ...TAXES.slice(0, 3)], user.taxes);
+    const recipe = await uploadDocument(user.token, RECIPES[3] ?? '', { contentType: 'text/plain' });
+    await classify(recipe);
+    expect(await topicIdsOf(recipe)).toEqual([user.recipes]);
+    const trained = await storedModel(user.userId);
+    expect(trained?.documents).toBe(12);
+
+    // A restart: the process forgets its parsed models; the stored one files the next document, as it was.
+    forgetHeldModels();
+    const tax = await uploadDocument(user.token, TAXES[3] ?? '', { contentType: 'text/plain' });
+    await classify(tax);
+    expect(await topicIdsOf(tax)).toEqual([user.taxes]);
+    expect((await storedModel(user.userId))?.version).toBe(trained?.version);
+
+    // 14 labelled documents against 12 at training: stale, trained again at the next filing.
+    const another = await uploadDocument(
+      user.token,
+      'Scones: rub butter into flour, add milk and salt, bake.',
+      {
+        contentType: 'text/plain',
+      },
+    );
+    await classify(another);
+    expect(await topicIdsOf(another)).toEqual([user.recipes]);
+    const grown = await storedModel(user.userId);
+    expect(grown?.documents).toBe(14);
+    expect(grown?.version).not.toBe(trained?.version);
+
+    // A person's correction makes it stale at once, whatever the count.
+    await fileByHand(another, [user.taxes]);
+    await classify(await uploadDocument(user.token, RECIPES[1] ?? '', { contentType: 'text/plain' }));
+    const corrected = await storedModel(user.userId);
+    expect(corrected?.version).not.toBe(grown?.version);
+    expect(corrected?.person_fingerprint).not.toBe(grown?.person_fingerprint);
+  });
+
+  it('is deleted with its user', async () => {
+    const user = await localUser();
+    await fileExamples(user.token, RECIPES.slice(0, 3), user.recipes);
+    await fileExamples(user.token, TAXES.slice(0, 3), user.taxes);
+    await classify(await uploadDocument(user.token, RECIPES[3] ?? '', { contentType: 'text/plain' }));
+    expect(await storedModel(user.userId)).toBeDefined();
+    await db().deleteFrom('users').where('id', '=', user.userId).execute();
+    expect(await storedModel(user.userId)).toBeUndefined();
   });
 });
 

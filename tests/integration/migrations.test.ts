@@ -140,6 +140,7 @@ describe('the multi-user isolation migration', () => {
       'document_topics',
       'documents',
       'idempotency_keys',
+      'local_models',
       'quotas',
       'topics',
       'upload_tombstones',
@@ -215,5 +216,36 @@ describe('the trash and edits migration', () => {
       (await sql<{ n: number }>`select count(*)::int as n from document_topic_rejections`.execute(db)).rows[0]
         ?.n,
     ).toBe(0);
+  });
+});
+
+describe('the local models migration', () => {
+  it('adds an empty table to an existing database, losing no row, and is a no-op run again', async () => {
+    const db = await freshDatabase();
+    await migrate(db, '20261204041500-topic-link-times');
+    await sql`insert into users (id) values ('erin')`.execute(db);
+    await sql`insert into topics (user_id, name) values ('erin', 'Bills')`.execute(db);
+    await sql`
+      insert into documents (user_id, filename, content_type, size_bytes, storage_key, status) values
+        ('erin', 'a.pdf', 'application/pdf', 10, 'users/erin/a/a.pdf', 'classified')`.execute(db);
+    await sql`
+      insert into document_topics (document_id, topic_id, source)
+      select d.id, t.id, 'user' from documents d, topics t`.execute(db);
+    const count = async (table: string) =>
+      (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)).rows[0]?.n;
+
+    await migrate(db);
+    await migrate(db);
+
+    expect([await count('documents'), await count('document_topics'), await count('topics')]).toEqual([
+      1, 1, 1,
+    ]);
+    expect(await count('local_models')).toBe(0);
+    // A model goes with its user.
+    await sql`
+      insert into local_models (user_id, version, documents, person_fingerprint, model)
+      values ('erin', gen_random_uuid(), 1, '0', '{}')`.execute(db);
+    await sql`delete from users where id = 'erin'`.execute(db);
+    expect(await count('local_models')).toBe(0);
   });
 });

@@ -128,6 +128,20 @@ export interface ApiKeysTable {
 }
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
+/** The local provider's model of one user (docs/operations.md "Filing without an LLM"). */
+export interface LocalModelsTable {
+  user_id: string;
+  /** New at every training: a warm function keeps the parsed model while this stays the same. */
+  version: string;
+  /** Training documents it learnt from. */
+  documents: number;
+  /** Of the topics a person set (and took off) on those documents: a change retrains. */
+  person_fingerprint: string;
+  /** The model as JSON (lib/classify/local/model.ts serialise). */
+  model: string;
+  trained_at: Generated<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   quotas: QuotasTable;
@@ -139,4 +153,5 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   document_search: DocumentSearchTable;
   api_keys: ApiKeysTable;
+  local_models: LocalModelsTable;
 }
