@@ -51,6 +51,7 @@ export async function benchWeb(): Promise<BenchResult> {
     port: await freePort(),
     api: api.url,
     jwtSecret: process.env.JWT_SECRET ?? '',
+    bucketOrigin: process.env.AWS_ENDPOINT_URL_S3 ?? 'http://127.0.0.1:9',
   });
   const staticPage = createServer((_req, res) => {
     const rows = Array.from(

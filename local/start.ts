@@ -216,6 +216,7 @@ async function main(): Promise<void> {
     port,
     api: `http://127.0.0.1:${apiPort}`,
     jwtSecret: env.JWT_SECRET ?? '',
+    bucketOrigin: env.AWS_ENDPOINT_URL_S3 ?? '',
   });
   stops.push(front.stop);
   const site = front.url;

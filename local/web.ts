@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import sirv from 'sirv';
 import { signDevToken } from './token.js';
 import { WEB_DIST } from './web-build.js';
@@ -15,8 +16,16 @@ export interface WebFrontOptions {
   api: string;
   /** The stack's JWT_SECRET; empty when the API checks a provider's JWKS instead (no local sign-in then). */
   jwtSecret: string;
+  /** The S3 endpoint the presigned URLs point at (uploads, thumbnails, previews): the policy allows it. */
+  bucketOrigin: string;
   env?: NodeJS.ProcessEnv;
 }
+
+/** The deployed site's policy, written once in deploy/site.cjs (a serverless.yml variable source, so CommonJS). */
+const site = createRequire(import.meta.url)('../deploy/site.cjs') as {
+  contentSecurityPolicy(origins: { bucket: string; oidc: string }): string;
+  ownProviderOrigins(env: NodeJS.ProcessEnv): string;
+};
 
 /** Where the local sign-in page leaves the token; web/src/auth/session.ts reads the same key. */
 const TOKEN_KEY = 'kite.token';
@@ -29,6 +38,7 @@ export async function startWebFront(
   const files = sirv(WEB_DIST, { single: true, etag: true, gzip: false, dev: false });
   const assets = sirv(WEB_DIST, { etag: true, immutable: true, maxAge: 31_536_000, dev: false });
   const config = webConfig(env);
+  const policy = localPolicy(options.bucketOrigin, env);
 
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -38,6 +48,10 @@ export async function startWebFront(
       return res.end(JSON.stringify(config));
     }
     if (path === SIGN_IN) return void signIn(req, res, options.jwtSecret).catch((error) => fail(res, error));
+    // The app runs under the policy the deployed site sends (docs/deploy.md "The web app on AWS"), so the browser
+    // tests prove the app needs nothing it forbids.
+    res.setHeader('content-security-policy', policy);
+    res.setHeader('x-content-type-options', 'nosniff');
     // Hashed file names never change content: cache them; index.html always revalidates.
     if (path.startsWith('/assets/')) return assets(req, res, () => notFound(res));
     res.setHeader('cache-control', 'no-cache');
@@ -55,6 +69,20 @@ export async function startWebFront(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The deployed site's Content-Security-Policy with the local origins: the S3 emulator and, when set, the OpenID
+ * provider. `upgrade-insecure-requests` is left out: every local origin is plain http.
+ */
+function localPolicy(bucketOrigin: string, env: NodeJS.ProcessEnv): string {
+  const bucket = new URL(bucketOrigin).origin;
+  const oidc = site.ownProviderOrigins(env);
+  return site
+    .contentSecurityPolicy({ bucket, oidc })
+    .split('; ')
+    .filter((directive: string) => directive !== 'upgrade-insecure-requests')
+    .join('; ');
 }
 
 /** OIDC when WEB_OIDC_AUTHORITY and WEB_OIDC_CLIENT_ID are set (a real provider in front of npm start), else local. */

@@ -27,6 +27,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const apiFailures: string[] = [];
+/** What the browser refused under the site's Content-Security-Policy, which npm start sends as AWS does. */
+const policyViolations: string[] = [];
 
 beforeAll(async () => {
   stack = await bootNpmStart(process.env.KITE_S3 === 'ceph' ? { KITE_S3: 'ceph' } : {});
@@ -42,6 +44,11 @@ beforeAll(async () => {
       apiFailures.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     }
   });
+  context.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+      policyViolations.push(message.text());
+    }
+  });
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 240_000);
 
@@ -49,6 +56,12 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 }, 60_000);
+
+// The app needs nothing its policy forbids: no inline script or style, no origin but its own, the bucket's and the
+// sign-in provider's.
+afterEach(() => {
+  expect(policyViolations).toEqual([]);
+});
 
 // What the screen said when a step failed: the quickest way to see why.
 afterEach(async (test) => {
