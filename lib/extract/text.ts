@@ -1,6 +1,7 @@
+import { getObjectBytes } from '../platform/aws/storage.js';
 import { logger } from '../platform/logger.js';
 
-export type TextSource = 'pdf' | 'text' | 'none';
+export type TextKind = 'pdf' | 'text' | 'none';
 
 /**
  * Stored with each document's search text. Raise it when extraction changes what it produces: `npm run reindex`
@@ -9,7 +10,7 @@ export type TextSource = 'pdf' | 'text' | 'none';
 export const EXTRACTOR_VERSION = 1;
 
 /** Which extractor a content type gets: PDF, text/* as UTF-8, anything else none (the filename alone is sent). */
-export function textSource(contentType: string): TextSource {
+export function textKind(contentType: string): TextKind {
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'application/pdf') return 'pdf';
   if (type.startsWith('text/')) return 'text';
@@ -22,10 +23,10 @@ export function textBytesNeeded(maxChars: number): number {
 }
 
 /** The document's text, at most `maxChars` characters; '' when there is none (or the PDF cannot be read). */
-export async function extractText(bytes: Uint8Array, source: TextSource, maxChars: number): Promise<string> {
+export async function extractText(bytes: Uint8Array, source: TextKind, maxChars: number): Promise<string> {
   if (source === 'none') return '';
   const raw = source === 'pdf' ? await pdfText(bytes, maxChars) : new TextDecoder('utf-8').decode(bytes);
-  return truncateText(tidy(raw), maxChars);
+  return truncateText(tidyText(raw), maxChars);
 }
 
 /**
@@ -61,7 +62,7 @@ async function pdfText(bytes: Uint8Array, maxChars: number): Promise<string> {
 }
 
 /** Control characters (other than tab and newline) dropped, runs of spaces and blank lines collapsed. */
-function tidy(text: string): string {
+export function tidyText(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .replace(/[^\P{Cc}\t\n]/gu, '')
@@ -77,4 +78,24 @@ export function truncateText(text: string, maxChars: number): string {
   const cut = text.slice(0, maxChars);
   // Never end on half a surrogate pair.
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+export interface StoredFile {
+  storageKey: string;
+  contentType: string;
+  sizeBytes: number | null;
+}
+
+/**
+ * A stored file's text, at most `maxChars` characters: only what the extractor can use is read (a text prefix by
+ * ranged GET, a whole PDF, nothing for other types). undefined when the object is missing; S3 errors propagate.
+ */
+export async function readDocumentText(file: StoredFile, maxChars: number): Promise<string | undefined> {
+  const source = textKind(file.contentType);
+  if (source === 'none') return '';
+  const needed = source === 'text' ? textBytesNeeded(maxChars) : undefined;
+  const ranged = needed !== undefined && (file.sizeBytes ?? Number.POSITIVE_INFINITY) > needed;
+  const bytes = await getObjectBytes(file.storageKey, ranged ? needed : undefined);
+  if (!bytes) return undefined;
+  return extractText(bytes, source, maxChars);
 }
