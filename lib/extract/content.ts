@@ -12,7 +12,7 @@ import {
   thumbnailWebp,
 } from './raster.js';
 import { baseType, declaredKind, type FileKind, sniff } from './sniff.js';
-import { tidyText, truncateText } from './text.js';
+import { tidyText, truncateText } from './tidy.js';
 
 /**
  * A file's text, page count and thumbnail, from its bytes alone (docs/operations.md "Text from scans and photos"):

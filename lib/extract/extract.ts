@@ -15,7 +15,7 @@ import { searchLanguage } from '../search/search-language.js';
 import { type Content, extractContent } from './content.js';
 import { loadExtractionInput, recordExtractionFailure, saveExtraction } from './extract.queries.js';
 import { declaredKind } from './sniff.js';
-import { EXTRACTOR_VERSION, textBytesNeeded } from './text.js';
+import { EXTRACTOR_VERSION, textBytesNeeded } from './tidy.js';
 
 /** The extract queue's message body, as the classify queue's: `{"documentId": "<uuid>"}`. */
 const messageSchema = z.object({ documentId: z.uuid() });

@@ -16,11 +16,14 @@ import { logger } from '../platform/logger.js';
 const MODEL_FOLDER = '4.0.0_best_int';
 
 /**
- * Where a bundle keeps its OCR files (scripts/package-aws.ts copies them beside it): `KITE_OCR_ASSETS`; else the
- * installed packages are used.
+ * Where the extract function's package keeps its OCR files (deploy/esbuild-plugins.cjs puts them in `ocr/` beside
+ * `functions/`): the tesseract worker and WASM cores, the language data, pdf.js's fonts. `KITE_OCR_ASSETS` names
+ * another folder; with neither, the installed packages are used (tsx, tests, `npm start`).
  */
-function assetsFolder(): string | undefined {
-  return process.env.KITE_OCR_ASSETS || undefined;
+export function assetsFolder(): string | undefined {
+  if (process.env.KITE_OCR_ASSETS) return process.env.KITE_OCR_ASSETS;
+  const beside = join(__dirname, '..', 'ocr');
+  return existsSync(join(beside, 'tesseract-worker.js')) ? beside : undefined;
 }
 
 const requireHere = createRequire(__filename);
@@ -96,7 +99,10 @@ async function createOcrWorker(languages: readonly string[]): Promise<TesseractW
     gzip: true,
     // The default cache writes <lang>.traineddata into the working directory, and a stale copy there would win.
     cacheMethod: 'none',
-    ...(assets ? { workerPath: join(assets, 'tesseract-worker.js'), corePath: assets } : {}),
+    // Bundled, tesseract.js's own default (a path relative to its source file) points nowhere.
+    workerPath: assets
+      ? join(assets, 'tesseract-worker.js')
+      : requireHere.resolve('tesseract.js/src/worker-script/node/index.js'),
     // A failed job rejects its promise; without a handler tesseract.js also throws it out of an event callback.
     errorHandler: (error: unknown) => logger.warn('ocr: worker reported an error', { error: String(error) }),
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Canvas } from '@napi-rs/canvas';
+import { assetsFolder } from './ocr.js';
 
 /**
  * Pixels for OCR and thumbnails (docs/operations.md "Text from scans and photos"): PDF pages rendered in process by
@@ -27,7 +28,7 @@ const canvasModule = () => import('@napi-rs/canvas');
 
 /** pdf.js's standard fonts (Helvetica & co. for PDFs that do not embed them): no system fonts on Lambda. */
 function standardFontFolder(): string {
-  const assets = process.env.KITE_OCR_ASSETS;
+  const assets = assetsFolder();
   if (assets) return `${join(assets, 'standard_fonts')}/`;
   return `${join(require.resolve('pdfjs-dist/package.json'), '..', 'standard_fonts')}/`;
 }

@@ -1,13 +1,10 @@
 import { getObjectBytes } from '../platform/aws/storage.js';
 import { logger } from '../platform/logger.js';
+import { EXTRACTOR_VERSION, textBytesNeeded, tidyText, truncateText } from './tidy.js';
+
+export { EXTRACTOR_VERSION, textBytesNeeded, tidyText, truncateText };
 
 export type TextKind = 'pdf' | 'text' | 'none';
-
-/**
- * Stored with each document's search text. Raise it when extraction changes what it produces: `npm run reindex`
- * then extracts every document's text again.
- */
-export const EXTRACTOR_VERSION = 1;
 
 /** Which extractor a content type gets: PDF, text/* as UTF-8, anything else none (the filename alone is sent). */
 export function textKind(contentType: string): TextKind {
@@ -15,11 +12,6 @@ export function textKind(contentType: string): TextKind {
   if (type === 'application/pdf') return 'pdf';
   if (type.startsWith('text/')) return 'text';
   return 'none';
-}
-
-/** UTF-8 needs at most 4 bytes a character: the prefix of a text object that can hold `maxChars` characters. */
-export function textBytesNeeded(maxChars: number): number {
-  return maxChars * 4;
 }
 
 /** The document's text, at most `maxChars` characters; '' when there is none (or the PDF cannot be read). */
@@ -59,25 +51,6 @@ async function pdfText(bytes: Uint8Array, maxChars: number): Promise<string> {
   } finally {
     await pdf?.destroy();
   }
-}
-
-/** Control characters (other than tab and newline) dropped, runs of spaces and blank lines collapsed. */
-export function tidyText(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[^\P{Cc}\t\n]/gu, '')
-    .replace(/[^\S\n]+/g, ' ')
-    .replace(/ ?\n ?/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
-/** At most `maxChars` UTF-16 units, never ending on half a surrogate pair. */
-export function truncateText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  const cut = text.slice(0, maxChars);
-  // Never end on half a surrogate pair.
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 export interface StoredFile {
