@@ -159,14 +159,15 @@ const lazyChunks = {
  * The extract function's OCR (docs/deploy.md "The extract function"). @napi-rs/canvas is a native addon: it stays
  * outside every bundle and the extract package carries it in node_modules/, with its linux-x64-gnu binary (the
  * function runs on x86_64). Beside it, in ocr/, what tesseract.js and pdf.js read from disk at run time: the
- * tesseract worker (bundled on its own: it runs in a worker thread), its WASM cores (the LSTM-only SIMD one, and the
- * relaxed-SIMD one that Node 22 picks), the language data of every @tesseract.js-data package in package.json, and
+ * tesseract worker (bundled on its own: it runs in a worker thread), its WASM cores (the SIMD one, and the
+ * relaxed-SIMD one that Node 22 may pick), the language data of every @tesseract.js-data package in package.json, and
  * pdf.js's standard fonts. serverless-esbuild zips a `__only_<function>/` folder into that function's package only.
  * `serverless offline` (npm start) runs from the installed packages instead, so nothing is copied there.
  */
 const OCR_FUNCTION = 'extract';
 const CANVAS_PACKAGES = ['@napi-rs/canvas', '@napi-rs/canvas-linux-x64-gnu'];
-const WASM_CORES = ['tesseract-core-simd-lstm.wasm', 'tesseract-core-relaxedsimd-lstm.wasm'];
+// tesseract.js 7's Node loader is handed `lstmOnly` where it expects an OEM, so it always loads the full cores.
+const WASM_CORES = ['tesseract-core-simd.wasm', 'tesseract-core-relaxedsimd.wasm'];
 const ocrAssets = {
   name: 'ocr-assets',
   setup(build) {
@@ -197,7 +198,9 @@ const ocrAssets = {
         const file = `${language}.traineddata.gz`;
         cpSync(join(moduleDir(name), '4.0.0_best_int', file), join(ocr, 'lang', file));
       }
-      cpSync(join(moduleDir('pdfjs-dist'), 'standard_fonts'), join(ocr, 'standard_fonts'), { recursive: true });
+      cpSync(join(moduleDir('pdfjs-dist'), 'standard_fonts'), join(ocr, 'standard_fonts'), {
+        recursive: true,
+      });
       for (const name of CANVAS_PACKAGES) {
         cpSync(moduleDir(name), join(root, 'node_modules', name), {
           recursive: true,
