@@ -125,6 +125,23 @@ describe('extractContent', () => {
     ]);
   }, 120_000);
 
+  it('gives a damaged image no text and a readable error (the decoder must not take the process down)', async () => {
+    const truncated = jpeg(renderPage(['Cut off'], { dpi: 72 })).subarray(0, 300);
+    const badHeader = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+      Buffer.alloc(2000, 9),
+    ]);
+
+    for (const [bytes, type] of [
+      [truncated, 'image/jpeg'],
+      [new Uint8Array(badHeader), 'image/png'],
+    ] as const) {
+      const content = await extractContent(bytes, type, OPTIONS);
+      expect(content).toMatchObject({ textSource: 'none', thumbnail: undefined });
+      expect(content.notes).toEqual(['The image could not be decoded (it is damaged or incomplete)']);
+    }
+  });
+
   it('takes a text file as it is', async () => {
     const content = await extractContent(new TextEncoder().encode('plain words'), 'text/plain', OPTIONS);
     expect(content).toMatchObject({ text: 'plain words', textSource: 'text', pageCount: null });

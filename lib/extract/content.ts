@@ -63,7 +63,7 @@ export async function extractContent(
     );
   }
   if (declared === 'pdf') return pdfContent(bytes, options);
-  if (declared === 'image') return imageContent(bytes, options);
+  if (declared === 'image') return imageContent(bytes, sniffed.mime, options);
   if (declared === 'text') {
     const text = truncateText(tidyText(new TextDecoder('utf-8').decode(bytes)), options.maxChars);
     return { text, textSource: 'text', pageCount: null, thumbnail: undefined, notes: [] };
@@ -209,20 +209,24 @@ function pageList(numbers: readonly number[]): string {
   return ranges.join(', ');
 }
 
-async function imageContent(bytes: Uint8Array, options: ContentOptions): Promise<Content> {
+async function imageContent(
+  bytes: Uint8Array,
+  mime: string | undefined,
+  options: ContentOptions,
+): Promise<Content> {
   let canvas: Canvas | undefined;
   try {
     canvas = await decodeImage(bytes, OCR_MAX_SIDE);
   } catch (error) {
-    // The canvas reads PNG, JPEG and WebP; tesseract's own decoder (Leptonica) reads TIFF too, but not upright.
-    logger.info('extract: the canvas cannot decode this image; OCR decodes it', {
-      error: (error as Error).message,
-    });
+    logger.info('extract: the canvas cannot decode this image', { error: (error as Error).message });
   }
+  // The canvas reads PNG, JPEG and WebP; tesseract's own decoder (Leptonica) reads TIFF too, but leaves it as stored.
+  if (!canvas && mime !== 'image/tiff')
+    return none('The image could not be decoded (it is damaged or incomplete)', 1);
   const notes: string[] = [];
   const ocr = await ocrPages([1], options, notes, async () => (canvas ? greyPgm(canvas) : bytes));
   const text = truncateText(tidyText(ocr.texts.get(1) ?? ''), options.maxChars);
-  if (ocr.read === 0) return { ...none(notes[0] ?? 'The image could not be read', 1), notes };
+  if (ocr.read === 0) return { ...none('The image could not be read', 1), notes };
   let thumbnail: Uint8Array | undefined;
   if (canvas) thumbnail = await thumbnailWebp(canvas, options.thumbnailWidth).catch(() => undefined);
   return { text, textSource: 'ocr', pageCount: 1, thumbnail, notes };

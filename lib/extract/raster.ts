@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Canvas } from '@napi-rs/canvas';
 import { assetsFolder } from './ocr.js';
@@ -30,7 +31,7 @@ const canvasModule = () => import('@napi-rs/canvas');
 function standardFontFolder(): string {
   const assets = assetsFolder();
   if (assets) return `${join(assets, 'standard_fonts')}/`;
-  return `${join(require.resolve('pdfjs-dist/package.json'), '..', 'standard_fonts')}/`;
+  return `${join(createRequire(__filename).resolve('pdfjs-dist/package.json'), '..', 'standard_fonts')}/`;
 }
 
 /** Opens a PDF; throws when the bytes are not one pdf.js can read. The caller destroys it. */
