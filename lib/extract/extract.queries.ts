@@ -104,10 +104,11 @@ export interface UnextractedDocument {
  */
 export async function documentsToExtract(
   db: Kysely<Database>,
-  options: { after: string | undefined; limit: number; all: boolean },
+  options: { after: string | undefined; limit: number; all: boolean; userId?: string | undefined },
 ): Promise<string[]> {
   let query = db.selectFrom('documents').select('id').where('confirmed_at', 'is not', null);
   if (!options.all) query = query.where('text_source', 'is', null);
+  if (options.userId !== undefined) query = query.where('user_id', '=', options.userId);
   if (options.after) query = query.where('id', '>', options.after);
   const rows = await query.orderBy('id').limit(options.limit).execute();
   return rows.map((row) => row.id);
