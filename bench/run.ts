@@ -31,6 +31,7 @@ const parts: Record<string, BenchPart> = {
   keys: async () => (await import('./keys.js')).benchKeys(),
   filing: async () => (await import('./filing.js')).benchFiling(),
   bulk: async () => (await import('./bulk.js')).benchBulk(),
+  ocr: async () => (await import('./ocr.js')).benchOcr(),
 };
 
 // npm runs scripts from the package root.

@@ -14,7 +14,7 @@ export interface LocalFile {
 
 /**
  * The file's type by its name, or, when the name says nothing (a scan saved as `scan_0042`, a camera's extension-less
- * export), by its first bytes (docs/cli.md "Uploading"): file-type's signatures, else text/plain when they are UTF-8.
+ * export), by its first bytes (docs/cli.md "Command-line client"): file-type's signatures, else text/plain when they are UTF-8.
  */
 export async function contentTypeOf(path: string): Promise<string> {
   const byName = lookup(path);
