@@ -56,7 +56,7 @@ export const documentSchema = z.object({
   /**
    * Where its searchable text came from: `text` (a PDF's text layer or a text file), `ocr` (OCR read at least one
    * page), `none` (no text could be read: `error` says why when something went wrong); null until the extract stage
-   * ran (docs/api.md "Text from scans and photos").
+   * ran (docs/api.md "Text from scans and photos (OCR) and previews").
    */
   textSource: z.nullable(z.enum(['text', 'ocr', 'none'])),
   /** A presigned GET of a WebP about THUMBNAIL_WIDTH px wide (page 1, or the image), valid DOWNLOAD_URL_TTL_SECONDS. */
@@ -84,7 +84,7 @@ export const documentWithDownloadSchema = z.object({
   downloadUrl: z.nullable(z.url()),
   /**
    * A presigned GET that opens in the browser (`Content-Disposition: inline`) from the bucket's own origin, for PDFs,
-   * images and text/plain; null for other types and while pending (docs/api.md "Text from scans and photos").
+   * images and text/plain; null for other types and while pending (docs/api.md "Text from scans and photos (OCR) and previews").
    */
   previewUrl: z.nullable(z.url()),
 });

@@ -56,7 +56,7 @@ const PREVIEW_TYPES: Record<string, string> = {
   'text/plain': 'text/plain; charset=utf-8',
 };
 
-/** GET /api/documents/{id}'s previewUrl (docs/api.md "Text from scans and photos"): inline, PDFs, images and text/plain. */
+/** GET /api/documents/{id}'s previewUrl (docs/api.md "Text from scans and photos (OCR) and previews"): inline, PDFs, images and text/plain. */
 function previewUrl(row: ShownDocumentRow): Promise<string | null> {
   const type = PREVIEW_TYPES[row.content_type.split(';')[0]?.trim().toLowerCase() ?? ''];
   if (row.status === 'pending' || !type) return Promise.resolve(null);

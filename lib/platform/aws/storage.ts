@@ -116,13 +116,13 @@ export async function presignGet(key: string, downloadName: string): Promise<str
   });
 }
 
-/** A thumbnail's GET (docs/api.md "Text from scans and photos"): stored as image/webp, shown inline. */
+/** A thumbnail's GET (docs/api.md "Text from scans and photos (OCR) and previews"): stored as image/webp, shown inline. */
 export async function presignThumbnail(key: string): Promise<string> {
   return presignObject({ method: 'GET', key, expiresIn: config().DOWNLOAD_URL_TTL_SECONDS });
 }
 
 /**
- * A GET that opens the file in the browser instead of saving it (docs/api.md "Text from scans and photos"): inline,
+ * A GET that opens the file in the browser instead of saving it (docs/api.md "Text from scans and photos (OCR) and previews"): inline,
  * with the Content-Type forced to `contentType` (one kite chose, never the client's), from the bucket's own origin.
  */
 export async function presignPreview(key: string, filename: string, contentType: string): Promise<string> {

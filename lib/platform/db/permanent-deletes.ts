@@ -19,7 +19,7 @@ export interface PermanentlyDeleted {
   id: string;
   user_id: string;
   storage_key: string;
-  /** Its thumbnail's key (docs/api.md "Text from scans and photos"), deleted with it; null when it had none. */
+  /** Its thumbnail's key (docs/api.md "Text from scans and photos (OCR) and previews"), deleted with it; null when it had none. */
   thumbnail_key: string | null;
   multipart: boolean;
 }

@@ -53,7 +53,7 @@ export interface DocumentsTable {
   version: Generated<number>;
   /** When it was moved to the trash; null while it is not in the trash. */
   deleted_at: NullableTimestamp;
-  /** Where its text came from (docs/api.md "Text from scans and photos"); null until the extract stage ran. */
+  /** Where its text came from (docs/api.md "Text from scans and photos (OCR) and previews"); null until the extract stage ran. */
   text_source: ColumnType<TextSource | null, TextSource | null | undefined, TextSource | null>;
   page_count: ColumnType<number | null, number | null | undefined, number | null>;
   /** Its WebP thumbnail's key, under the document's own prefix; null when there is none. */
