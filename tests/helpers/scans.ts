@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { type Canvas, createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import { buildPdf, type PdfPage } from './pdf.js';
 
@@ -18,16 +19,24 @@ export interface PageOptions {
   fontPx?: number;
 }
 
-let fontFamily: string | undefined;
+const FONT = 'Kite Test Sans';
+let fontRegistered = false;
 
-/** A sans-serif family the canvas has (Debian's DejaVu when present; the canvas's default otherwise). */
+/**
+ * The font pages are drawn in: Liberation Sans from pdf.js's standard fonts (an npm file), registered under a name
+ * of its own, so the pages are the same on every machine and need no system font package.
+ */
 function family(): string {
-  if (fontFamily) return fontFamily;
-  const families = GlobalFonts.families.map((f) => f.family);
-  fontFamily =
-    ['DejaVu Sans', 'Liberation Sans', 'Noto Sans', 'Arial'].find((f) => families.includes(f)) ??
-    'sans-serif';
-  return fontFamily;
+  if (!fontRegistered) {
+    const file = join(
+      dirname(require.resolve('pdfjs-dist/package.json')),
+      'standard_fonts',
+      'LiberationSans-Regular.ttf',
+    );
+    if (!GlobalFonts.registerFromPath(file, FONT)) throw new Error(`could not register ${file}`);
+    fontRegistered = true;
+  }
+  return FONT;
 }
 
 /** A page with these lines, black on white, like a printed letter scanned at `dpi`. */
