@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the OCR bench (tesseract.js against the native CLI), thumbnails, memory and the extract
+// package's cold start share the pages they are measured on, and the cold start needs its package step beside it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

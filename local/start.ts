@@ -1,4 +1,4 @@
-// Just over 300 lines: `npm start` in order (database, S3, SQS, migrations, serverless-offline, the queue consumer),
+// Just over 300 lines: `npm start` in order (database, S3, SQS, migrations, serverless-offline, the queue consumers),
 // each step choosing between what it starts itself and what the environment points at.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

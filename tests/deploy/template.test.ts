@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one packaging run (slow) serves every assertion on the template and the zips, including
+// the run of the extract package alone.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
