@@ -46,19 +46,19 @@ export function thumbnailUrl(row: Pick<ShownDocumentRow, 'thumbnail_key'>): Prom
 }
 
 /** Types a browser shows itself, and the Content-Type a preview is served with (never the client's own string). */
-const PREVIEW_TYPES: Record<string, string> = {
-  'application/pdf': 'application/pdf',
-  'image/png': 'image/png',
-  'image/jpeg': 'image/jpeg',
-  'image/webp': 'image/webp',
-  'image/tiff': 'image/tiff',
-  'image/gif': 'image/gif',
-  'text/plain': 'text/plain; charset=utf-8',
-};
+const PREVIEW_TYPES = new Map([
+  ['application/pdf', 'application/pdf'],
+  ['image/png', 'image/png'],
+  ['image/jpeg', 'image/jpeg'],
+  ['image/webp', 'image/webp'],
+  ['image/tiff', 'image/tiff'],
+  ['image/gif', 'image/gif'],
+  ['text/plain', 'text/plain; charset=utf-8'],
+]);
 
 /** GET /api/documents/{id}'s previewUrl (docs/api.md "Text from scans and photos (OCR) and previews"): inline, PDFs, images and text/plain. */
 function previewUrl(row: ShownDocumentRow): Promise<string | null> {
-  const type = PREVIEW_TYPES[row.content_type.split(';')[0]?.trim().toLowerCase() ?? ''];
+  const type = PREVIEW_TYPES.get(row.content_type.split(';')[0]?.trim().toLowerCase() ?? '');
   if (row.status === 'pending' || !type) return Promise.resolve(null);
   return presignPreview(row.storage_key, row.filename, type);
 }

@@ -4,6 +4,7 @@ import { enqueueClassification } from '../platform/aws/queue.js';
 import {
   deleteObjects,
   getObjectBytes,
+  headObjectSize,
   putObject,
   sha256OfObject,
   thumbnailKey,
@@ -214,6 +215,6 @@ async function readObject(
     if (!bytes) return undefined;
     return { bytes, sha256, tooLarge: false };
   }
-  if (!hashWanted && (await getObjectBytes(input.storageKey, 1)) === undefined) return undefined;
+  if (!hashWanted && (await headObjectSize(input.storageKey)) === undefined) return undefined;
   return { bytes: undefined, sha256, tooLarge: kind !== 'other' };
 }
