@@ -7,6 +7,7 @@ import {
   renderPage,
   rotateQuarter,
   scannedPdf,
+  tiff,
   withExifOrientation,
 } from '../../tests/helpers/scans.js';
 import { type ContentOptions, extractContent, isGarbage } from './content.js';
@@ -87,6 +88,16 @@ describe('extractContent', () => {
       expect(content.text).toContain(phrase);
     }
     expect(content.thumbnail).toBeDefined();
+  }, 60_000);
+
+  it("reads a TIFF (through tesseract's own decoder: no thumbnail)", async () => {
+    const content = await extractContent(
+      tiff(renderPage(['Fax received 12 May 2026'], { dpi: 150 })),
+      'image/tiff',
+      OPTIONS,
+    );
+    expect(content).toMatchObject({ textSource: 'ocr', pageCount: 1, thumbnail: undefined });
+    expect(content.text).toContain('Fax received 12 May 2026');
   }, 60_000);
 
   it('reads a PNG', async () => {

@@ -157,3 +157,37 @@ export function characterAccuracy(expected: string, actual: string): number {
   }
   return Math.max(0, 1 - (previous[b.length] as number) / a.length);
 }
+
+/** An uncompressed 8-bit grey TIFF (baseline, one strip, little-endian), as simple scanners write them. */
+export function tiff(canvas: Canvas): Uint8Array {
+  const { width, height } = canvas;
+  const rgba = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const entries: [number, number, number][] = [
+    [256, 4, width], // ImageWidth (LONG)
+    [257, 4, height], // ImageLength
+    [258, 3, 8], // BitsPerSample (SHORT)
+    [259, 3, 1], // Compression: none
+    [262, 3, 1], // PhotometricInterpretation: BlackIsZero
+    [273, 4, 0], // StripOffsets: filled in below
+    [277, 3, 1], // SamplesPerPixel
+    [278, 4, height], // RowsPerStrip
+    [279, 4, width * height], // StripByteCounts
+  ];
+  const ifdSize = 2 + entries.length * 12 + 4;
+  const dataOffset = 8 + ifdSize;
+  const out = Buffer.alloc(dataOffset + width * height);
+  out.write('II', 0, 'latin1');
+  out.writeUInt16LE(42, 2);
+  out.writeUInt32LE(8, 4);
+  out.writeUInt16LE(entries.length, 8);
+  entries.forEach(([tag, type, value], i) => {
+    const at = 10 + i * 12;
+    out.writeUInt16LE(tag, at);
+    out.writeUInt16LE(type, at + 2);
+    out.writeUInt32LE(1, at + 4);
+    if (type === 3) out.writeUInt16LE(value, at + 8);
+    else out.writeUInt32LE(tag === 273 ? dataOffset : value, at + 8);
+  });
+  for (let i = 0, o = dataOffset; i < rgba.length; i += 4, o++) out[o] = rgba[i] as number;
+  return new Uint8Array(out);
+}
