@@ -226,7 +226,7 @@ export async function benchRequests(): Promise<BenchResult> {
       await confirmPendingDocument(floorDb, userId, doc.id, head.ContentLength ?? 0);
       await sqs.send(
         new SendMessageCommand({
-          QueueUrl: cfg.CLASSIFY_QUEUE_URL,
+          QueueUrl: cfg.EXTRACT_QUEUE_URL,
           MessageBody: `{"documentId":"${doc.id}"}`,
         }),
       );

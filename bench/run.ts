@@ -32,6 +32,7 @@ const parts: Record<string, BenchPart> = {
   filing: async () => (await import('./filing.js')).benchFiling(),
   bulk: async () => (await import('./bulk.js')).benchBulk(),
   web: async () => (await import('./web.js')).benchWeb(),
+  ocr: async () => (await import('./ocr.js')).benchOcr(),
 };
 
 // npm runs scripts from the package root.

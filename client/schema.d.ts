@@ -565,6 +565,9 @@ export interface components {
             duplicateOf: string | null;
             version: number;
             deletedAt: string | null;
+            pageCount: number | null;
+            textSource: ("text" | "ocr" | "none") | null;
+            thumbnailUrl: string | null;
         };
         DocumentTopic: {
             /** Format: uuid */
@@ -582,6 +585,7 @@ export interface components {
         DocumentWithDownload: {
             document: components["schemas"]["Document"];
             downloadUrl: string | null;
+            previewUrl: string | null;
         };
         DocumentResponse: {
             document: components["schemas"]["Document"];
@@ -904,7 +908,10 @@ export interface operations {
                      *         "sha256": null,
                      *         "duplicateOf": null,
                      *         "version": 1,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": null,
+                     *         "textSource": null,
+                     *         "thumbnailUrl": null
                      *       },
                      *       "upload": {
                      *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/invoice-2026-03.pdf",
@@ -1093,7 +1100,10 @@ export interface operations {
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *         "duplicateOf": null,
                      *         "version": 1,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": 2,
+                     *         "textSource": "ocr",
+                     *         "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *       },
                      *       "quota": {
                      *         "usedBytes": 48213,
@@ -1270,7 +1280,10 @@ export interface operations {
                      *         "sha256": null,
                      *         "duplicateOf": null,
                      *         "version": 1,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": null,
+                     *         "textSource": null,
+                     *         "thumbnailUrl": null
                      *       },
                      *       "upload": {
                      *         "key": "users/alice/3f2b8c1e-7d4a-4e0b-9a61-2c5d8e9f0a1b/scan.pdf",
@@ -1645,7 +1658,10 @@ export interface operations {
                      *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *           "duplicateOf": null,
                      *           "version": 1,
-                     *           "deletedAt": null
+                     *           "deletedAt": null,
+                     *           "pageCount": 2,
+                     *           "textSource": "ocr",
+                     *           "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -1784,9 +1800,13 @@ export interface operations {
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *         "duplicateOf": null,
                      *         "version": 1,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": 2,
+                     *         "textSource": "ocr",
+                     *         "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *       },
-                     *       "downloadUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c"
+                     *       "downloadUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c",
+                     *       "previewUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?response-content-disposition=inline&X-Amz-Signature=1a2b3c4d"
                      *     }
                      */
                     "application/json": components["schemas"]["DocumentWithDownload"];
@@ -2045,7 +2065,10 @@ export interface operations {
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *         "duplicateOf": null,
                      *         "version": 2,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": 2,
+                     *         "textSource": "ocr",
+                     *         "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *       }
                      *     }
                      */
@@ -2233,7 +2256,10 @@ export interface operations {
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *         "duplicateOf": null,
                      *         "version": 1,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": 2,
+                     *         "textSource": "ocr",
+                     *         "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *       }
                      *     }
                      */
@@ -2387,7 +2413,10 @@ export interface operations {
                      *         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *         "duplicateOf": null,
                      *         "version": 3,
-                     *         "deletedAt": null
+                     *         "deletedAt": null,
+                     *         "pageCount": 2,
+                     *         "textSource": "ocr",
+                     *         "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *       }
                      *     }
                      */
@@ -2670,7 +2699,10 @@ export interface operations {
                      *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *           "duplicateOf": null,
                      *           "version": 2,
-                     *           "deletedAt": "2026-03-05T10:00:00.000Z"
+                     *           "deletedAt": "2026-03-05T10:00:00.000Z",
+                     *           "pageCount": 2,
+                     *           "textSource": "ocr",
+                     *           "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -4323,7 +4355,10 @@ export interface operations {
                      *             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *             "duplicateOf": null,
                      *             "version": 1,
-                     *             "deletedAt": null
+                     *             "deletedAt": null,
+                     *             "pageCount": 2,
+                     *             "textSource": "ocr",
+                     *             "thumbnailUrl": "https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d"
                      *           },
                      *           "snippet": "Invoice 2026-03 … Total due: 42 EUR, payable within 30 days",
                      *           "highlights": [

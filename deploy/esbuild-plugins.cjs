@@ -1,6 +1,6 @@
 'use strict';
 
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { basename, dirname, extname, join } = require('node:path');
 const { decode, encode } = require('@jridgewell/sourcemap-codec');
 
@@ -100,7 +100,19 @@ const lambdaEnvCredentials = {
  * `<function>.<chunk>.mjs` beside `<function>.js`; serverless-esbuild treats files named `<bundle>.*` as part of
  * that function, so only its zip carries them. Static imports of these packages stay bundled as usual.
  */
-const LAZY_CHUNKS = { unpdf: 'pdf', openai: 'openai' };
+const LAZY_CHUNKS = {
+  unpdf: 'pdf',
+  openai: 'openai',
+  // The extract function's pdf.js (lib/extract/raster.ts): an ES module that finds @napi-rs/canvas through
+  // createRequire(import.meta.url), which only works from a real .mjs beside node_modules.
+  'pdfjs-dist/legacy/build/pdf.mjs': 'pdfjs',
+  'pdfjs-dist/legacy/build/pdf.worker.mjs': 'pdfjs-worker',
+};
+const LAZY_FILTER = new RegExp(
+  `^(${Object.keys(LAZY_CHUNKS)
+    .map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('|')})$`,
+);
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(build) {
@@ -110,7 +122,7 @@ const lazyChunks = {
     const place = () => singleOutput(build);
     const used = new Set();
     build.onStart(() => used.clear());
-    build.onResolve({ filter: /^(unpdf|openai)$/ }, (args) => {
+    build.onResolve({ filter: LAZY_FILTER }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       used.add(args.path);
       return { path: `./${place().stem}.${LAZY_CHUNKS[args.path]}.mjs`, external: true };
@@ -135,6 +147,7 @@ const lazyChunks = {
             js: "import { createRequire as __kiteRequire } from 'node:module'; const require = __kiteRequire(import.meta.url);",
           },
           outfile: join(dir, `${stem}.${LAZY_CHUNKS[name]}.mjs`),
+          external: ['@napi-rs/canvas'],
           logLevel: 'warning',
         });
       }
@@ -142,4 +155,60 @@ const lazyChunks = {
   },
 };
 
-module.exports = [pgNodeOnly, lambdaEnvCredentials, lazyChunks, ownCodeSourceMaps];
+/**
+ * The extract function's OCR (docs/deploy.md "The extract function"). @napi-rs/canvas is a native addon: it stays
+ * outside every bundle and the extract package carries it in node_modules/, with its linux-x64-gnu binary (the
+ * function runs on x86_64). Beside it, in ocr/, what tesseract.js and pdf.js read from disk at run time: the
+ * tesseract worker (bundled on its own: it runs in a worker thread), its WASM cores (the SIMD one, and the
+ * relaxed-SIMD one that Node 22 may pick), the language data of every @tesseract.js-data package in package.json, and
+ * pdf.js's standard fonts. serverless-esbuild zips a `__only_<function>/` folder into that function's package only.
+ * `serverless offline` (npm start) runs from the installed packages instead, so nothing is copied there.
+ */
+const OCR_FUNCTION = 'extract';
+const CANVAS_PACKAGES = ['@napi-rs/canvas', '@napi-rs/canvas-linux-x64-gnu'];
+// tesseract.js 7's Node loader is handed `lstmOnly` where it expects an OEM, so it always loads the full cores.
+const WASM_CORES = ['tesseract-core-simd.wasm', 'tesseract-core-relaxedsimd.wasm'];
+const ocrAssets = {
+  name: 'ocr-assets',
+  setup(build) {
+    build.onResolve({ filter: /^@napi-rs\/canvas$/ }, (args) => ({ path: args.path, external: true }));
+    build.onEnd((result) => {
+      if (result.errors.length > 0 || build.initialOptions.write === false) return;
+      const { dir, stem } = singleOutput(build);
+      if (stem !== OCR_FUNCTION || process.argv.includes('offline')) return;
+      const root = join(dir, '..', `__only_${OCR_FUNCTION}`);
+      rmSync(root, { recursive: true, force: true });
+      const ocr = join(root, 'ocr');
+      mkdirSync(join(ocr, 'lang'), { recursive: true });
+      const moduleDir = (name) => dirname(require.resolve(`${name}/package.json`));
+      require('esbuild').buildSync({
+        entryPoints: [require.resolve('tesseract.js/src/worker-script/node/index.js')],
+        bundle: true,
+        minify: build.initialOptions.minify,
+        target: build.initialOptions.target,
+        platform: 'node',
+        format: 'cjs',
+        outfile: join(ocr, 'tesseract-worker.js'),
+        logLevel: 'warning',
+      });
+      for (const core of WASM_CORES) cpSync(join(moduleDir('tesseract.js-core'), core), join(ocr, core));
+      const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+      for (const name of Object.keys(pkg.dependencies).filter((n) => n.startsWith('@tesseract.js-data/'))) {
+        const language = name.slice('@tesseract.js-data/'.length);
+        const file = `${language}.traineddata.gz`;
+        cpSync(join(moduleDir(name), '4.0.0_best_int', file), join(ocr, 'lang', file));
+      }
+      cpSync(join(moduleDir('pdfjs-dist'), 'standard_fonts'), join(ocr, 'standard_fonts'), {
+        recursive: true,
+      });
+      for (const name of CANVAS_PACKAGES) {
+        cpSync(moduleDir(name), join(root, 'node_modules', name), {
+          recursive: true,
+          filter: (source) => !/\.(md|d\.ts)$/.test(source),
+        });
+      }
+    });
+  },
+};
+
+module.exports = [pgNodeOnly, lambdaEnvCredentials, lazyChunks, ocrAssets, ownCodeSourceMaps];

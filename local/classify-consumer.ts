@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Consumer } from 'sqs-consumer';
 
 /**
- * `npm start`'s classify event source, in place of AWS's SQS event source mapping (docs/operations.md "Running locally"): it
+ * `npm start`'s event source for the classify and extract queues (one consumer each), in place of AWS's SQS event source mapping (docs/operations.md "Running locally"): it
  * polls the queue with sqs-consumer and invokes the classify function through serverless-offline's Lambda invoke
  * API with the event AWS would send. Only the records the function did not list in `batchItemFailures` are deleted;
  * the rest come back after the visibility timeout, as on AWS, and the queue's redrive policy dead-letters them.
@@ -26,6 +26,8 @@ export interface ClassifyConsumerOptions {
   invocationTimeoutMs: number;
   /** Long-poll wait per ReceiveMessage (default 5 s); a poll silent for 2 s beyond it counts as hung. */
   waitTimeSeconds?: number;
+  /** The function it feeds, for log lines and errors (default `classify`; `npm start` also runs one for `extract`). */
+  name?: string;
   log: (message: string) => void;
 }
 
@@ -101,7 +103,7 @@ function poller(
   });
   const healthy = () => {
     if (failures === 0) return;
-    options.log(`classify consumer ${index}: queue reachable again`);
+    options.log(`${options.name ?? 'classify'} consumer ${index}: queue reachable again`);
     failures = 0;
     consumer.updateOption('pollingWaitTimeMs', 0);
   };
@@ -111,18 +113,24 @@ function poller(
     if (messages) {
       // The invocation or the acknowledgement failed: the records come back after their visibility timeout.
       options.log(
-        `classify consumer ${index}: batch not acknowledged, SQS will redeliver it: ${error.message}`,
+        `${options.name ?? 'classify'} consumer ${index}: batch not acknowledged, SQS will redeliver it: ${error.message}`,
       );
       return;
     }
     if (state.stopping) return; // a long poll the stop aborted
     failures++;
     const delay = Math.min(BACKOFF_FIRST_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
-    options.log(`classify consumer ${index}: polling failed (${error.message}); retrying in ${delay} ms`);
+    options.log(
+      `${options.name ?? 'classify'} consumer ${index}: polling failed (${error.message}); retrying in ${delay} ms`,
+    );
     consumer.updateOption('pollingWaitTimeMs', delay);
   });
-  consumer.on('timeout_error', (error) => options.log(`classify consumer ${index}: ${error.message}`));
-  consumer.on('processing_error', (error) => options.log(`classify consumer ${index}: ${error.message}`));
+  consumer.on('timeout_error', (error) =>
+    options.log(`${options.name ?? 'classify'} consumer ${index}: ${error.message}`),
+  );
+  consumer.on('processing_error', (error) =>
+    options.log(`${options.name ?? 'classify'} consumer ${index}: ${error.message}`),
+  );
   return consumer;
 }
 
@@ -165,7 +173,9 @@ export async function invokeClassify(
   });
   const payload = await response.text();
   if (!response.ok || response.headers.get('x-amz-function-error')) {
-    throw new Error(`classify failed (HTTP ${response.status}): ${payload.slice(0, 300)}`);
+    throw new Error(
+      `${options.name ?? 'classify'} failed (HTTP ${response.status}): ${payload.slice(0, 300)}`,
+    );
   }
   const result = (payload ? JSON.parse(payload) : {}) as Partial<SQSBatchResponse> | null;
   const failed = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));

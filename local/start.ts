@@ -1,10 +1,11 @@
-// Just over 300 lines: `npm start` in order (database, S3, SQS, migrations, serverless-offline, the queue consumer),
+// Just over 300 lines: `npm start` in order (database, S3, SQS, migrations, serverless-offline, the queue consumers),
 // each step choosing between what it starts itself and what the environment points at.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { checkOcrConfig } from '../lib/extract/ocr.js';
 import { loadConfig } from '../lib/platform/config.js';
 import { checkSearchLanguage } from '../lib/search/search-language.js';
 import { migrate } from '../migrations/migrator.js';
@@ -43,14 +44,17 @@ const port = Number(process.env.PORT ?? 3000);
 const region = process.env.AWS_REGION ?? 'us-east-1';
 const bucket = process.env.S3_BUCKET ?? `kite-${STAGE}-documents`;
 const queueName = process.env.CLASSIFY_QUEUE_NAME ?? `kite-${STAGE}-classify`;
+const extractQueueName = process.env.EXTRACT_QUEUE_NAME ?? `kite-${STAGE}-extract`;
 const maxAttempts = Number(process.env.CLASSIFY_MAX_ATTEMPTS ?? 3);
 const lambdaPort = Number(process.env.KITE_LAMBDA_PORT ?? 3002);
 // As serverless.yml's classify event source: batches of 10, at most 5 invocations at once, 120 s timeout.
 const CLASSIFY = { batchSize: 10, concurrency: 5, timeoutMs: 120_000 };
+// As serverless.yml's extract event source: one document per invocation, 2 at once (OCR is CPU-bound), 600 s.
+const EXTRACT = { batchSize: 1, concurrency: 2, timeoutMs: 600_000 };
 
 const stops: (() => Promise<void>)[] = [];
 let offline: ChildProcess | undefined;
-let consumer: ClassifyConsumer | undefined;
+const consumers: ClassifyConsumer[] = [];
 let stopping = false;
 
 function log(message: string): void {
@@ -63,12 +67,14 @@ function log(message: string): void {
  * to start are stood in for.
  */
 function checkConfig(env: Record<string, string>): void {
-  loadConfig({
+  const cfg = loadConfig({
     DATABASE_URL: 'postgres://stack-starts-it',
     CLASSIFY_QUEUE_URL: 'http://stack-starts-it',
+    EXTRACT_QUEUE_URL: 'http://stack-starts-it',
     ...process.env,
     ...env,
   });
+  checkOcrConfig(cfg);
 }
 
 /**
@@ -103,6 +109,7 @@ async function main(): Promise<void> {
     AWS_REGION: region,
     S3_BUCKET: bucket,
     CLASSIFY_QUEUE_NAME: queueName,
+    EXTRACT_QUEUE_NAME: extractQueueName,
     CLASSIFY_MAX_ATTEMPTS: String(maxAttempts),
     // In .kite/local.env too, so `npm run reindex` in another shell indexes in the stack's language.
     SEARCH_LANGUAGE: process.env.SEARCH_LANGUAGE || 'simple',
@@ -168,6 +175,19 @@ async function main(): Promise<void> {
     },
   });
   env.CLASSIFY_QUEUE_URL = queues.queueUrl;
+  const extractQueues = await createClassifyQueues({
+    endpoint: env.AWS_ENDPOINT_URL_SQS ?? '',
+    region,
+    name: extractQueueName,
+    maxReceiveCount: maxAttempts,
+    // Above extract's 600 s timeout: a long scan is not delivered twice while it is being read.
+    visibilityTimeoutSeconds: 660,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+  });
+  env.EXTRACT_QUEUE_URL = extractQueues.queueUrl;
 
   const migrations = new Kysely<any>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: env.DATABASE_URL, max: 1 }) }),
@@ -221,22 +241,31 @@ async function main(): Promise<void> {
   stops.push(front.stop);
   const site = front.url;
   await waitForApi(`${site}/api/me`);
-  consumer = startClassifyConsumer({
-    queueUrl: queues.queueUrl,
-    queueArn: `arn:aws:sqs:${region}:000000000000:${queueName}`,
-    region,
-    endpoint: env.AWS_ENDPOINT_URL_SQS ?? '',
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
-    invokeUrl: `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/kite-${STAGE}-classify/invocations`,
-    batchSize: CLASSIFY.batchSize,
-    concurrency: CLASSIFY.concurrency,
-    invocationTimeoutMs: CLASSIFY.timeoutMs + 10_000,
-    log: (message) => log(message),
-  });
-  log(`classify queue consumed: ${CLASSIFY.concurrency} pollers, batches of up to ${CLASSIFY.batchSize}`);
+  const credentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+  };
+  for (const [name, queueUrl, queue, settings] of [
+    ['extract', extractQueues.queueUrl, extractQueueName, EXTRACT],
+    ['classify', queues.queueUrl, queueName, CLASSIFY],
+  ] as const) {
+    consumers.push(
+      startClassifyConsumer({
+        name,
+        queueUrl,
+        queueArn: `arn:aws:sqs:${region}:000000000000:${queue}`,
+        region,
+        endpoint: env.AWS_ENDPOINT_URL_SQS ?? '',
+        credentials,
+        invokeUrl: `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/kite-${STAGE}-${name}/invocations`,
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        invocationTimeoutMs: settings.timeoutMs + 10_000,
+        log: (message) => log(message),
+      }),
+    );
+    log(`${name} queue consumed: ${settings.concurrency} pollers, batches of up to ${settings.batchSize}`);
+  }
   log(
     `ready: ${site}/ (the web app; the API under /api; a token for scripts: npm run token -- <user> [--admin])`,
   );
@@ -315,7 +344,11 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   log('stopping');
-  await consumer?.stop().catch((error) => log(`classify consumer stop failed: ${error}`));
+  await Promise.all(
+    consumers.map((consumer) =>
+      consumer.stop().catch((error) => log(`queue consumer stop failed: ${error}`)),
+    ),
+  );
   const child = offline;
   if (child?.pid) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -9,6 +9,7 @@ import * as multipart from './20261201190000-multipart.js';
 import * as apiKeys from './20261204040000-api-keys.js';
 import * as trashAndEdits from './20261204040000-trash-and-edits.js';
 import * as topicLinkTimes from './20261204041500-topic-link-times.js';
+import * as extraction from './20261204050000-extraction.js';
 import * as localModels from './20261204080000-local-models.js';
 
 /** A static list: bundlers break file-system migration discovery. Names sort in the order they apply. */
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '20261204040000-api-keys': apiKeys,
   '20261204041500-topic-link-times': topicLinkTimes,
   '20261204040000-trash-and-edits': trashAndEdits,
+  '20261204050000-extraction': extraction,
   '20261204080000-local-models': localModels,
 };

@@ -40,11 +40,14 @@ const result = spawnSync(
 if (result.status !== 0) process.exit(result.status ?? 1);
 
 const LIMIT = 1024 * 1024;
+// The extract function carries OCR (WASM, language data, the canvas's native binary): Lambda's own limit applies.
+const LIMITS: Record<string, number> = { 'extract.zip': 50 * 1024 * 1024 };
 const zips = readdirSync(out).filter((file) => file.endsWith('.zip'));
-console.log(`\nfunction bundle sizes (zipped; target ≤ ${LIMIT / 1024} KiB):`);
+console.log(`\nfunction bundle sizes (zipped; target ≤ ${LIMIT / 1024} KiB, extract ≤ 50 MiB):`);
 for (const zip of zips.sort()) {
   const size = statSync(join(out, zip)).size;
+  const limit = LIMITS[zip] ?? LIMIT;
   console.log(
-    `  ${zip.padEnd(24)} ${(size / 1024).toFixed(1).padStart(8)} KiB  ${size <= LIMIT ? 'ok' : 'OVER TARGET'}`,
+    `  ${zip.padEnd(24)} ${(size / 1024).toFixed(1).padStart(8)} KiB  ${size <= limit ? 'ok' : 'OVER TARGET'}`,
   );
 }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, DocumentStatus } from '../platform/db/schema.js';
+import type { Database, DocumentStatus, TextSource } from '../platform/db/schema.js';
 import { type SearchText, upsertSearchText } from '../platform/db/search-rows.js';
 import { visibleTopicsOf } from '../platform/db/visible-topics.js';
 import type { FilingExample } from './ai/prompt.js';
@@ -20,6 +20,10 @@ export interface ClassificationInput {
   storageKey: string;
   status: DocumentStatus;
   sha256: string | null;
+  /** Null until the extract stage has run (then `text` is what it saved). */
+  textSource: TextSource | null;
+  /** The text the extract stage saved for search, at most `maxChars`; null before it ran. */
+  text: string | null;
   aiProvider: string | null;
   aiModel: string | null;
   /** What the owner sees (GET /api/topics): system topics and their own, an own topic hiding a system namesake. */
@@ -38,10 +42,14 @@ const EXAMPLES_MAX = 3;
 export async function loadClassificationInput(
   db: Kysely<Database>,
   documentId: string,
+  maxChars: number,
 ): Promise<ClassificationInput | undefined> {
   const result = await sql<ClassificationInput>`
     select d.id, d.user_id as "userId", d.filename, d.content_type as "contentType", d.size_bytes as "sizeBytes",
-      d.storage_key as "storageKey", d.status, d.sha256, u.ai_provider as "aiProvider", u.ai_model as "aiModel",
+      d.storage_key as "storageKey", d.status, d.sha256, d.text_source as "textSource",
+      case when d.text_source is null then null
+        else (select left(x.content, ${maxChars}) from document_search x where x.document_id = d.id) end as text,
+      u.ai_provider as "aiProvider", u.ai_model as "aiModel",
       coalesce((
         select json_agg(
           json_build_object(
@@ -79,8 +87,8 @@ export interface ClassificationResult {
   topicIds: readonly string[];
   /** New names for the owner's namespace, normalised, none equal to a visible name. */
   newTopicNames: readonly string[];
-  /** The document's text for search, replacing what was stored. */
-  search: SearchText;
+  /** The document's text for search, replacing what was stored; absent when the extract stage stored it. */
+  search: SearchText | undefined;
 }
 
 /**
@@ -106,7 +114,7 @@ export async function saveClassification(
       where id = ${result.documentId} and status = 'uploaded'
       returning id, user_id, filename
     ), indexed as (
-      ${upsertSearchText('doc', result.search)}
+      ${result.search ? upsertSearchText('doc', result.search) : sql`select 1`}
     ), created as (
       insert into topics (user_id, name)
       select doc.user_id, n.name from doc, unnest(${names}::text[]) with ordinality as n(name, position)

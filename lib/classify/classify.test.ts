@@ -48,6 +48,7 @@ describe('resolveProvider', () => {
     DATABASE_URL: 'postgres://x@127.0.0.1/x',
     S3_BUCKET: 'bucket',
     CLASSIFY_QUEUE_URL: 'http://127.0.0.1:1/q',
+    EXTRACT_QUEUE_URL: 'http://127.0.0.1:1/e',
     JWT_SECRET: 'x'.repeat(32),
   });
 

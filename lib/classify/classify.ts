@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { readDocumentText } from '../extract/extract.js';
-import { EXTRACTOR_VERSION, truncateText } from '../extract/text.js';
+import { EXTRACTOR_VERSION, readDocumentText, truncateText } from '../extract/text.js';
 import { sha256OfObject } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
@@ -67,27 +66,40 @@ export async function classifyDocument({
 }: ClassifyAttempt): Promise<ClassifyOutcome> {
   const cfg = config();
   const language = await searchLanguage();
-  const input = await loadClassificationInput(db(), documentId);
+  const maxChars = Math.max(cfg.SEARCH_MAX_CHARS, cfg.CLASSIFY_MAX_CHARS);
+  const input = await loadClassificationInput(db(), documentId, maxChars);
   if (!input) return { kind: 'skipped', reason: 'missing' };
   if (input.status !== 'uploaded') return { kind: 'skipped', reason: 'not_uploaded' };
 
   let search: SearchText | undefined;
   try {
     const signal = withinDeadline(AbortSignal.timeout(timeoutMs));
-    await hashContent(input, cfg.HASH_MAX_BYTES, signal);
     const providerName = input.aiProvider || cfg.DEFAULT_AI_PROVIDER;
     // Resolved before the text is read: an unknown provider fails the document without reading it for the model.
     const provider = providerName === 'local' ? undefined : resolveProvider(providerName, cfg);
-    // Search keeps up to SEARCH_MAX_CHARS; the model sees the first CLASSIFY_MAX_CHARS of the same text.
-    const text = await documentText(input, Math.max(cfg.SEARCH_MAX_CHARS, cfg.CLASSIFY_MAX_CHARS));
-    search = { content: truncateText(text, cfg.SEARCH_MAX_CHARS), language, extractor: EXTRACTOR_VERSION };
+    // The extract stage saved the text (docs/operations.md "Text from scans and photos"). A document it has not run on (a
+    // message sent before it existed) is read here as before it existed: hash and text layer, no OCR.
+    let text: string;
+    if (input.textSource !== null) {
+      text = input.text ?? '';
+    } else {
+      await hashContent(input, cfg.HASH_MAX_BYTES, signal);
+      // Search keeps up to SEARCH_MAX_CHARS; the model sees the first CLASSIFY_MAX_CHARS of the same text.
+      text = await documentText(input, maxChars);
+      search = { content: truncateText(text, cfg.SEARCH_MAX_CHARS), language, extractor: EXTRACTOR_VERSION };
+    }
+    const filing: SearchText = search ?? {
+      content: truncateText(text, cfg.SEARCH_MAX_CHARS),
+      language,
+      extractor: EXTRACTOR_VERSION,
+    };
     const plan: TopicPlan = provider
       ? planTopics(
           await askModel(provider, input, truncateText(text, cfg.CLASSIFY_MAX_CHARS), signal),
           input.topics,
           cfg.CLASSIFY_MAX_NEW_TOPICS,
         )
-      : { topicIds: await fileWithLocalModel(input, search), newTopicNames: [] };
+      : { topicIds: await fileWithLocalModel(input, filing), newTopicNames: [] };
     const saved = await saveClassification(db(), {
       documentId,
       topicIds: plan.topicIds,

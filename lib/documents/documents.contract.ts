@@ -51,6 +51,16 @@ export const documentSchema = z.object({
   version: z.int().check(z.positive()),
   /** When it was moved to the trash; null while it is not in the trash. */
   deletedAt: z.nullable(dateTime()),
+  /** Pages of a PDF (1 for an image); null for other types and until the extract stage ran. */
+  pageCount: z.nullable(z.int().check(z.nonnegative())),
+  /**
+   * Where its searchable text came from: `text` (a PDF's text layer or a text file), `ocr` (OCR read at least one
+   * page), `none` (no text could be read: `error` says why when something went wrong); null until the extract stage
+   * ran (docs/api.md "Text from scans and photos (OCR) and previews").
+   */
+  textSource: z.nullable(z.enum(['text', 'ocr', 'none'])),
+  /** A presigned GET of a WebP about THUMBNAIL_WIDTH px wide (page 1, or the image), valid DOWNLOAD_URL_TTL_SECONDS. */
+  thumbnailUrl: z.nullable(z.url()),
 });
 
 /** GET /api/documents query string: every value arrives as a string. Unknown parameters are ignored. */
@@ -72,6 +82,11 @@ export const documentWithDownloadSchema = z.object({
   document: documentSchema,
   /** A presigned GET, valid for DOWNLOAD_URL_TTL_SECONDS; null while the document is pending. */
   downloadUrl: z.nullable(z.url()),
+  /**
+   * A presigned GET that opens in the browser (`Content-Disposition: inline`) from the bucket's own origin, for PDFs,
+   * images and text/plain; null for other types and while pending (docs/api.md "Text from scans and photos (OCR) and previews").
+   */
+  previewUrl: z.nullable(z.url()),
 });
 
 export const documentResponseSchema = z.object({ document: documentSchema });
@@ -83,8 +98,15 @@ export type DocumentWithDownload = z.output<typeof documentWithDownloadSchema>;
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
-/** A row as clients see it: camelCase, ISO dates. Typed by the schema, so a field missing here does not compile. */
-export function documentView(row: ShownDocumentRow, topics: DocumentTopicView[] = []): DocumentView {
+/**
+ * A row as clients see it: camelCase, ISO dates. Typed by the schema, so a field missing here does not compile.
+ * `thumbnailUrl` is signed by the caller (lib/documents/documents.ts documentViews), which may sign nothing.
+ */
+export function documentView(
+  row: ShownDocumentRow,
+  topics: DocumentTopicView[] = [],
+  thumbnailUrl: string | null = null,
+): DocumentView {
   return {
     id: row.id,
     filename: row.filename,
@@ -95,11 +117,15 @@ export function documentView(row: ShownDocumentRow, topics: DocumentTopicView[] 
     createdAt: row.created_at.toISOString(),
     confirmedAt: iso(row.confirmed_at),
     classifiedAt: iso(row.classified_at),
-    error: row.error,
+    // A classification's error, else what the extract stage could not do (e.g. pages left without OCR).
+    error: row.error ?? row.extract_error ?? null,
     sha256: row.sha256 ?? null,
     duplicateOf: row.duplicate_of ?? null,
     version: row.version,
     deletedAt: iso(row.deleted_at),
+    pageCount: row.page_count ?? null,
+    textSource: row.text_source ?? null,
+    thumbnailUrl,
   };
 }
 
@@ -127,6 +153,10 @@ export const EXAMPLE_DOCUMENT = {
   duplicateOf: null,
   version: 1,
   deletedAt: null,
+  pageCount: 2,
+  textSource: 'ocr',
+  thumbnailUrl:
+    'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/.thumbnail.webp?X-Amz-Signature=5a6b7c8d',
 };
 export const EXAMPLE_PENDING = {
   ...EXAMPLE_DOCUMENT,
@@ -136,9 +166,14 @@ export const EXAMPLE_PENDING = {
   confirmedAt: null,
   classifiedAt: null,
   sha256: null,
+  pageCount: null,
+  textSource: null,
+  thumbnailUrl: null,
 };
 const EXAMPLE_DOWNLOAD =
   'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?X-Amz-Signature=0f1e2d3c';
+const EXAMPLE_PREVIEW =
+  'https://bucket.s3.amazonaws.com/users/alice/3f2b8c1e/invoice-2026-03.pdf?response-content-disposition=inline&X-Amz-Signature=1a2b3c4d';
 
 export const documentIdParam = uuidPathParam('The document id');
 
@@ -185,7 +220,7 @@ export const documentRoutes = {
       status: 200,
       description: 'The document',
       schema: documentWithDownloadSchema,
-      example: { document: EXAMPLE_DOCUMENT, downloadUrl: EXAMPLE_DOWNLOAD },
+      example: { document: EXAMPLE_DOCUMENT, downloadUrl: EXAMPLE_DOWNLOAD, previewUrl: EXAMPLE_PREVIEW },
       headers: versionEtag,
     },
     errors: { 404: ['not_found'] },

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { enqueueClassification } from '../platform/aws/queue.js';
-import { presignGet } from '../platform/aws/storage.js';
+import { enqueue } from '../platform/aws/queue.js';
+import { presignGet, presignPreview, presignThumbnail } from '../platform/aws/storage.js';
 import { decodeDocumentCursor, encodeDocumentCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
 import type { Database, ShownDocumentRow } from '../platform/db/schema.js';
@@ -28,13 +28,39 @@ export async function listDocuments(userId: string, query: ListDocumentsQuery): 
   return { documents: await documentViews(database, page.rows), nextCursor: page.nextCursor };
 }
 
-/** Rows of a page as the API shows them, each with its topics (one query for the page). */
+/** Rows of a page as the API shows them, each with its topics (one query for the page) and thumbnail URL. */
 export async function documentViews(database: Kysely<Database>, rows: readonly ShownDocumentRow[]) {
-  const topics = await topicsOfDocuments(
-    database,
-    rows.map((row) => row.id),
-  );
-  return rows.map((row) => documentView(row, topics.get(row.id)));
+  const [topics, thumbnails] = await Promise.all([
+    topicsOfDocuments(
+      database,
+      rows.map((row) => row.id),
+    ),
+    Promise.all(rows.map(thumbnailUrl)),
+  ]);
+  return rows.map((row, index) => documentView(row, topics.get(row.id), thumbnails[index] ?? null));
+}
+
+/** The row's thumbnail as a presigned GET (local signing, no network call); null when it has none. */
+export function thumbnailUrl(row: Pick<ShownDocumentRow, 'thumbnail_key'>): Promise<string | null> {
+  return row.thumbnail_key ? presignThumbnail(row.thumbnail_key) : Promise.resolve(null);
+}
+
+/** Types a browser shows itself, and the Content-Type a preview is served with (never the client's own string). */
+const PREVIEW_TYPES = new Map([
+  ['application/pdf', 'application/pdf'],
+  ['image/png', 'image/png'],
+  ['image/jpeg', 'image/jpeg'],
+  ['image/webp', 'image/webp'],
+  ['image/tiff', 'image/tiff'],
+  ['image/gif', 'image/gif'],
+  ['text/plain', 'text/plain; charset=utf-8'],
+]);
+
+/** GET /api/documents/{id}'s previewUrl (docs/api.md "Text from scans and photos (OCR) and previews"): inline, PDFs, images and text/plain. */
+function previewUrl(row: ShownDocumentRow): Promise<string | null> {
+  const type = PREVIEW_TYPES.get(row.content_type.split(';')[0]?.trim().toLowerCase() ?? '');
+  if (row.status === 'pending' || !type) return Promise.resolve(null);
+  return presignPreview(row.storage_key, row.filename, type);
 }
 
 /** GET /api/documents/{id}: the document, and a short-lived download link once its bytes are confirmed. */
@@ -44,8 +70,12 @@ export async function getDocument(userId: string, documentId: string): Promise<D
   if (!row) throw new NotFoundError('Document not found');
   const topics = await topicsOfDocuments(database, [documentId]);
   // Presigning is local signing, no network call.
-  const downloadUrl = row.status === 'pending' ? null : await presignGet(row.storage_key, row.filename);
-  return { document: documentView(row, topics.get(documentId)), downloadUrl };
+  const [downloadUrl, preview, thumbnail] = await Promise.all([
+    row.status === 'pending' ? null : presignGet(row.storage_key, row.filename),
+    previewUrl(row),
+    thumbnailUrl(row),
+  ]);
+  return { document: documentView(row, topics.get(documentId), thumbnail), downloadUrl, previewUrl: preview };
 }
 
 /**
@@ -69,7 +99,11 @@ export async function requestClassification(userId: string, documentId: string):
   if (outcome.kind === 'missing') throw new NotFoundError('Document not found');
   if (outcome.kind === 'pending') throw new ConflictError('The document has not been confirmed yet');
   if (outcome.kind === 'trashed') throw new ConflictError('The document is in the trash; restore it first');
-  await enqueueClassification(documentId);
-  const topics = await topicsOfDocuments(database, [documentId]);
-  return documentView(outcome.document, topics.get(documentId));
+  // Classification again; extraction first when it has not run on this document (docs/operations.md "Text from scans and photos").
+  await enqueue(outcome.document.text_source === null ? 'extract' : 'classify', documentId);
+  const [topics, thumbnail] = await Promise.all([
+    topicsOfDocuments(database, [documentId]),
+    thumbnailUrl(outcome.document),
+  ]);
+  return documentView(outcome.document, topics.get(documentId), thumbnail);
 }

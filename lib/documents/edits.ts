@@ -1,4 +1,3 @@
-import { enqueueClassifications } from '../platform/aws/queue.js';
 import { db } from '../platform/db/client.js';
 import { findDocumentForOwner, topicsOfDocuments } from '../platform/db/shown-documents.js';
 import {
@@ -8,8 +7,10 @@ import {
   ValidationError,
 } from '../platform/errors.js';
 import { logger } from '../platform/logger.js';
+import { enqueueNextStage } from '../platform/next-stage.js';
 import { deleteDocumentsPermanently } from '../platform/permanent-delete.js';
 import { type DocumentView, documentView } from './documents.contract.js';
+import { thumbnailUrl } from './documents.js';
 import type { BulkBody, BulkResponse, EditDocumentBody } from './edits.contract.js';
 import {
   addTopicsToDocuments,
@@ -39,8 +40,8 @@ async function checkTopics(userId: string, topicIds: readonly string[]): Promise
 }
 
 async function shown(documentId: string, row: Parameters<typeof documentView>[0]): Promise<DocumentView> {
-  const topics = await topicsOfDocuments(db(), [documentId]);
-  return documentView(row, topics.get(documentId));
+  const [topics, thumbnail] = await Promise.all([topicsOfDocuments(db(), [documentId]), thumbnailUrl(row)]);
+  return documentView(row, topics.get(documentId), thumbnail);
 }
 
 /** PATCH /api/documents/{id}: rename and/or set the whole set of topics, at `version` when If-Match gave one. */
@@ -122,7 +123,7 @@ export async function bulkAction(userId: string, body: BulkBody): Promise<BulkRe
     case 'reclassify': {
       results = await markManyForReclassification(database, userId, ids);
       // Marked `uploaded`: should a send fail, the purge's re-enqueue picks them up, as for a single reprocess.
-      await enqueueClassifications(results.filter((r) => r.outcome === 'ok').map((r) => r.id));
+      await enqueueNextStage(results.filter((r) => r.outcome === 'ok').map((r) => r.id));
       break;
     }
     case 'deletePermanently': {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildPdf } from '../../tests/helpers/pdf.js';
-import { extractText, textSource } from './text.js';
+import { extractText, textKind } from './text.js';
 
-describe('textSource', () => {
+describe('textKind', () => {
   it.each([
     ['application/pdf', 'pdf'],
     ['Application/PDF', 'pdf'],
@@ -12,7 +12,7 @@ describe('textSource', () => {
     ['image/png', 'none'],
     ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'none'],
   ])('%s → %s', (contentType, source) => {
-    expect(textSource(contentType)).toBe(source);
+    expect(textKind(contentType)).toBe(source);
   });
 });
 

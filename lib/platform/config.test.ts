@@ -5,6 +5,7 @@ const REQUIRED = {
   DATABASE_URL: 'postgres://kite@127.0.0.1:5432/kite',
   S3_BUCKET: 'kite-documents',
   CLASSIFY_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/kite-classify',
+  EXTRACT_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/kite-extract',
   JWT_SECRET: 'a-dev-only-secret-of-at-least-32-characters',
 };
 

@@ -8,6 +8,8 @@ const DEFAULT_CONTENT_TYPES = [
   'text/csv',
   'image/png',
   'image/jpeg',
+  'image/tiff',
+  'image/webp',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 ];
 
@@ -65,6 +67,8 @@ const schema = z
     AWS_MAX_ATTEMPTS: z._default(positiveInt.check(z.maximum(10)), 3),
     S3_BUCKET: z.string().check(z.minLength(3)),
     CLASSIFY_QUEUE_URL: z.url(),
+    // The extract stage's queue (docs/operations.md "Text from scans and photos"): confirm sends every document there first.
+    EXTRACT_QUEUE_URL: z.url(),
     AWS_REGION: z._default(nonEmpty, 'us-east-1'),
     AWS_ENDPOINT_URL: optionalUrl,
     // Service-specific overrides, as the AWS SDKs name them: the no-Docker stack runs S3 and SQS on two ports.
@@ -131,6 +135,26 @@ const schema = z
       ),
       'simple',
     ),
+    // OCR in the extract stage (docs/operations.md "Text from scans and photos"). Each language needs its
+    // @tesseract.js-data package: functions/extract.ts checks that at init.
+    OCR_LANGUAGES: z._default(
+      z.pipe(
+        csv,
+        z
+          .array(
+            z
+              .string()
+              .check(z.regex(/^[a-z][a-z_]{1,15}$/, 'must be tesseract language codes, e.g. eng,deu')),
+          )
+          .check(z.minLength(1, 'must name at least one language, e.g. eng')),
+      ),
+      ['eng'],
+    ),
+    // Pages without a text layer OCR'd per document (0 turns OCR of PDFs off); the rest are named in its error.
+    OCR_MAX_PAGES: z._default(z.coerce.number().check(z.int(), z.nonnegative(), z.maximum(10_000)), 50),
+    // One page's OCR may take this long; then that page is given up and the worker replaced.
+    OCR_PAGE_TIMEOUT_SECONDS: z._default(positiveInt.check(z.maximum(900)), 60),
+    THUMBNAIL_WIDTH: z._default(positiveInt.check(z.minimum(32), z.maximum(2000)), 400),
     LOG_LEVEL: logLevel,
   })
   .check(

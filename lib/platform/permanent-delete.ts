@@ -14,7 +14,9 @@ export async function deleteDocumentsPermanently(scope: PermanentDeleteScope): P
   const database = db();
   const gone = await deletePermanently(database, scope, config().UPLOAD_URL_TTL_SECONDS);
   if (gone.length === 0) return [];
-  const keys = gone.map((row) => row.storage_key);
+  const keys = gone.flatMap((row) =>
+    row.thumbnail_key ? [row.storage_key, row.thumbnail_key] : [row.storage_key],
+  );
   try {
     await deleteObjects(keys);
     await deleteDueTombstones(database, keys);

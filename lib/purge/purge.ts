@@ -1,9 +1,10 @@
 import { abortMultipartUploads } from '../platform/aws/multipart.js';
-import { enqueueClassification } from '../platform/aws/queue.js';
+import { enqueue } from '../platform/aws/queue.js';
 import { deleteObjects, ObjectsNotDeletedError } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
 import { deleteExpiredIdempotencyKeys } from '../platform/db/idempotency.js';
+import { unextractedAmong } from '../platform/db/next-stage.js';
 import { deleteTombstones, leaseDueTombstones, tombstoneKeys } from '../platform/db/tombstones.js';
 import { logger } from '../platform/logger.js';
 import { deleteDocumentsPermanently } from '../platform/permanent-delete.js';
@@ -123,8 +124,9 @@ export const REENQUEUE_LIMIT = 100;
 const SEND_CONCURRENCY = 10;
 
 /**
- * Sends a classification message for every `uploaded` document confirmed more than RECLASSIFY_AFTER_SECONDS ago
- * (oldest first, capped per run), so a confirm whose SendMessage failed never strands a document. A document is
+ * Sends a message for every `uploaded` document confirmed more than RECLASSIFY_AFTER_SECONDS ago (oldest first,
+ * capped per run), so a confirm or an extraction whose SendMessage failed never strands a document: to the extract
+ * queue while the extract stage has not run on it, else to the classify queue. A document is
  * sent again on each run while it stays `uploaded`: classification moves it to `classified`, or to `failed` after
  * CLASSIFY_MAX_ATTEMPTS, and the classify function skips a document already classified, so a duplicate is cheap.
  * Returns how many messages were sent; a failed send is logged and left for the next run.
@@ -132,11 +134,15 @@ const SEND_CONCURRENCY = 10;
 export async function reenqueueStrandedUploads(options: ReenqueueOptions = {}): Promise<number> {
   const olderThan = options.olderThanSeconds ?? config().RECLASSIFY_AFTER_SECONDS;
   const ids = await findStrandedUploads(db(), olderThan, options.limit ?? REENQUEUE_LIMIT);
+  // Each to the stage it is stuck before: extraction until that ran, then classification.
+  const unextracted = await unextractedAmong(db(), ids);
   let sent = 0;
   const failures: { documentId: string; error: Error }[] = [];
   for (let start = 0; start < ids.length; start += SEND_CONCURRENCY) {
     const chunk = ids.slice(start, start + SEND_CONCURRENCY);
-    const results = await Promise.allSettled(chunk.map((id) => enqueueClassification(id)));
+    const results = await Promise.allSettled(
+      chunk.map((id) => enqueue(unextracted.has(id) ? 'extract' : 'classify', id)),
+    );
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') sent += 1;
       else failures.push({ documentId: chunk[i] ?? '', error: result.reason as Error });

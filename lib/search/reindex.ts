@@ -1,5 +1,4 @@
-import { readDocumentText } from '../extract/extract.js';
-import { EXTRACTOR_VERSION } from '../extract/text.js';
+import { EXTRACTOR_VERSION, readDocumentText } from '../extract/text.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
 import { logger } from '../platform/logger.js';

@@ -179,6 +179,8 @@ export async function documentsToExtract(
     select d.id, d.storage_key as "storageKey", d.content_type as "contentType", d.size_bytes as "sizeBytes"
     from documents d left join document_search s on s.document_id = d.id
     where d.status <> 'pending' and s.extractor is distinct from ${extractor}
+      -- The extract stage's text (OCR included) is redone by \`npm run extract\`, never by this text-layer pass.
+      and d.text_source is null
       ${afterId === undefined ? sql`` : sql`and d.id > ${afterId}::uuid`}
     order by d.id
     limit ${limit}

@@ -1,4 +1,5 @@
 import { documentView } from '../documents/documents.contract.js';
+import { presignThumbnail } from '../platform/aws/storage.js';
 import { decodeSearchCursor, encodeSearchCursor, fetchPage } from '../platform/cursor.js';
 import { db } from '../platform/db/client.js';
 import { ValidationError } from '../platform/errors.js';
@@ -29,10 +30,17 @@ export async function searchDocuments(userId: string, query: SearchQuery): Promi
     (last) => encodeSearchCursor({ rank: last.cursor_rank, createdAt: last.cursor_created_at, id: last.id }),
   );
   if (page.rows.length === 0) await assertSearchable(language, query.q);
+  // Presigning is local signing, no network call.
+  const thumbnails = await Promise.all(
+    page.rows.map((row) => (row.thumbnail_key ? presignThumbnail(row.thumbnail_key) : null)),
+  );
   return {
     results: page.rows.map(
-      ({ rank, topics, cursor_rank: _r, cursor_created_at: _c, text_headline, name_headline, ...row }) => ({
-        document: documentView(row, topics),
+      (
+        { rank, topics, cursor_rank: _r, cursor_created_at: _c, text_headline, name_headline, ...row },
+        index,
+      ) => ({
+        document: documentView(row, topics, thumbnails[index] ?? null),
         ...searchSnippet(text_headline, name_headline),
         rank,
       }),

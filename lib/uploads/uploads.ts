@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import type { Caller } from '../auth/auth.js';
 import { documentView } from '../documents/documents.contract.js';
-import { enqueueClassification } from '../platform/aws/queue.js';
+import { enqueueExtraction } from '../platform/aws/queue.js';
 import { deleteObjects, headObjectSize, presignPut, storageKey } from '../platform/aws/storage.js';
 import { config } from '../platform/config.js';
 import { db } from '../platform/db/client.js';
@@ -184,7 +184,7 @@ export async function createUpload(
 
 /**
  * Step 3: read the real size from S3, then count it against the quota atomically. Confirming twice changes
- * nothing. The classification message is sent after the commit; if that fails the document stays `uploaded` and
+ * nothing. The extraction message (then classification) is sent after the commit; if that fails the document stays `uploaded` and
  * the purge re-enqueues it later.
  */
 export async function confirmUpload(userId: string, documentId: string): Promise<ConfirmResult> {
@@ -232,9 +232,9 @@ async function deleteOversizeObject(documentId: string, key: string): Promise<vo
 
 async function enqueueAfterConfirm(documentId: string): Promise<void> {
   try {
-    await enqueueClassification(documentId);
+    await enqueueExtraction(documentId);
   } catch (error) {
-    logger.warn('classification enqueue failed; the purge will re-enqueue it', {
+    logger.warn('extraction enqueue failed; the purge will re-enqueue it', {
       documentId,
       error: error as Error,
     });

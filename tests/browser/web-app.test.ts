@@ -124,6 +124,13 @@ describe('the web app in Chromium, on npm start', () => {
         .getByText('Invoices')
         .waitFor();
     }
+    // Each row shows its thumbnail (page 1, or the image), a WebP the browser loads from the bucket.
+    for (const name of [PDF_NAME, PNG_NAME]) {
+      const thumbnail = row(page, name).locator('img.thumb');
+      await expect
+        .poll(() => thumbnail.evaluate((img: any) => img.complete && img.naturalWidth), { timeout: 30_000 })
+        .toBeGreaterThan(0);
+    }
     // The same content under another name: kite already holds it, and the uploader says where.
     await uploader.getByRole('button', { name: 'Add more files' }).click();
     await uploader
@@ -175,6 +182,14 @@ describe('the web app in Chromium, on npm start', () => {
     const topics = page.getByRole('list', { name: 'Topics', exact: true });
     await topics.getByRole('listitem').filter({ hasText: 'Invoices' }).waitFor();
     expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/^http/);
+    // The PDF itself, inline, from the bucket's origin (never the app's).
+    const preview = page.getByTitle(`Preview of ${PDF_NAME}`);
+    const previewUrl = new URL((await preview.getAttribute('src')) ?? '');
+    expect(previewUrl.origin).not.toBe(new URL(stack.api).origin);
+    const inline = await fetch(previewUrl);
+    expect(inline.status).toBe(200);
+    expect(inline.headers.get('content-type')).toBe('application/pdf');
+    expect(inline.headers.get('content-disposition')).toMatch(/^inline/);
     await expectAccessible(page, 'document');
     await page.screenshot({ path: join(SCREENSHOTS, 'document.png') });
 

@@ -1,6 +1,17 @@
+// Over 300 lines on purpose: one packaging run (slow) serves every assertion on the template and the zips, including
+// the run of the extract package alone and the web app's site.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the template's Fn::Sub strings, as CloudFormation reads them
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +20,11 @@ import { decode } from '@jridgewell/sourcemap-codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNothingLocal, LOCAL_ONLY_MARKERS, planSite } from '../../deploy/web.js';
 import { ROUTE_KEYS } from '../../lib/api/routes.js';
+import { closeDb, db } from '../../lib/platform/db/client.js';
 import { BUCKET_CORS } from '../../local/bucket.js';
+import { renderPage, scannedPdf } from '../helpers/scans.js';
+import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
+import { newUser } from '../helpers/users.js';
 
 /** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
 type Resource = {
@@ -44,8 +59,11 @@ const FUNCTIONS = {
   openapi: 'Openapi',
   'not-found': 'NotDashfound',
   classify: 'Classify',
+  extract: 'Extract',
   purge: 'Purge',
 };
+/** The one function that carries OCR (docs/deploy.md "The extract function"): Lambda's limits, not the 1 MB target. */
+const OCR_FUNCTION = 'extract';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kite-package-'));
@@ -60,7 +78,10 @@ beforeAll(() => {
   resources = template.Resources;
 }, 300_000);
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await closeDb();
+});
 
 /** The files in a zip, from its central directory (APPNOTE 4.3.12/4.3.16): name → contents (stored or deflated). */
 function zipFiles(file: string): Map<string, Buffer> {
@@ -90,26 +111,67 @@ function zipEntries(file: string): string[] {
 }
 
 describe('the prod CloudFormation template', () => {
-  it('has every function on nodejs22.x, bundled separately under 1 MB zipped', () => {
+  it("has every function on nodejs22.x, bundled separately under 1 MB zipped (extract: under Lambda's limits)", () => {
     for (const [name, id] of Object.entries(FUNCTIONS)) {
       const fn = resources[`${id}LambdaFunction`];
       expect(fn?.Type, name).toBe('AWS::Lambda::Function');
       expect(fn?.Properties.Runtime).toBe('nodejs22.x');
       expect(fn?.Properties.Handler).toBe(`functions/${name}.handler`);
-      expect(statSync(join(dir, `${name}.zip`)).size, `${name}.zip`).toBeLessThanOrEqual(1024 * 1024);
+      const size = statSync(join(dir, `${name}.zip`)).size;
+      expect(size, `${name}.zip`).toBeLessThanOrEqual(name === OCR_FUNCTION ? 50 * 1024 ** 2 : 1024 * 1024);
     }
+    const unzipped = [...zipFiles(join(dir, `${OCR_FUNCTION}.zip`)).values()].reduce(
+      (sum, b) => sum + b.length,
+      0,
+    );
+    expect(unzipped).toBeLessThan(250 * 1024 ** 2);
     expect(readdirSync(dir).filter((f) => f.endsWith('.zip'))).toHaveLength(Object.keys(FUNCTIONS).length);
   });
 
-  it('ships the lazily loaded chunks (PDF.js, OpenAI SDK) in the classify zip only', () => {
+  it('ships the lazily loaded chunks (PDF.js, OpenAI SDK) only in the zips that load them', () => {
+    const expected: Record<string, string[]> = {
+      classify: ['functions/classify.openai.mjs', 'functions/classify.pdf.mjs'],
+      extract: ['functions/extract.pdfjs-worker.mjs', 'functions/extract.pdfjs.mjs'],
+    };
     for (const name of Object.keys(FUNCTIONS)) {
       const files = zipEntries(join(dir, `${name}.zip`));
       expect(files, name).toContain(`functions/${name}.js`);
       const chunks = files.filter((file) => file.endsWith('.mjs'));
-      expect(chunks, name).toEqual(
-        name === 'classify' ? ['functions/classify.openai.mjs', 'functions/classify.pdf.mjs'] : [],
-      );
+      expect(chunks, name).toEqual(expected[name] ?? []);
     }
+  });
+
+  it('ships the OCR files (WASM, language data, worker, fonts, the canvas binary) in the extract zip only', () => {
+    const files = zipEntries(join(dir, `${OCR_FUNCTION}.zip`));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'ocr/tesseract-worker.js',
+        'ocr/tesseract-core-simd.wasm',
+        'ocr/tesseract-core-relaxedsimd.wasm',
+        'ocr/lang/eng.traineddata.gz',
+        'ocr/standard_fonts/LiberationSans-Regular.ttf',
+        'node_modules/@napi-rs/canvas/index.js',
+        'node_modules/@napi-rs/canvas-linux-x64-gnu/skia.linux-x64-gnu.node',
+      ]),
+    );
+    for (const name of Object.keys(FUNCTIONS).filter((n) => n !== OCR_FUNCTION)) {
+      const others = zipEntries(join(dir, `${name}.zip`));
+      // Nothing of OCR reached another function: no asset, no native module, no tesseract or pdf.js in its bundle.
+      expect(
+        others.filter((file) => /^(ocr|node_modules)\//.test(file)),
+        name,
+      ).toEqual([]);
+      const bundle =
+        zipFiles(join(dir, `${name}.zip`))
+          .get(`functions/${name}.js`)
+          ?.toString('utf8') ?? '';
+      expect(/tesseract-core|tesseract-worker|createWorker|@napi-rs\/canvas/.test(bundle), name).toBe(false);
+    }
+    expect(resources.ExtractLambdaFunction?.Properties).toMatchObject({
+      Architectures: ['x86_64'],
+      MemorySize: 2048,
+      Timeout: 600,
+    });
   });
 
   it('ships source maps that map our code only (deploy/esbuild-plugins.cjs)', () => {
@@ -169,7 +231,9 @@ describe('the prod CloudFormation template', () => {
   });
 
   it('feeds classify from the queue with partial batch responses and bounded concurrency', () => {
-    const [, mapping] = byType('AWS::Lambda::EventSourceMapping')[0] ?? [];
+    const mapping = byType('AWS::Lambda::EventSourceMapping')
+      .map(([, r]) => r)
+      .find((r) => JSON.stringify(r.Properties.EventSourceArn).includes('ClassifyQueue'));
     expect(mapping?.Properties).toMatchObject({
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -184,6 +248,26 @@ describe('the prod CloudFormation template', () => {
     });
     expect(Number(queue.RedrivePolicy.maxReceiveCount)).toBe(3); // = CLASSIFY_MAX_ATTEMPTS
     expect(resources.ClassifyDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it('feeds extract from its own queue, one document per invocation, dead-lettered after its attempts', () => {
+    const mapping = byType('AWS::Lambda::EventSourceMapping')
+      .map(([, r]) => r)
+      .find((r) => JSON.stringify(r.Properties.EventSourceArn).includes('ExtractQueue'));
+    expect(mapping?.Properties).toMatchObject({
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': ['ExtractQueue', 'Arn'] },
+    });
+    expect(JSON.stringify(mapping?.Properties.FunctionName)).toContain('ExtractLambdaFunction');
+    const queue = resources.ExtractQueue?.Properties;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * resources.ExtractLambdaFunction?.Properties.Timeout,
+    );
+    expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': ['ExtractDeadLetterQueue', 'Arn'],
+    });
+    expect(resources.ExtractDeadLetterQueue?.Type).toBe('AWS::SQS::Queue');
   });
 
   it('runs the purge on its schedule', () => {
@@ -227,6 +311,7 @@ describe('the prod CloudFormation template', () => {
       expect(env.JWT_SECRET).toEqual({ Ref: 'AWS::NoValue' });
       expect(env.S3_BUCKET).toEqual({ Ref: 'DocumentsBucket' });
       expect(env.CLASSIFY_QUEUE_URL).toEqual({ Ref: 'ClassifyQueue' });
+      expect(env.EXTRACT_QUEUE_URL).toEqual({ Ref: 'ExtractQueue' });
       expect(env.AWS_ENDPOINT_URL).toBe('');
     }
   });
@@ -250,7 +335,7 @@ describe('the prod CloudFormation template', () => {
             } else if (actions.some((a) => a.startsWith('s3:'))) {
               expect(text).toMatch(/DocumentsBucket.*\/users\/\*/);
             }
-            if (actions.some((a) => a.startsWith('sqs:'))) expect(text).toContain('ClassifyQueue');
+            if (actions.some((a) => a.startsWith('sqs:'))) expect(text).toMatch(/ClassifyQueue|ExtractQueue/);
             if (actions.some((a) => a.startsWith('logs:')))
               expect(text).toMatch(/log-group:\/aws\/lambda\/kite-prod/);
           }
@@ -267,6 +352,17 @@ describe('the prod CloudFormation template', () => {
     const actionsOf = (fn: string) => [...new Set(grants[roleOf(fn)] ?? [])].sort();
     expect(actionsOf('upload-url')).toEqual(['s3:PutObject']);
     expect(actionsOf('confirm')).toEqual(['s3:DeleteObject', 's3:GetObject', 'sqs:SendMessage']);
+    expect(actionsOf('extract')).toEqual(
+      [
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObject',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ].sort(),
+    );
     expect(actionsOf('documents')).toEqual(['s3:DeleteObject', 's3:GetObject', 'sqs:SendMessage']);
     expect(actionsOf('classify')).toEqual(
       ['s3:GetObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].sort(),
@@ -652,3 +748,63 @@ describe('the local sign-in is not deployed (docs/deploy.md "Signing in")', () =
     300_000,
   );
 });
+describe("the extract function's package, unzipped alone", () => {
+  it('reads a scan with no node_modules but its own and no network, against the stack', async () => {
+    // Outside the repository, so nothing resolves from the project's node_modules.
+    const alone = mkdtempSync(join(tmpdir(), 'kite-extract-alone-'));
+    try {
+      for (const [name, bytes] of zipFiles(join(dir, `${OCR_FUNCTION}.zip`))) {
+        mkdirSync(join(alone, name, '..'), { recursive: true });
+        writeFileSync(join(alone, name), bytes);
+      }
+      const { token } = await newUser({ label: 'package' });
+      const pdf = scannedPdf([renderPage(['Packaged OCR reads this line', 'Reference 55-AB-2026'])]);
+      const ticket = await requestUpload(token, {
+        filename: 'scan.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+      });
+      await putBytes(ticket, pdf);
+      expect((await confirm(token, ticket.document.id)).status).toBe(200);
+      writeFileSync(join(alone, 'invoke.cjs'), INVOKE);
+
+      const child = spawnSync(
+        process.execPath,
+        ['--require', join(__dirname, '..', 'helpers', 'no-network.cjs'), 'invoke.cjs', ticket.document.id],
+        { cwd: alone, env: { ...process.env, NODE_PATH: '' }, encoding: 'utf8', timeout: 120_000 },
+      );
+
+      expect(child.stderr).not.toContain('NETWORK-ATTEMPT');
+      expect(child.status, child.stderr).toBe(0);
+      expect(JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({ batchItemFailures: [] });
+      const row = await db()
+        .selectFrom('documents as d')
+        .innerJoin('document_search as s', 's.document_id', 'd.id')
+        .select(['d.text_source', 'd.page_count', 'd.thumbnail_key', 's.content'])
+        .where('d.id', '=', ticket.document.id)
+        .executeTakeFirst();
+      expect(row).toMatchObject({ text_source: 'ocr', page_count: 1 });
+      expect(row?.thumbnail_key).toMatch(/\.thumbnail\.webp$/);
+      expect(row?.content).toContain('Reference 55-AB-2026');
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+/** What Lambda does with the package: load functions/extract.js, call its handler with an SQS event. */
+const INVOKE = `
+const { handler } = require('./functions/extract.js');
+const documentId = process.argv[2];
+const event = { Records: [{ messageId: 'm-1', receiptHandle: 'r-1', body: JSON.stringify({ documentId }),
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+  messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:0:extract',
+  awsRegion: 'us-east-1' }] };
+const started = Date.now();
+const context = { functionName: 'extract', awsRequestId: 'local', getRemainingTimeInMillis: () => 600000 - (Date.now() - started) };
+handler(event, context).then((result) => {
+  console.log(JSON.stringify(result));
+  // Lambda freezes the instance; here the OCR worker thread would keep the process alive.
+  process.exit(0);
+}, (error) => { console.error(error); process.exit(1); });
+`;

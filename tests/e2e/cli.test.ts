@@ -138,6 +138,32 @@ describe('kite CLI against npm start', () => {
     expect(after).toHaveLength(50);
   });
 
+  it('takes the type of a file whose name says nothing from its bytes', async () => {
+    const { token } = await newUser({ label: 'cli-sniff', email: 'sniff@example.test' });
+    const root = join(work, 'scans-without-extensions');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'scan_0042'), Buffer.from(buildPdf([['Scanned letter']])));
+    writeFileSync(join(root, 'IMG_0007'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    writeFileSync(join(root, 'notes'), 'Shopping list: milk, bread\n');
+    writeFileSync(join(root, 'blob'), Buffer.from([0, 1, 2, 3, 255, 254, 0, 7]));
+
+    const run = await kite(['upload', root, '--json'], { KITE_TOKEN: token });
+
+    const results = JSON.parse(run.stdout) as { file: string; status: string; error?: string }[];
+    const byName = Object.fromEntries(results.map((r) => [r.file.split('/').pop(), r]));
+    expect(byName.blob?.status).toBe('failed');
+    expect(byName.blob?.error).toContain('Content type application/octet-stream is not accepted');
+    const listed = JSON.parse((await kite(['ls', '--all', '--json'], { KITE_TOKEN: token })).stdout) as {
+      filename: string;
+      contentType: string;
+    }[];
+    expect(Object.fromEntries(listed.map((d) => [d.filename, d.contentType]))).toEqual({
+      scan_0042: 'application/pdf',
+      IMG_0007: 'image/png',
+      notes: 'text/plain',
+    });
+  });
+
   it('skips content already stored under another name, by its SHA-256', async () => {
     const { token } = await newUser({ label: 'cli-hash', email: 'hash@example.test' });
     const original = join(work, 'report.txt');

@@ -17,6 +17,7 @@ import {
 import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
 import { buildPdf } from '../helpers/pdf.js';
 import { type PrismProxy, startPrismProxy } from '../helpers/prism.js';
+import { renderPage, scannedPdf } from '../helpers/scans.js';
 import { newUser } from '../helpers/users.js';
 
 /**
@@ -254,6 +255,47 @@ export function describeNpmStart(s3: 's3rver' | 'ceph', options: { prism?: boole
       expect(sent?.api).toBe('openai');
       expect(sent?.model).toBe('gpt-e2e');
     }, 90_000);
+
+    // The extract stage through the bundle serverless offline built (pdf.js chunk, OCR worker, canvas): issue 25's
+    // done criterion, a scanned letter found by a word in its body, its text in the model's prompt, a thumbnail.
+    it('reads a scanned letter with OCR: search finds a word in its body, the prompt carries it, it has a thumbnail', async () => {
+      const user = {
+        authorization: `Bearer ${(await newUser({ id: 'e2e-scanner' })).token}`,
+        'content-type': 'application/json',
+      };
+      const scan = scannedPdf([
+        renderPage(['Stadtwerke Musterstadt', 'Your water meter reading is overdue']),
+      ]);
+      const ticket = (await (
+        await fetch(`${api}/api/documents/upload-url`, {
+          method: 'POST',
+          headers: user,
+          body: JSON.stringify({
+            filename: 'scan_0042.pdf',
+            contentType: 'application/pdf',
+            size: scan.byteLength,
+          }),
+        })
+      ).json()) as any;
+      await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: scan });
+      await fetch(`${api}/api/documents/${ticket.document.id}/confirm`, { method: 'POST', headers: user });
+
+      const document = await awaitFiled(ticket.document.id, user);
+      expect(document, JSON.stringify(document)).toMatchObject({
+        status: 'classified',
+        textSource: 'ocr',
+        pageCount: 1,
+      });
+      const thumbnail = await fetch(document.thumbnailUrl);
+      expect(thumbnail.status).toBe(200);
+      expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+      const found = (await (await fetch(`${api}/api/search?q=overdue`, { headers: user })).json()) as any;
+      expect(found.results.map((hit: any) => hit.document.id)).toEqual([ticket.document.id]);
+      const sent = llm.requests.find((r) =>
+        JSON.stringify(r.messages).includes('water meter reading is overdue'),
+      );
+      expect(sent, 'the OCR text reached the model').toBeDefined();
+    }, 120_000);
 
     it('finds a document by what it says through GET /api/search, the snippet plain text with offsets', async () => {
       const user = {

@@ -1,10 +1,14 @@
 import { deflateSync } from 'node:zlib';
 
+/** A page of text lines, or a scan: a JPEG filling a Letter page, with no text layer. */
+export type PdfPage = readonly string[] | { jpeg: Uint8Array; width: number; height: number };
+
 /**
  * A small, valid PDF with one page per entry, each line drawn in Helvetica, content streams Flate-compressed as
- * real producers write them. Enough for a text extractor to have real work to do; ASCII text only.
+ * real producers write them. Enough for a text extractor to have real work to do; ASCII text only. A scanned
+ * page is its JPEG as an image XObject (DCTDecode), drawn over the whole page, as scanners write them.
  */
-export function buildPdf(pages: readonly (readonly string[])[]): Uint8Array {
+export function buildPdf(pages: readonly PdfPage[]): Uint8Array {
   const objects: Buffer[] = [];
   const pageIds = pages.map((_, index) => 4 + index * 2);
   objects[1] = Buffer.from('<< /Type /Catalog /Pages 2 0 R >>');
@@ -14,8 +18,33 @@ export function buildPdf(pages: readonly (readonly string[])[]): Uint8Array {
   objects[3] = Buffer.from(
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
   );
-  pages.forEach((lines, index) => {
+  const images: Buffer[] = [];
+  pages.forEach((page, index) => {
     const pageId = pageIds[index] as number;
+    if (!Array.isArray(page)) {
+      const scan = page as Exclude<PdfPage, readonly string[]>;
+      const imageId = 4 + pages.length * 2 + images.length;
+      const stream = Buffer.from('q 612 0 0 792 0 0 cm /Im0 Do Q');
+      images.push(
+        Buffer.concat([
+          Buffer.from(
+            `<< /Type /XObject /Subtype /Image /Width ${scan.width} /Height ${scan.height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${scan.jpeg.length} >>\nstream\n`,
+          ),
+          Buffer.from(scan.jpeg),
+          Buffer.from('\nendstream'),
+        ]),
+      );
+      objects[pageId] = Buffer.from(
+        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im0 ${imageId} 0 R >> >> /Contents ${pageId + 1} 0 R >>`,
+      );
+      objects[pageId + 1] = Buffer.concat([
+        Buffer.from(`<< /Length ${stream.length} >>\nstream\n`),
+        stream,
+        Buffer.from('\nendstream'),
+      ]);
+      return;
+    }
+    const lines = page as readonly string[];
     const drawn = lines.map((line, row) => `BT /F1 12 Tf 50 ${750 - row * 16} Td (${pdfString(line)}) Tj ET`);
     const stream = deflateSync(Buffer.from(drawn.join('\n')));
     objects[pageId] = Buffer.from(
@@ -26,6 +55,10 @@ export function buildPdf(pages: readonly (readonly string[])[]): Uint8Array {
       stream,
       Buffer.from('\nendstream'),
     ]);
+  });
+
+  images.forEach((image, index) => {
+    objects[4 + pages.length * 2 + index] = image;
   });
 
   const parts: Buffer[] = [Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')];

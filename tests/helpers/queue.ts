@@ -1,11 +1,17 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
+/** The same for the extract queue, where confirm sends every document first. */
+export const awaitExtractMessage = (documentId: string) => awaitClassifyMessage(documentId, 'extract');
+
 /**
- * Reads the classify queue until a message for `documentId` shows up and deletes it; undefined after 10 s. Other
+ * Reads the classify (or extract) queue until a message for `documentId` shows up and deletes it; undefined after 10 s. Other
  * test files share the queue, so other messages are left alone (they reappear after the visibility timeout).
  */
-export async function awaitClassifyMessage(documentId: string): Promise<unknown> {
-  const queueUrl = process.env.CLASSIFY_QUEUE_URL;
+export async function awaitClassifyMessage(
+  documentId: string,
+  queue: 'classify' | 'extract' = 'classify',
+): Promise<unknown> {
+  const queueUrl = queue === 'extract' ? process.env.EXTRACT_QUEUE_URL : process.env.CLASSIFY_QUEUE_URL;
   const sqs = new SQSClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SQS });
   try {
     const deadline = Date.now() + 10_000;

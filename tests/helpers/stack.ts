@@ -107,6 +107,13 @@ export async function startTestStack(options: {
     maxReceiveCount: 3,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
   });
+  const extractQueues = await createClassifyQueues({
+    endpoint: sqs.url,
+    region: 'us-east-1',
+    name: `${options.name}-extract`,
+    maxReceiveCount: 3,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+  });
 
   return {
     env: {
@@ -114,6 +121,8 @@ export async function startTestStack(options: {
       S3_BUCKET: bucket,
       CLASSIFY_QUEUE_URL: queues.queueUrl,
       CLASSIFY_DLQ_URL: queues.dlqUrl,
+      EXTRACT_QUEUE_URL: extractQueues.queueUrl,
+      EXTRACT_DLQ_URL: extractQueues.dlqUrl,
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_S3: s3.url,
       AWS_ENDPOINT_URL_SQS: sqs.url,

@@ -35,7 +35,10 @@ const { queues, queueName, fake } = await vi.hoisted(async () => {
     // visibility ran out meanwhile would come twice in one batch.
     visibilityTimeoutSeconds: 2,
   });
-  return { queues, queueName, fake: await useFakeLlm({ CLASSIFY_QUEUE_URL: queues.queueUrl }) };
+  // Confirm's message (for the extract stage) comes to this queue too: classify reads a document the extract stage
+  // has not seen as it did before that stage existed, which is all this file needs.
+  const fake = await useFakeLlm({ CLASSIFY_QUEUE_URL: queues.queueUrl, EXTRACT_QUEUE_URL: queues.queueUrl });
+  return { queues, queueName, fake };
 });
 let proxy: FaultProxy;
 let invoke: Server;

@@ -7,6 +7,7 @@ import { newUser } from '../helpers/users.js';
 await vi.hoisted(async () =>
   (await import('../helpers/env.js')).configure({
     CLASSIFY_QUEUE_URL: `${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/no-such-queue`,
+    EXTRACT_QUEUE_URL: `${process.env.AWS_ENDPOINT_URL_SQS}/000000000000/no-such-queue`,
   }),
 );
 

@@ -155,9 +155,12 @@ describe('GET /api/documents over 250 documents', () => {
         'error',
         'filename',
         'id',
+        'pageCount',
         'sha256',
         'sizeBytes',
         'status',
+        'textSource',
+        'thumbnailUrl',
         'topics',
         'version',
       ].sort(),
@@ -307,8 +310,9 @@ describe('GET /api/documents/{id}', () => {
 
     expect(result.status).toBe(200);
     expect(result.body).toEqual({
-      document: expect.objectContaining({ status: 'pending' }),
+      document: expect.objectContaining({ status: 'pending', thumbnailUrl: null, textSource: null }),
       downloadUrl: null,
+      previewUrl: null,
     });
   });
 
@@ -391,6 +395,7 @@ async function seedClassified(userId: string): Promise<string> {
       error: null,
       confirmed_at: new Date(),
       classified_at: new Date(),
+      text_source: 'text',
     })
     .execute();
   return id;
@@ -408,6 +413,7 @@ describe('POST /api/documents/{id}/classify', () => {
     expect(result.status).toBe(202);
     expect(result.body.document).toMatchObject({ id, status: 'uploaded', classifiedAt: null, error: null });
     expect(result.body.document.topics).toEqual([{ id: topicId, name: 'Kept', scope: 'user', source: 'ai' }]);
+    // Reclassifying starts at classification: the extract stage (OCR) does not run again.
     expect(await awaitClassifyMessage(id)).toEqual({ documentId: id });
     expect((await documentRow(id))?.status).toBe('uploaded');
   });

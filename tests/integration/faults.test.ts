@@ -31,6 +31,7 @@ const proxies = await vi.hoisted(async () => {
     AWS_ENDPOINT_URL_S3 = '',
     AWS_ENDPOINT_URL_SQS = '',
     CLASSIFY_QUEUE_URL = '',
+    EXTRACT_QUEUE_URL = '',
   } = inject('testEnv');
   const proxies = {
     postgres: await startFaultProxy(targetOf(DATABASE_URL)),
@@ -43,6 +44,7 @@ const proxies = await vi.hoisted(async () => {
     AWS_ENDPOINT_URL_SQS: proxies.sqs.url,
     // The SDK sends to the queue URL's host: it goes through the proxy too.
     CLASSIFY_QUEUE_URL: throughProxy(CLASSIFY_QUEUE_URL, proxies.sqs),
+    EXTRACT_QUEUE_URL: throughProxy(EXTRACT_QUEUE_URL, proxies.sqs),
     DB_POOL_MAX: '4',
     DB_CONNECT_TIMEOUT_MS: '1000',
     DB_STATEMENT_TIMEOUT_MS: '1000',

@@ -189,8 +189,9 @@ describe('the trash and edits migration', () => {
     const before = await sql<{ row: string }>`
       select to_jsonb(d)::text as row from documents d order by filename`.execute(db);
 
-    await migrate(db);
-    await migrate(db);
+    // Up to the migrations of that turn (later ones add columns of their own).
+    await migrate(db, '20261204041500-topic-link-times');
+    await migrate(db, '20261204041500-topic-link-times');
 
     const after = await sql<{ filename: string; version: number; deleted_at: Date | null }>`
       select filename, version, deleted_at from documents order by filename`.execute(db);
@@ -247,5 +248,39 @@ describe('the local models migration', () => {
       values ('erin', gen_random_uuid(), 1, '0', '{}')`.execute(db);
     await sql`delete from users where id = 'erin'`.execute(db);
     expect(await count('local_models')).toBe(0);
+  });
+});
+
+describe('the extraction migration', () => {
+  it('leaves every existing document unextracted (so `npm run extract -- --all` finds it) and is a no-op run again', async () => {
+    const db = await freshDatabase();
+    await migrate(db, '20261204041500-topic-link-times');
+    await sql`insert into users (id) values ('erin')`.execute(db);
+    await sql`
+      insert into documents (user_id, filename, content_type, size_bytes, storage_key, status, confirmed_at) values
+        ('erin', 'scan.pdf', 'application/pdf', 10, 'users/erin/a/scan.pdf', 'classified', now())`.execute(
+      db,
+    );
+
+    await migrate(db);
+    await migrate(db);
+
+    const rows = await sql<Record<string, unknown>>`
+      select text_source, page_count, thumbnail_key, extract_error, extracted_at, status from documents`.execute(
+      db,
+    );
+    expect(rows.rows).toEqual([
+      {
+        text_source: null,
+        page_count: null,
+        thumbnail_key: null,
+        extract_error: null,
+        extracted_at: null,
+        status: 'classified',
+      },
+    ]);
+    await expect(sql`update documents set text_source = 'scan'`.execute(db)).rejects.toThrow(
+      /text_source_known/,
+    );
   });
 });

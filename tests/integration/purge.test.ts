@@ -155,13 +155,27 @@ describe('purgeExpiredUploads', () => {
 });
 
 describe('reenqueueStrandedUploads', () => {
-  it('queues an uploaded document left unclassified past RECLASSIFY_AFTER_SECONDS', async () => {
+  it('queues an uploaded document the extract stage never saw to extraction', async () => {
     const { userId } = await newUser({ provisioned: true });
     const [stranded] = await seed(userId, 'uploaded', HOUR);
 
     const sent = await reenqueueStrandedUploads();
 
     expect(sent).toBeGreaterThanOrEqual(1);
+    expect(await awaitClassifyMessage(stranded?.id ?? '', 'extract')).toEqual({ documentId: stranded?.id });
+  });
+
+  it('queues an extracted document left unclassified past RECLASSIFY_AFTER_SECONDS to classification', async () => {
+    const { userId } = await newUser({ provisioned: true });
+    const [stranded] = await seed(userId, 'uploaded', HOUR);
+    await db()
+      .updateTable('documents')
+      .set({ text_source: 'ocr' })
+      .where('id', '=', stranded?.id ?? '')
+      .execute();
+
+    await reenqueueStrandedUploads();
+
     expect(await awaitClassifyMessage(stranded?.id ?? '')).toEqual({ documentId: stranded?.id });
   });
 
@@ -314,6 +328,6 @@ describe('the scheduled purge function', () => {
     expect(counts.tombstones).toBe(1);
     expect(counts.reenqueued).toBeGreaterThanOrEqual(1);
     expect(await existingIds(expired.map((doc) => doc.id))).toEqual([]);
-    expect(await awaitClassifyMessage(stranded?.id ?? '')).toEqual({ documentId: stranded?.id });
+    expect(await awaitClassifyMessage(stranded?.id ?? '', 'extract')).toEqual({ documentId: stranded?.id });
   });
 });

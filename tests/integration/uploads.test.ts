@@ -62,7 +62,10 @@ describe('upload-url → PUT → confirm', () => {
     expect((await quotaOf(userId)).used_bytes).toBe(11);
     const [row] = await documentsOf(userId);
     expect(row?.storage_key).toBe(`users/${userId}/${ticket.document.id}/report.txt`);
-    expect(await awaitClassifyMessage(ticket.document.id)).toEqual({ documentId: ticket.document.id });
+    // The extract stage comes first (OCR, thumbnail), then it queues classification.
+    expect(await awaitClassifyMessage(ticket.document.id, 'extract')).toEqual({
+      documentId: ticket.document.id,
+    });
   });
 
   it('counts the size read from S3, not the size the client claimed', async () => {

@@ -7,6 +7,7 @@ import { contentDisposition, createS3Client, presignWithClient } from './storage
 const BASE = {
   DATABASE_URL: 'postgres://kite@127.0.0.1:5432/kite',
   CLASSIFY_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/kite-classify',
+  EXTRACT_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/kite-extract',
   JWT_SECRET: 'a-dev-only-secret-of-at-least-32-characters',
 };
 const CREDENTIALS = {

@@ -21,6 +21,8 @@ export interface ObjectPresign {
   contentLength?: number;
   /** GET: the Content-Disposition S3 answers with (the `response-content-disposition` parameter). */
   responseContentDisposition?: string;
+  /** GET: the Content-Type S3 answers with (the `response-content-type` parameter). */
+  responseContentType?: string;
   expiresIn: number;
   /** The signature's time; now when absent (the tests fix it to compare URLs). */
   signingDate?: Date;
@@ -116,6 +118,8 @@ export async function directPresigner(
     if (request.responseContentDisposition !== undefined) {
       query['response-content-disposition'] = request.responseContentDisposition;
     }
+    if (request.responseContentType !== undefined)
+      query['response-content-type'] = request.responseContentType;
     const presigned = await signer.presign(
       {
         method: request.method,

@@ -23,14 +23,30 @@ export interface ClassifyMessage {
   documentId: string;
 }
 
-export async function enqueueClassification(documentId: string): Promise<void> {
+/**
+ * The two stages a confirmed document goes through, each with its own queue (docs/operations.md "Text from scans and
+ * photos"): `extract` (hash, text, OCR, thumbnail), which then queues `classify`. Both take `{"documentId"}`.
+ */
+export type Stage = 'extract' | 'classify';
+
+function queueUrl(stage: Stage): string {
+  const cfg = config();
+  return stage === 'extract' ? cfg.EXTRACT_QUEUE_URL : cfg.CLASSIFY_QUEUE_URL;
+}
+
+export async function enqueue(stage: Stage, documentId: string): Promise<void> {
   const body: ClassifyMessage = { documentId };
   const [{ SendMessageCommand }, client] = await Promise.all([sqsSdk(), sqs()]);
   await client.send(
-    new SendMessageCommand({ QueueUrl: config().CLASSIFY_QUEUE_URL, MessageBody: JSON.stringify(body) }),
-    { abortSignal: deadlineSignal() },
+    new SendMessageCommand({ QueueUrl: queueUrl(stage), MessageBody: JSON.stringify(body) }),
+    {
+      abortSignal: deadlineSignal(),
+    },
   );
 }
+
+export const enqueueClassification = (documentId: string) => enqueue('classify', documentId);
+export const enqueueExtraction = (documentId: string) => enqueue('extract', documentId);
 
 /** SendMessageBatch takes at most 10 entries. */
 const SEND_BATCH = 10;
@@ -39,7 +55,7 @@ const SEND_BATCH = 10;
  * Enqueues many documents with SendMessageBatch, 10 per call, the calls in parallel. An entry SQS refuses is an
  * error (like a failed send: the documents stay `uploaded`, which the purge's re-enqueue picks up).
  */
-export async function enqueueClassifications(documentIds: readonly string[]): Promise<void> {
+export async function enqueueMany(stage: Stage, documentIds: readonly string[]): Promise<void> {
   if (documentIds.length === 0) return;
   const [{ SendMessageBatchCommand }, client] = await Promise.all([sqsSdk(), sqs()]);
   const batches: string[][] = [];
@@ -50,7 +66,7 @@ export async function enqueueClassifications(documentIds: readonly string[]): Pr
     batches.map(async (batch) => {
       const result = await client.send(
         new SendMessageBatchCommand({
-          QueueUrl: config().CLASSIFY_QUEUE_URL,
+          QueueUrl: queueUrl(stage),
           Entries: batch.map((documentId, i) => ({
             Id: String(i),
             MessageBody: JSON.stringify({ documentId } satisfies ClassifyMessage),
@@ -60,9 +76,12 @@ export async function enqueueClassifications(documentIds: readonly string[]): Pr
       );
       if ((result.Failed ?? []).length > 0) {
         throw new DependencyFailure(
-          `SQS refused ${result.Failed?.length} of ${batch.length} classification messages`,
+          `SQS refused ${result.Failed?.length} of ${batch.length} ${stage} messages`,
         );
       }
     }),
   );
 }
+
+export const enqueueClassifications = (documentIds: readonly string[]) =>
+  enqueueMany('classify', documentIds);

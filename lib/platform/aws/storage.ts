@@ -67,6 +67,23 @@ export function userKeySegment(userId: string): string {
   return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
 }
 
+/**
+ * Where a document's thumbnail lives: beside its object, under the document's own prefix, so it goes wherever the
+ * document goes. The name starts with a dot, which storageKey strips from filenames: no upload can take it.
+ */
+export function thumbnailKey(documentKey: string): string {
+  return `${documentKey.slice(0, documentKey.lastIndexOf('/'))}/.thumbnail.webp`;
+}
+
+/** Stores bytes kite made itself (a thumbnail); S3 errors propagate. */
+export async function putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+  const [{ PutObjectCommand }, client] = await Promise.all([s3Sdk(), s3()]);
+  await client.send(
+    new PutObjectCommand({ Bucket: config().S3_BUCKET, Key: key, Body: body, ContentType: contentType }),
+    { abortSignal: deadlineSignal() },
+  );
+}
+
 export interface PresignedPut {
   url: string;
   headers: { 'Content-Type': string; 'Content-Length': string };
@@ -95,6 +112,25 @@ export async function presignGet(key: string, downloadName: string): Promise<str
     method: 'GET',
     key,
     responseContentDisposition: contentDisposition(downloadName),
+    expiresIn: config().DOWNLOAD_URL_TTL_SECONDS,
+  });
+}
+
+/** A thumbnail's GET (docs/api.md "Text from scans and photos (OCR) and previews"): stored as image/webp, shown inline. */
+export async function presignThumbnail(key: string): Promise<string> {
+  return presignObject({ method: 'GET', key, expiresIn: config().DOWNLOAD_URL_TTL_SECONDS });
+}
+
+/**
+ * A GET that opens the file in the browser instead of saving it (docs/api.md "Text from scans and photos (OCR) and previews"): inline,
+ * with the Content-Type forced to `contentType` (one kite chose, never the client's), from the bucket's own origin.
+ */
+export async function presignPreview(key: string, filename: string, contentType: string): Promise<string> {
+  return presignObject({
+    method: 'GET',
+    key,
+    responseContentDisposition: contentDisposition(filename, 'inline'),
+    responseContentType: contentType,
     expiresIn: config().DOWNLOAD_URL_TTL_SECONDS,
   });
 }
@@ -134,6 +170,7 @@ export async function presignWithClient(
           Bucket: cfg.S3_BUCKET,
           Key: request.key,
           ResponseContentDisposition: request.responseContentDisposition,
+          ResponseContentType: request.responseContentType,
         });
   return getSignedUrl(client, command, {
     expiresIn: request.expiresIn,
@@ -142,15 +179,18 @@ export async function presignWithClient(
   });
 }
 
-/** RFC 6266 attachment header: an ASCII fallback plus the UTF-8 name (RFC 5987). */
-export function contentDisposition(filename: string): string {
+/** RFC 6266 header (attachment unless asked): an ASCII fallback plus the UTF-8 name (RFC 5987). */
+export function contentDisposition(
+  filename: string,
+  disposition: 'attachment' | 'inline' = 'attachment',
+): string {
   const clean = stripControlChars(filename);
   const ascii = clean.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   const encoded = encodeURIComponent(clean).replace(
     /['()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 function isNotFound({ S3ServiceException }: S3Sdk, error: unknown): boolean {

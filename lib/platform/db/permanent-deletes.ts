@@ -19,6 +19,8 @@ export interface PermanentlyDeleted {
   id: string;
   user_id: string;
   storage_key: string;
+  /** Its thumbnail's key (docs/api.md "Text from scans and photos (OCR) and previews"), deleted with it; null when it had none. */
+  thumbnail_key: string | null;
   multipart: boolean;
 }
 
@@ -63,19 +65,22 @@ export async function deletePermanently(
     with claimed as materialized (${claim(scope)}),
     gone as (
       delete from documents d using claimed where d.id = claimed.id
-      returning d.id, d.user_id, d.storage_key, d.part_bytes is not null as multipart,
+      returning d.id, d.user_id, d.storage_key, d.thumbnail_key, d.part_bytes is not null as multipart,
         coalesce(d.last_activity_at, d.created_at) as active_at,
         case when d.status <> 'pending' then coalesce(d.size_bytes, 0) else 0 end as refund
     ), tombstone as (
       insert into upload_tombstones (storage_key, delete_after, multipart)
       select storage_key, greatest(active_at + make_interval(secs => ${keepFor}), now()), multipart from gone
+      union all
+      -- No client can write a thumbnail's key: due at once.
+      select thumbnail_key, now(), false from gone where thumbnail_key is not null
       on conflict (storage_key) do nothing
     ), refund as (
       update quotas q set used_bytes = greatest(q.used_bytes - r.bytes, 0)
       from (select user_id, sum(refund) as bytes from gone group by user_id) r
       where q.user_id = r.user_id and r.bytes > 0
     )
-    select id, user_id, storage_key, multipart from gone
+    select id, user_id, storage_key, thumbnail_key, multipart from gone
   `.execute(db);
   return result.rows;
 }

@@ -6,6 +6,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 export type Role = 'user' | 'admin';
 export type DocumentStatus = 'pending' | 'uploaded' | 'classified' | 'failed';
 export type TopicSource = 'ai' | 'user';
+export type TextSource = 'text' | 'ocr' | 'none';
 
 export interface UsersTable {
   id: string;
@@ -52,6 +53,14 @@ export interface DocumentsTable {
   version: Generated<number>;
   /** When it was moved to the trash; null while it is not in the trash. */
   deleted_at: NullableTimestamp;
+  /** Where its text came from (docs/api.md "Text from scans and photos (OCR) and previews"); null until the extract stage ran. */
+  text_source: ColumnType<TextSource | null, TextSource | null | undefined, TextSource | null>;
+  page_count: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Its WebP thumbnail's key, under the document's own prefix; null when there is none. */
+  thumbnail_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the extract stage could not do (unreadable file, pages left without OCR); null when it did it all. */
+  extract_error: ColumnType<string | null, string | null | undefined, string | null>;
+  extracted_at: NullableTimestamp;
 }
 export type DocumentRow = Selectable<DocumentsTable>;
 /** A document as the queries that show it select it: with its computed `duplicate_of` (lib/documents/documents.queries.ts). */

@@ -10,18 +10,10 @@ export type User = Schemas['User'];
 export type ApiKey = Schemas['ApiKey'];
 export type Scope = ApiKey['scopes'][number];
 
-/**
- * The document as the app reads it: the generated type plus the extraction fields of DESIGN "Text from scans and
- * photos" (docs/api.md), optional until the generated client carries them, and the extract stage's statuses.
- */
-export type Doc = Omit<Schemas['Document'], 'status'> & {
-  status: Schemas['Document']['status'] | 'extracting' | 'classifying';
-  thumbnailUrl?: string | null;
-  pageCount?: number | null;
-  textSource?: 'text' | 'ocr' | 'none' | null;
-};
-export type DocWithUrls = { document: Doc; downloadUrl: string | null; previewUrl?: string | null };
-export type SearchResult = Omit<Schemas['SearchResult'], 'document'> & { document: Doc };
+/** A document as the API gives it, thumbnail, page count and text source included (docs/api.md). */
+export type Doc = Schemas['Document'];
+export type DocWithUrls = Schemas['DocumentWithDownload'];
+export type SearchResult = Schemas['SearchResult'];
 
 /** An answer that was not a success: the error body's words, its code and the request id to quote. */
 export class ApiProblem extends Error {

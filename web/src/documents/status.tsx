@@ -2,12 +2,16 @@ import type { Doc } from '../api/api';
 
 const LABELS: Record<Doc['status'], string> = {
   pending: 'Uploading',
-  uploaded: 'Queued',
-  extracting: 'Reading text',
-  classifying: 'Filing',
+  uploaded: 'Filing',
   classified: 'Filed',
   failed: 'Failed',
 };
+
+/** An uploaded document is first read (text layer, OCR: textSource still null), then filed. */
+function label(doc: Doc): string {
+  if (doc.status === 'uploaded' && doc.textSource === null) return 'Reading text';
+  return LABELS[doc.status] ?? doc.status;
+}
 
 /** Still being worked on: the screen showing it polls until it is filed or failed. */
 export function inProgress(doc: Doc): boolean {
@@ -19,7 +23,7 @@ export function inProgress(doc: Doc): boolean {
 export function Status({ doc }: { doc: Doc }) {
   return (
     <span class={`status status-${doc.status}`} title={doc.error ?? undefined}>
-      {LABELS[doc.status] ?? doc.status}
+      {label(doc)}
     </span>
   );
 }
