@@ -1,16 +1,16 @@
 // Over 300 lines on purpose: the OCR bench (tesseract.js against the native CLI), thumbnails, memory and the extract
 // package's cold start share the pages they are measured on, and the cold start needs its package step beside it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { extractContent } from '../lib/extract/content.js';
 import { recognise, terminateOcr } from '../lib/extract/ocr.js';
 import { greyPgm, openPdf, renderPdfPage, thumbnailWebp } from '../lib/extract/raster.js';
 import { characterAccuracy, png, renderPage, scannedPdf } from '../tests/helpers/scans.js';
 import { confirm, putBytes, requestUpload } from '../tests/helpers/uploads.js';
 import { newUser } from '../tests/helpers/users.js';
+import { zipFiles } from '../tests/helpers/zip.js';
 import type { BenchResult, BenchRow } from './result.js';
 
 /**
@@ -233,7 +233,7 @@ async function extractColdStart(): Promise<{
     });
     const zip = join(out, 'extract.zip');
     let unzippedBytes = 0;
-    for (const [name, bytes] of unzip(zip)) {
+    for (const [name, bytes] of zipFiles(zip)) {
       mkdirSync(join(alone, name, '..'), { recursive: true });
       writeFileSync(join(alone, name), bytes);
       unzippedBytes += bytes.length;
@@ -278,28 +278,6 @@ handler(event, context).then((result) => {
   process.exit(0);
 }, (error) => { console.error(error); process.exit(1); });
 `;
-
-function unzip(file: string): Map<string, Buffer> {
-  const zip = readFileSync(file);
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let offset = zip.readUInt32LE(end + 16);
-  const files = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(offset + 10);
-    const size = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extra = zip.readUInt16LE(offset + 30);
-    const comment = zip.readUInt16LE(offset + 32);
-    const local = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + size);
-    files.set(name, method === 8 ? inflateRawSync(data) : data);
-    offset += 46 + nameLength + extra + comment;
-  }
-  return files;
-}
 
 function row(name: string, count: number, seconds: number, note?: string): BenchRow {
   return {

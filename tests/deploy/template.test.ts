@@ -15,7 +15,6 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertNothingLocal, LOCAL_ONLY_MARKERS, planSite } from '../../deploy/web.js';
@@ -25,6 +24,7 @@ import { BUCKET_CORS } from '../../local/bucket.js';
 import { renderPage, scannedPdf } from '../helpers/scans.js';
 import { confirm, putBytes, requestUpload } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
+import { zipFiles } from '../helpers/zip.js';
 
 /** `npm run package:aws` offline, then assertions on the CloudFormation it would deploy. */
 type Resource = {
@@ -82,29 +82,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   await closeDb();
 });
-
-/** The files in a zip, from its central directory (APPNOTE 4.3.12/4.3.16): name → contents (stored or deflated). */
-function zipFiles(file: string): Map<string, Buffer> {
-  const zip = readFileSync(file);
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let offset = zip.readUInt32LE(end + 16);
-  const files = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(offset + 10);
-    const compressedSize = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const local = zip.readUInt32LE(offset + 42);
-    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(start, start + compressedSize);
-    files.set(name, method === 8 ? inflateRawSync(data) : data);
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return files;
-}
 
 function zipEntries(file: string): string[] {
   return [...zipFiles(file).keys()].sort();

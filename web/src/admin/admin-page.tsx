@@ -3,6 +3,7 @@ import { api, call, type Topic, type User } from '../api/api';
 import { Problem } from '../api/problem';
 import { Page } from '../app/page';
 import { formatBytes } from '../documents/status';
+import { NewTopicForm } from '../topics/new-topic-form';
 
 const MiB = 1024 * 1024;
 const PROVIDERS = ['ollama', 'openai', 'local'] as const;
@@ -19,8 +20,6 @@ export function AdminPage() {
 
 function SystemTopics() {
   const [topics, setTopics] = useState<Topic[]>([]);
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(async () => {
     try {
@@ -46,27 +45,12 @@ function SystemTopics() {
     <section aria-labelledby="system-topics-heading">
       <h2 id="system-topics-heading">System topics</h2>
       <Problem error={error} />
-      <form
-        class="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void act(async () => {
-            await call(
-              api.POST('/api/admin/topics', { body: { name, ...(description ? { description } : {}) } }),
-            );
-            setName('');
-            setDescription('');
-          });
-        }}
-      >
-        <label>
-          System topic name <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <label>
-          Description <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
-        <button type="submit">Add system topic</button>
-      </form>
+      <NewTopicForm
+        nameLabel="System topic name"
+        submitLabel="Add system topic"
+        act={act}
+        create={(body) => call(api.POST('/api/admin/topics', { body }))}
+      />
       <ul class="topic-list" aria-label="System topics">
         {topics.map((t) => (
           <li key={t.id}>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, call, type Schemas, type Topic } from '../api/api';
 import { Problem } from '../api/problem';
+import { TopicSelect } from '../topics/topic-select';
 
 type Action = Schemas['BulkRequest']['action'];
 
@@ -44,17 +45,13 @@ export function BulkBar({
   return (
     <section class="bulk" aria-label="Selected documents">
       <p>{ids.length} selected</p>
-      <label>
-        Topic for selected{' '}
-        <select value={topicId} onChange={(e) => setTopicId(e.currentTarget.value)}>
-          <option value="">Choose…</option>
-          {topics.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <TopicSelect
+        label="Topic for selected"
+        empty="Choose…"
+        topics={topics}
+        value={topicId}
+        onChange={setTopicId}
+      />
       <button type="button" disabled={busy} onClick={() => run('addTopics')}>
         Add to topic
       </button>

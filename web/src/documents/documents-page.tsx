@@ -4,6 +4,7 @@ import { Problem } from '../api/problem';
 import { Page } from '../app/page';
 import { usePolling } from '../app/polling';
 import { Link, navigate } from '../app/router';
+import { TopicSelect } from '../topics/topic-select';
 import { useTopics } from '../topics/use-topics';
 import { BulkBar } from './bulk-bar';
 import { inProgress, Status, Thumbnail } from './status';
@@ -107,17 +108,13 @@ export function DocumentsPage({ query }: { query: URLSearchParams }) {
   return (
     <Page title="Documents">
       <div class="filters">
-        <label>
-          Topic{' '}
-          <select value={topicId} onChange={(e) => filter('topicId', e.currentTarget.value)}>
-            <option value="">All topics</option>
-            {topics.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <TopicSelect
+          label="Topic"
+          empty="All topics"
+          topics={topics}
+          value={topicId}
+          onChange={(id) => filter('topicId', id)}
+        />
         <label>
           Status{' '}
           <select value={status} onChange={(e) => filter('status', e.currentTarget.value)}>

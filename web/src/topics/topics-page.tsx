@@ -3,14 +3,13 @@ import { api, call, type Topic } from '../api/api';
 import { Problem } from '../api/problem';
 import { Page } from '../app/page';
 import { Link, useFocusOnMount } from '../app/router';
+import { NewTopicForm } from './new-topic-form';
 import { useTopics } from './use-topics';
 
 /** The person's own topics (create, rename, delete) and the system topics (read-only). */
 export function TopicsPage() {
   const { topics, error: loadError, reload } = useTopics();
   const [error, setError] = useState<unknown>(null);
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
   const own = topics.filter((t) => t.scope === 'user');
   const system = topics.filter((t) => t.scope === 'system');
 
@@ -29,27 +28,12 @@ export function TopicsPage() {
       <Problem error={loadError ?? error} />
       <section aria-labelledby="own-topics">
         <h2 id="own-topics">Your topics</h2>
-        <form
-          class="inline-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void act(async () => {
-              await call(
-                api.POST('/api/topics', { body: { name, ...(description ? { description } : {}) } }),
-              );
-              setName('');
-              setDescription('');
-            });
-          }}
-        >
-          <label>
-            Topic name <input value={name} required onInput={(e) => setName(e.currentTarget.value)} />
-          </label>
-          <label>
-            Description <input value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-          </label>
-          <button type="submit">Create topic</button>
-        </form>
+        <NewTopicForm
+          nameLabel="Topic name"
+          submitLabel="Create topic"
+          act={act}
+          create={(body) => call(api.POST('/api/topics', { body }))}
+        />
         {own.length ? (
           <ul class="topic-list" aria-label="Your topics">
             {own.map((t) => (
