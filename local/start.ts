@@ -1,5 +1,6 @@
-// Just over 300 lines: `npm start` in order (database, S3, SQS, migrations, serverless-offline, the queue consumers),
-// each step choosing between what it starts itself and what the environment points at.
+// Over 300 lines on purpose: `npm start` in order (database, S3, SQS, migrations, serverless-offline, the web front,
+// the extract and classify consumers), each step choosing between what it starts itself and what the environment
+// points at; read top to bottom, it is the stack's start-up sequence.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -151,14 +152,15 @@ async function main(): Promise<void> {
     log(`S3: ${s3.url} (${s3.description})  SQS: ${sqs.url} (local-aws-sqs, in memory)`);
   }
 
+  const credentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+  };
   await ensureBucket({
     endpoint: env.AWS_ENDPOINT_URL_S3 ?? '',
     region,
     bucket,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
+    credentials,
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '*').split(','),
   });
   const queues = await createClassifyQueues({
@@ -169,10 +171,7 @@ async function main(): Promise<void> {
     // The retry delay of a failed classification: above classify's 120 s timeout, far below AWS's 720 s so a
     // developer without an LLM sees `failed` within minutes.
     visibilityTimeoutSeconds: 150,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
+    credentials,
   });
   env.CLASSIFY_QUEUE_URL = queues.queueUrl;
   const extractQueues = await createClassifyQueues({
@@ -182,10 +181,7 @@ async function main(): Promise<void> {
     maxReceiveCount: maxAttempts,
     // Above extract's 600 s timeout: a long scan is not delivered twice while it is being read.
     visibilityTimeoutSeconds: 660,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    },
+    credentials,
   });
   env.EXTRACT_QUEUE_URL = extractQueues.queueUrl;
 
@@ -241,10 +237,6 @@ async function main(): Promise<void> {
   stops.push(front.stop);
   const site = front.url;
   await waitForApi(`${site}/api/me`);
-  const credentials = {
-    accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-  };
   for (const [name, queueUrl, queue, settings] of [
     ['extract', extractQueues.queueUrl, extractQueueName, EXTRACT],
     ['classify', queues.queueUrl, queueName, CLASSIFY],
