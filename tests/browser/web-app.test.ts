@@ -176,6 +176,51 @@ describe('the web app in Chromium, on npm start', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'search.png') });
   });
 
+  it('shows what a document says, and its name, as text: never as HTML', async () => {
+    // A text file whose name and words are markup, uploaded by the person's own token through the API.
+    const token = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('kite.token'));
+    const filename = '<img src=x onerror="globalThis.kiteMarkup=1">.txt';
+    const text =
+      'Quarterly <b>bold</b> <img src=x onerror="globalThis.kiteMarkup=2"> <script>globalThis.kiteMarkup=3</script> markup';
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const asked = await fetch(`${stack.api}/api/documents/upload-url`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ filename, contentType: 'text/plain', size: Buffer.byteLength(text) }),
+    });
+    expect(asked.status).toBe(201);
+    const ticket = (await asked.json()) as {
+      document: { id: string };
+      upload: { url: string; headers: Record<string, string> };
+    };
+    const put = await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: text });
+    expect(put.status).toBe(200);
+    const confirmed = await fetch(`${stack.api}/api/documents/${ticket.document.id}/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(confirmed.status).toBe(200);
+
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('');
+    await search.pressSequentially('markup', { delay: 30 });
+    const result = page
+      .getByRole('list', { name: 'Results' })
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: filename, exact: true }) });
+    await result.waitFor({ timeout: 60_000 });
+    // The words arrive as text, the match in <mark>, and nothing of the markup became an element or ran.
+    expect(await result.locator('mark').allTextContents()).toEqual(['markup']);
+    expect(await result.textContent()).toContain('<b>bold</b>');
+    expect(await result.locator('b, img, script').count()).toBe(0);
+    await result.getByRole('link', { name: filename, exact: true }).click();
+    await page.getByRole('heading', { name: filename, level: 1 }).waitFor();
+    expect(await page.locator('main img:not(.preview), main script').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as any).kiteMarkup)).toBeUndefined();
+    await page.getByRole('link', { name: 'Documents', exact: true }).click();
+    await row(page, PDF_NAME).waitFor();
+  }, 120_000);
+
   it('opens a document and edits its topics inline, renames it, and offers reclassify and download', async () => {
     await page.getByRole('link', { name: PDF_NAME }).click();
     await page.getByRole('heading', { name: PDF_NAME, level: 1 }).waitFor();
