@@ -149,6 +149,35 @@ describe('the web app in Chromium, on npm start', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'documents.png') });
   }, 120_000);
 
+  it('uploads a large file in parts (multipart) through the same uploader', async () => {
+    // Above the 16 MiB part size, so Uppy takes the multipart path of the app's glue (web/src/upload/kite-uppy.ts).
+    const name = 'big-notes.txt';
+    const line = 'kite keeps large notes in parts\n';
+    const big = Buffer.from(line.repeat(Math.ceil((17 * 2 ** 20) / line.length)));
+    const calls: string[] = [];
+    const watch = (request: { url(): string; method(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/api/documents/'))
+        calls.push(`${request.method()} ${path.replace(/[0-9a-f-]{36}/, ':id')}`);
+    };
+    page.on('request', watch);
+    try {
+      await page.getByRole('button', { name: 'Upload' }).click();
+      await page
+        .getByRole('region', { name: 'Uploader' })
+        .locator('input[type=file]')
+        .first()
+        .setInputFiles([{ name, mimeType: 'text/plain', buffer: big }]);
+      await row(page, name).getByText('Filed').waitFor({ timeout: 90_000 });
+    } finally {
+      page.off('request', watch);
+    }
+    expect(calls).toContain('POST /api/documents/multipart');
+    expect(calls).toContain('POST /api/documents/:id/multipart/sign');
+    expect(calls).not.toContain('POST /api/documents/upload-url');
+    await page.getByRole('button', { name: 'Close the uploader' }).click();
+  }, 150_000);
+
   it('filters by topic and acts on a selection in bulk', async () => {
     await page.getByRole('combobox', { name: 'Topic' }).selectOption({ label: 'Invoices' });
     await expect.poll(() => new URL(page.url()).searchParams.has('topicId')).toBe(true);
