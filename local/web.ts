@@ -159,18 +159,22 @@ ${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ''}
   );
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/** The posted form, or undefined when it is larger than a sign-in form can be. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   let body = '';
   for await (const chunk of req) {
     body += chunk;
-    if (body.length > 10_000) throw new Error('the form is too large');
+    if (body.length > 10_000) return undefined;
   }
   return new URLSearchParams(body);
 }
 
-/** A local path to go back to after signing in; anything else (another origin) goes to `/`. */
-function safeNext(value: string | null): string {
-  return value?.startsWith('/') && !value.startsWith('//') ? value : '/';
+/**
+ * A path of this site to go back to after signing in; anything else goes to `/`. Browsers read `/\host` like
+ * `//host` (another origin), so a backslash in second place is refused too.
+ */
+export function safeNext(value: string | null): string {
+  return value && /^\/(?![/\\])/.test(value) ? value : '/';
 }
 
 /**
@@ -195,6 +199,10 @@ async function signIn(req: IncomingMessage, res: ServerResponse, secret: string)
     return;
   }
   const fields = await readForm(req);
+  if (!fields) {
+    res.writeHead(413, html).end(form('/', 'That form is too large to be a sign-in.'));
+    return;
+  }
   const user = (fields.get('user') ?? '').trim();
   const next = safeNext(fields.get('next'));
   if (!user || user.length > 100 || /\p{Cc}/u.test(user)) {
