@@ -431,12 +431,14 @@ describe('the web app in Chromium, on npm start', () => {
       await m.getByRole('link', { name: PNG_NAME }).waitFor();
       expect(await overflow()).toBeLessThanOrEqual(0);
       await expectAccessible(m, 'documents (narrow)');
+      await m.screenshot({ path: join(SCREENSHOTS, 'documents-narrow.png') });
       await m.getByRole('link', { name: 'Tax letter 2025.pdf' }).click();
       await m.getByRole('heading', { name: 'Tax letter 2025.pdf', level: 1 }).waitFor();
       await m.getByRole('button', { name: 'Move to trash' }).waitFor();
       expect(await overflow()).toBeLessThanOrEqual(0);
       expect(await m.getByRole('button', { name: 'Rename' }).isVisible()).toBe(true);
       await expectAccessible(m, 'document (narrow)');
+      await m.screenshot({ path: join(SCREENSHOTS, 'document-narrow.png') });
     } finally {
       await mobile.close();
     }
