@@ -2,6 +2,7 @@
 // its options and help; the work each one does lives in cli/upload.ts, cli/transfer.ts, cli/multipart.ts.
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   type ApiKey,
@@ -56,14 +57,22 @@ const baseUrl = () => program.opts<GlobalOptions>().url ?? process.env.KITE_URL 
 /** Where interrupted multipart uploads are remembered: $KITE_STATE_DIR, else ~/.kite/uploads. */
 const stateDirectory = () => process.env.KITE_STATE_DIR ?? join(homedir(), '.kite', 'uploads');
 
+/** `https://kite.example.com/` and `https://kite.example.com` are the same server; anything else is not. */
+const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
 function client(): KiteClient {
-  const token = program.opts<GlobalOptions>().token ?? process.env.KITE_TOKEN ?? saved?.key;
+  const url = baseUrl();
+  // The saved key goes only to the server it was saved for: pointing --url or KITE_URL at a dev server must not
+  // hand it production's key.
+  const savedKey = saved && sameServer(saved.url, url) ? saved.key : undefined;
+  const token = program.opts<GlobalOptions>().token ?? process.env.KITE_TOKEN ?? savedKey;
   if (!token) {
+    const why = saved ? `the saved login is for ${saved.url}, not ${url}` : 'no login is saved';
     throw new UsageError(
-      'no token: run kite login, pass --token or set KITE_TOKEN (an API key, or a JWT: npm run token -- <user>)',
+      `no token for ${url} (${why}): run kite login, pass --token or set KITE_TOKEN (an API key, or a JWT: npm run token -- <user>)`,
     );
   }
-  return createKiteClient({ baseUrl: baseUrl(), token });
+  return createKiteClient({ baseUrl: url, token });
 }
 
 const UNITS: Record<string, number> = {
@@ -535,17 +544,30 @@ program
     process.stdout.write(`logged in to ${url} as ${me.id}; saved to ${configPath()}\n`);
   });
 
-/** One line from the terminal (with a prompt) or from piped stdin. */
+/** One line from piped stdin, or from the terminal after a prompt, not echoed (it is a secret). */
 async function askFor(prompt: string): Promise<string> {
   const { createInterface } = await import('node:readline/promises');
   const terminal = process.stdin.isTTY === true;
-  const lines = createInterface({ input: process.stdin, ...(terminal ? { output: process.stderr } : {}) });
+  // readline echoes what is typed through its output: this one lets the prompt through and nothing after it.
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const lines = createInterface({ input: process.stdin, ...(terminal ? { output, terminal: true } : {}) });
   try {
-    if (terminal) return await lines.question(prompt);
-    for await (const line of lines) return line;
-    return '';
+    if (!terminal) {
+      for await (const line of lines) return line;
+      return '';
+    }
+    const answer = lines.question(prompt);
+    muted = true;
+    return await answer;
   } finally {
     lines.close();
+    if (terminal) process.stderr.write('\n');
   }
 }
 

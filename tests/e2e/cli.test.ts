@@ -1,6 +1,8 @@
 // A specification over 300 lines on purpose: the kite CLI against a running API, one case per command; each case sets up its own data.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -343,6 +345,30 @@ describe('kite CLI against npm start', () => {
     const [result] = JSON.parse(upload.stdout);
     const ls = JSON.parse((await kite(['ls', '--json'], saved)).stdout);
     expect(ls.map((d: { id: string }) => d.id)).toEqual([result.documentId]);
+    const slash = await kite(['ls', '--json', '--url', `${stack.api}/`], saved);
+    expect(JSON.parse(slash.stdout), slash.stderr).toEqual(ls);
+
+    // The saved key goes only to the server it was saved for: another URL, by flag or by KITE_URL, gets nothing.
+    const heard: (string | undefined)[] = [];
+    const elsewhere = createServer((request, response) => {
+      heard.push(request.headers.authorization);
+      response.writeHead(401, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const other = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    try {
+      for (const env of [{ ...saved, KITE_URL: other }, saved]) {
+        const args = env.KITE_URL ? ['me'] : ['me', '--url', other];
+        const leaked = await kite(args, env);
+        expect(leaked.code, args.join(' ')).toBe(2);
+        expect(leaked.stderr).toBe(
+          `kite: no token for ${other} (the saved login is for ${stack.api}, not ${other}): run kite login, pass --token or set KITE_TOKEN (an API key, or a JWT: npm run token -- <user>)\n`,
+        );
+      }
+    } finally {
+      elsewhere.close();
+    }
+    expect(heard).toEqual([]);
 
     const refused = await kite(['keys', 'ls'], saved);
     expect(refused.code).toBe(1);
@@ -362,6 +388,34 @@ describe('kite CLI against npm start', () => {
     expect(Date.now() - revokedAt).toBeLessThan(10_000);
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toBe('kite: Invalid API key (unauthorized, HTTP 401)\n');
+  });
+
+  it('kite login on a terminal asks for the key without echoing it', async () => {
+    const { token } = await newUser({ label: 'cli-login-tty' });
+    const created = await kite(['keys', 'create', 'typed', '--scope', 'documents:read'], {
+      KITE_TOKEN: token,
+    });
+    const secret = created.stdout.trim();
+    const config = join(work, 'typed-config');
+    // util-linux script(1) gives kite a pseudo-terminal; the key is typed only once the prompt is drawn, as a person
+    // would (typed earlier, the terminal itself would echo it before kite turns echo off).
+    const child = spawn('script', ['-qefc', `'${process.execPath}' bin/kite.cjs login`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', TERM: 'xterm', KITE_URL: stack.api, XDG_CONFIG_HOME: config },
+    });
+    let drawn = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const before = drawn;
+      drawn += chunk.toString('utf8');
+      if (!before.includes('API key: ') && drawn.includes('API key: ')) child.stdin.write(`${secret}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, drawn).toBe(0);
+    expect(drawn).toContain(`logged in to ${stack.api}`);
+    expect(drawn).not.toContain(secret.slice(5));
+    expect(JSON.parse(readFileSync(join(config, 'kite', 'config.json'), 'utf8'))).toEqual({
+      url: stack.api,
+      key: secret,
+    });
   });
 
   it('--json output parses; topics, reclassify, edit, rm, restore and the trash work end to end', async () => {
