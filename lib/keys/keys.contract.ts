@@ -26,10 +26,13 @@ export const createKeyBody = z.strictObject({
     z.minLength(1, 'scopes must name at least one scope'),
     z.refine((scopes) => new Set(scopes).size === scopes.length, 'scopes must not repeat a scope'),
   ),
+  // null, as answers show a key that never expires, means the same as leaving it out.
   expiresAt: z.optional(
-    z.iso
-      .datetime({ offset: true, error: 'expiresAt must be an ISO 8601 date-time' })
-      .check(z.refine((at) => Date.parse(at) > Date.now(), 'expiresAt must be in the future')),
+    z.nullable(
+      z.iso
+        .datetime({ offset: true, error: 'expiresAt must be an ISO 8601 date-time or null' })
+        .check(z.refine((at) => Date.parse(at) > Date.now(), 'expiresAt must be in the future')),
+    ),
   ),
 });
 export type CreateKeyBody = z.infer<typeof createKeyBody>;

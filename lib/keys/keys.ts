@@ -51,7 +51,7 @@ export async function createKey(
       scopes: body.scopes,
       prefix: secret.slice(0, KEY_PREFIX_LENGTH),
       secret_sha256: secretSha256(secret),
-      expires_at: body.expiresAt === undefined ? null : new Date(body.expiresAt),
+      expires_at: body.expiresAt == null ? null : new Date(body.expiresAt),
     },
     KEYS_PER_USER_MAX,
   );

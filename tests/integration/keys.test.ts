@@ -83,6 +83,15 @@ describe('creating, listing and revoking keys', () => {
     expect(me.body.id).toBe(userId);
   });
 
+  it('an expiresAt of null, as answers show it, is a key that never expires', async () => {
+    const { token } = await newUser();
+    const created = await keys(token, 'POST', '/api/keys', {
+      body: { name: 'forever', scopes: ['topics:read'], expiresAt: null },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.key.expiresAt).toBeNull();
+  });
+
   it('lists only the caller’s keys, newest first', async () => {
     const alice = await newUser();
     const bob = await newUser();
