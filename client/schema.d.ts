@@ -544,8 +544,7 @@ export interface components {
         CreateApiKeyRequest: {
             name: string;
             scopes: ("documents:read" | "documents:write" | "topics:read" | "topics:write" | "admin")[];
-            /** Format: date-time */
-            expiresAt?: string;
+            expiresAt?: string | null;
         };
         Document: {
             /** Format: uuid */
@@ -889,6 +888,8 @@ export interface operations {
             /** @description The pending document and where to PUT its bytes */
             201: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1081,6 +1082,8 @@ export interface operations {
             /** @description The confirmed document and the quota after it */
             200: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1261,6 +1264,8 @@ export interface operations {
             /** @description The pending document, its parts, and the signed CreateMultipartUpload */
             201: {
                 headers: {
+                    /** @description The document's version, quoted: send it back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1919,6 +1924,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid: `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "The request is invalid"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error_validation_error"];
+                };
             };
             /** @description No valid bearer token or API key: `unauthorized` */
             401: {

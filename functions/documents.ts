@@ -8,16 +8,14 @@ import {
 } from '../lib/documents/documents.js';
 import { editRoutes } from '../lib/documents/edits.contract.js';
 import { bulkAction, editDocument, restoreDocument, trashDocument } from '../lib/documents/edits.js';
-import { etag, ifMatchVersion, json, noContent, uuidParam } from '../lib/platform/http.js';
+import { documentJson, ifMatchVersion, json, noContent, uuidParam } from '../lib/platform/http.js';
 
 export const handler = router(
   { ...documentRoutes, ...editRoutes },
   {
     listDocuments: async ({ caller, query }) => json(200, await listDocuments(caller.userId, query)),
-    getDocument: async ({ caller, params }) => {
-      const result = await getDocument(caller.userId, uuidParam(params));
-      return json(200, result, etag(result.document.version));
-    },
+    getDocument: async ({ caller, params }) =>
+      documentJson(200, await getDocument(caller.userId, uuidParam(params))),
     /** Into the trash; with permanent=true, the object, the row and (when confirmed) the quota refund. */
     deleteDocument: async ({ caller, params, query }) => {
       const id = uuidParam(params);
@@ -27,16 +25,16 @@ export const handler = router(
     },
     reclassifyDocument: async ({ caller, params }) => {
       const document = await requestClassification(caller.userId, uuidParam(params));
-      return json(202, { document }, etag(document.version));
+      return documentJson(202, { document });
     },
     editDocument: async ({ caller, params, body, event }) => {
       const version = ifMatchVersion(event);
       const document = await editDocument(caller.userId, uuidParam(params), body, version);
-      return json(200, { document }, etag(document.version));
+      return documentJson(200, { document });
     },
     restoreDocument: async ({ caller, params }) => {
       const document = await restoreDocument(caller.userId, uuidParam(params));
-      return json(200, { document }, etag(document.version));
+      return documentJson(200, { document });
     },
     bulkDocuments: async ({ caller, body }) => json(200, await bulkAction(caller.userId, body)),
   },

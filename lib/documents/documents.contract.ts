@@ -239,7 +239,7 @@ export const documentRoutes = {
     params: documentIdParam,
     query: deleteDocumentQuery,
     success: { status: 204, description: 'In the trash, or deleted' },
-    errors: { 404: ['not_found'] },
+    errors: { 400: ['validation_error'], 404: ['not_found'] },
   }),
   reclassifyDocument: defineRoute({
     method: 'POST',

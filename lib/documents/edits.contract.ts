@@ -84,9 +84,6 @@ export const editComponents = {
   BulkResponse: bulkResponseSchema,
 };
 
-/** Every answer carrying one document sends its version as the ETag. */
-export const etagHeader = versionEtag;
-
 export const editRoutes = {
   editDocument: defineRoute({
     method: 'PATCH',
@@ -121,7 +118,7 @@ export const editRoutes = {
           topics: [{ ...EXAMPLE_DOCUMENT.topics[0], source: 'user' }],
         },
       },
-      headers: etagHeader,
+      headers: versionEtag,
     },
     errors: {
       400: ['validation_error'],
@@ -144,7 +141,7 @@ export const editRoutes = {
       description: 'The restored document',
       schema: documentResponseSchema,
       example: { document: { ...EXAMPLE_DOCUMENT, version: 3 } },
-      headers: etagHeader,
+      headers: versionEtag,
     },
     errors: { 404: ['not_found'], 409: ['conflict'] },
   }),

@@ -27,9 +27,12 @@ export function noContent(): HttpResult {
   return { statusCode: 204, headers: {}, body: '' };
 }
 
-/** The ETag of a document: its version, quoted (docs/api.md "Editing documents, bulk actions and the trash"). */
-export function etag(version: number): Record<string, string> {
-  return { ETag: `"${version}"` };
+/**
+ * An answer that carries one document: its version, quoted, is the ETag (docs/api.md "Editing documents, bulk actions
+ * and the trash").
+ */
+export function documentJson(statusCode: number, body: { document: { version: number } }): HttpResult {
+  return json(statusCode, body, { ETag: `"${body.document.version}"` });
 }
 
 const IF_MATCH = /^"([1-9]\d{0,9})"$/;

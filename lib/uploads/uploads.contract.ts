@@ -6,12 +6,15 @@ import {
   EXAMPLE_PENDING,
   filenameSchema,
   sha256Schema,
+  versionEtag,
 } from '../documents/documents.contract.js';
 import { dateTime } from '../platform/contract.js';
 import { defineRoute } from '../platform/route.js';
 import { EXAMPLE_QUOTA, quotaSchema } from '../users/users.contract.js';
 
 // Uploads: presigned PUT → confirm, and multipart for large files (docs/api.md "API", "Large files").
+// Over 300 lines on purpose: the four routes of one flow share its start checks, ticket shapes and examples, and
+// reading them together is how the flow's contract is checked; most of the length is the OpenAPI examples.
 
 export const uploadUrlBody = z.strictObject({
   filename: filenameSchema,
@@ -186,6 +189,7 @@ export const uploadUrlRoutes = {
     success: {
       status: 201,
       description: 'The pending document and where to PUT its bytes',
+      headers: versionEtag,
       schema: uploadTicketSchema,
       example: {
         document: EXAMPLE_PENDING,
@@ -217,6 +221,7 @@ export const confirmRoutes = {
     success: {
       status: 200,
       description: 'The confirmed document and the quota after it',
+      headers: versionEtag,
       schema: confirmResultSchema,
       example: {
         document: { ...EXAMPLE_DOCUMENT, status: 'uploaded', topics: [], classifiedAt: null },
@@ -258,6 +263,7 @@ export const multipartRoutes = {
     success: {
       status: 201,
       description: 'The pending document, its parts, and the signed CreateMultipartUpload',
+      headers: versionEtag,
       schema: multipartTicketSchema,
       example: {
         document: { ...EXAMPLE_PENDING, filename: 'scan.pdf' },

@@ -105,6 +105,12 @@ export async function call<T = any>(handler: HttpHandler, options: CallOptions =
     body: text ? JSON.parse(text) : undefined,
     headers: result.headers ?? {},
   };
-  assertDocumentedResponse(matched.routeKey, `${method} ${path}`, response.status, response.body);
+  assertDocumentedResponse(
+    matched.routeKey,
+    `${method} ${path}`,
+    response.status,
+    response.body,
+    response.headers,
+  );
   return response;
 }

@@ -7,7 +7,8 @@ import { secondValidatorProblems } from './prism-reader.js';
 type RouteKey = string;
 
 // Every response an integration test receives through call() (tests/helpers/api.ts) is checked here against the
-// OpenAPI document: the status must be one the route documents, and the body must match that response's schema.
+// OpenAPI document: the status must be one the route documents, the body must match that response's schema, and the
+// headers it promises for that response must be there.
 
 const ROOT = 'https://kite.invalid/openapi.json';
 type Json = Record<string, any>;
@@ -58,6 +59,7 @@ export function assertDocumentedResponse(
   request: string,
   status: number,
   body: unknown,
+  headers?: Record<string, unknown>,
 ): void {
   const route = (ROUTE_KEYS as readonly string[]).includes(routeKey) ? (routeKey as RouteKey) : undefined;
   const where = `${request} → ${status}${route ? ` (${route})` : ''}`;
@@ -73,6 +75,17 @@ export function assertDocumentedResponse(
     throw new Error(
       `${where}: the body does not match the OpenAPI document: ${problems}\n${JSON.stringify(body)}`,
     );
+  }
+  // Headers the document promises on this answer (a document's ETag) must be sent.
+  if (route && headers) {
+    const [method = '', path = ''] = route.split(' ');
+    const promised = Object.keys(
+      validator().document.paths[path][method.toLowerCase()].responses[status].headers ?? {},
+    );
+    const sent = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+    const missing = promised.filter((name) => !sent.has(name.toLowerCase()));
+    if (missing.length > 0)
+      throw new Error(`${where}: the OpenAPI document promises ${missing.join(', ')}, not sent`);
   }
   // The second reader (docs/api.md "Describing the API"): Prism's own validator must accept the same answer.
   if (route) {
