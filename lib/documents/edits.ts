@@ -67,12 +67,21 @@ export async function editDocument(
   return shown(documentId, row);
 }
 
-/** DELETE /api/documents/{id}: into the trash; a pending upload (nothing to restore) is deleted for good. */
+/**
+ * DELETE /api/documents/{id}: into the trash; a pending upload (nothing to restore) is deleted for good. An upload
+ * confirmed between the two statements is no longer pending, so the second pass moves it to the trash: the caller
+ * never gets a 204 for a document left in place. A document is confirmed once, so two passes always suffice.
+ */
 export async function trashDocument(userId: string, documentId: string): Promise<void> {
-  const [result] = await trashDocuments(db(), userId, [documentId]);
-  if (!result || result.outcome === 'not_found') throw new NotFoundError('Document not found');
-  if (result.pending)
-    await deleteDocumentsPermanently({ kind: 'ids', userId, ids: [documentId], pendingOnly: true });
+  for (let pass = 0; pass < 2; pass++) {
+    const [result] = await trashDocuments(db(), userId, [documentId]);
+    if (!result || result.outcome === 'not_found') throw new NotFoundError('Document not found');
+    if (!result.pending) return;
+    const ids = [documentId];
+    if ((await deleteDocumentsPermanently({ kind: 'ids', userId, ids, pendingOnly: true })).length > 0)
+      return;
+  }
+  throw new Error('a document was pending after it had been confirmed');
 }
 
 /** POST /api/documents/{id}/restore. */

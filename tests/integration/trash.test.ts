@@ -14,7 +14,7 @@ import { purgeExpiredTrash } from '../../lib/purge/purge.js';
 import { call } from '../helpers/api.js';
 import { inspectState, type StateInspector } from '../helpers/invariants.js';
 import { insertTopic } from '../helpers/topics.js';
-import { requestUpload, uploadDocument } from '../helpers/uploads.js';
+import { confirm, putBytes, requestUpload, uploadDocument } from '../helpers/uploads.js';
 import { newUser } from '../helpers/users.js';
 
 let state: StateInspector;
@@ -88,6 +88,43 @@ describe('DELETE /api/documents/{id} moves to the trash', () => {
     // Deleting it again leaves it in the trash.
     expect((await trash(token, id)).status).toBe(204);
     expect((await rowOf(id))?.version).toBe(2);
+    expect(await state.violations([userId])).toEqual([]);
+  });
+
+  it('a pending upload confirmed while its DELETE runs ends in the trash, never left in place behind a 204', async () => {
+    const { userId, token } = await newUser({ provisioned: true });
+    const ticket = await requestUpload(token, { size: 5 });
+    await putBytes(ticket, 'hello');
+    const id = ticket.document.id;
+    // The confirm lands just after DELETE's first statement found the document pending (real statements, real rows).
+    const original = pg.Client.prototype.query;
+    let armed = true;
+    let confirmed: { status: number } | undefined;
+    const query = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (!armed || typeof args[0] !== 'string' || !args[0].includes('moved as (')) return result;
+      armed = false;
+      return (result as Promise<unknown>).then(async (rows) => {
+        confirmed = await confirm(token, id);
+        return rows;
+      });
+    } as typeof original);
+    await closeDb(); // the pool binds query when it first hands a client out
+    try {
+      const deleted = await trash(token, id);
+      expect(deleted.status).toBe(204);
+    } finally {
+      query.mockRestore();
+      await closeDb();
+    }
+
+    expect(confirmed?.status).toBe(200);
+    expect(await rowOf(id)).toMatchObject({ status: 'uploaded', deleted_at: expect.any(Date) });
+    expect(ids((await listTrash(token)).body)).toEqual([id]);
+    expect(await usedBytes(userId)).toBe(5);
     expect(await state.violations([userId])).toEqual([]);
   });
 
