@@ -59,9 +59,16 @@ export function errorsOf(operation: Operation): Partial<Record<ErrorStatus, Code
   // Every operation that needs a scope (or a session) refuses a key without it (docs/api.md "API keys").
   const refuses = operation.scope !== 'any' || operation.admin || operation.errors?.[403];
   const forbidden: Codes = ['forbidden', ...(operation.errors?.[403] ?? []).filter((c) => c !== 'forbidden')];
+  // Every operation whose body, query or headers the router validates can answer 400 (lib/api/router.ts).
+  const validated = operation.body || operation.query || operation.headers;
+  const invalid: Codes = [
+    'validation_error',
+    ...(operation.errors?.[400] ?? []).filter((c) => c !== 'validation_error'),
+  ];
   return {
     401: ['unauthorized'],
     ...operation.errors,
+    ...(validated ? { 400: invalid } : {}),
     ...(refuses ? { 403: forbidden } : {}),
     500: ['internal'],
     503: ['unavailable'],
@@ -193,6 +200,18 @@ function responses(operation: Operation, names: Map<z.ZodMiniType, string>) {
   return out;
 }
 
+/** A body is described by reference, so its schema must be one of a feature's request components. */
+function requestComponentName(operation: Operation, names: Map<z.ZodMiniType, string>): string {
+  const name = operation.body && names.get(operation.body.schema);
+  if (!name) {
+    throw new Error(
+      `${operation.operationId}: its body schema is not a request component; export it in its feature's ` +
+        '*RequestComponents (lib/api/openapi.ts REQUEST_COMPONENTS collects them)',
+    );
+  }
+  return name;
+}
+
 export function openApiDocument() {
   const requestNames = new Map(Object.entries(REQUEST_COMPONENTS).map(([name, schema]) => [schema, name]));
   const responseNames = new Map(Object.entries(RESPONSE_COMPONENTS).map(([name, schema]) => [schema, name]));
@@ -220,7 +239,7 @@ export function openApiDocument() {
               required: true,
               content: {
                 'application/json': {
-                  schema: componentRef(requestNames.get(operation.body.schema) as string),
+                  schema: componentRef(requestComponentName(operation, requestNames)),
                   example: operation.body.example,
                 },
               },

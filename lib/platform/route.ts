@@ -1,8 +1,8 @@
 import type * as z from 'zod/mini';
 
 // A route declared once (README "Layout"): its feature's contract says everything about it, and the router table
-// (lib/platform/http.ts), the OpenAPI document (lib/api/openapi.ts) and the check against serverless.yml
-// (tests/deploy/template.test.ts, through lib/api/routes.ts) derive from that declaration.
+// (lib/api/router.ts), the OpenAPI document (lib/api/openapi.ts) and the checks against serverless.yml
+// (tests/deploy/openapi.test.ts and template.test.ts, through lib/api/routes.ts) derive from that declaration.
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 500 | 503;

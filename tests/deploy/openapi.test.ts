@@ -6,11 +6,11 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { handler as openApiHandler } from '../../functions/openapi.js';
+import { openApiDocument } from '../../lib/api/openapi.js';
+import { HTTP_ROUTES, ROUTE_KEYS, ROUTES_BY_KEY } from '../../lib/api/routes.js';
 import { renderArtifacts } from '../../scripts/openapi-artifacts.js';
-import { call } from '../../tests/helpers/api.js';
-import { assertDocumentedResponse } from '../../tests/helpers/openapi.js';
-import { openApiDocument } from './openapi.js';
-import { HTTP_ROUTES, ROUTE_KEYS, ROUTES_BY_KEY } from './routes.js';
+import { call } from '../helpers/api.js';
+import { assertDocumentedResponse } from '../helpers/openapi.js';
 
 const document = openApiDocument() as Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
@@ -31,9 +31,10 @@ function serverlessRoutes(): Record<string, string[]> {
 describe('the OpenAPI document', () => {
   it('describes every route serverless.yml serves, and only those', () => {
     const served = serverlessRoutes();
-    expect(served).toEqual(
-      Object.fromEntries(Object.entries(HTTP_ROUTES).map(([fn, keys]) => [fn, [...keys]])),
-    );
+    // Per function, in any order: serverless.yml lists a function's events as its author likes.
+    const sorted = (routes: Record<string, readonly string[]>) =>
+      Object.fromEntries(Object.entries(routes).map(([fn, keys]) => [fn, [...keys].sort()]));
+    expect(sorted(served)).toEqual(sorted(HTTP_ROUTES));
     const described = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
       ([path, item]) =>
         Object.keys(item)
@@ -144,9 +145,9 @@ describe('the OpenAPI document', () => {
       logLevel: 'silent',
     });
     const inputs = Object.keys(bundle.metafile.inputs);
-    expect(inputs.filter((file) => /node_modules\/(pg|kysely|jose|@aws-sdk)\/|lib\/db\//.test(file))).toEqual(
-      [],
-    );
+    expect(
+      inputs.filter((file) => /node_modules\/(pg|kysely|jose|@aws-sdk)\/|lib\/platform\/db\//.test(file)),
+    ).toEqual([]);
   });
 
   it('is committed as generated: openapi.json and the client types are up to date (npm run openapi)', async () => {
