@@ -98,7 +98,7 @@ export async function benchBulk(): Promise<BenchResult> {
         rows: 200,
         seconds: patchMs.reduce((a, b) => a + b, 0) / 1000,
         msPerRow: p50(patchMs),
-        note: `floor (one bare UPDATE of the row) p50 ${p50(floorMs).toFixed(2)} ms`,
+        note: `floor (one bare UPDATE of the row) p50 ${p50(floorMs).toFixed(2)} ms: PATCH/floor ${(p50(patchMs) / p50(floorMs)).toFixed(1)}×`,
       },
     ];
     await sql`delete from documents where user_id = ${userId}`.execute(db());
@@ -112,6 +112,7 @@ export async function benchBulk(): Promise<BenchResult> {
         singles100Ms: Number(singles.ms.toFixed(1)),
         patchP50Ms: Number(p50(patchMs).toFixed(2)),
         updateFloorP50Ms: Number(p50(floorMs).toFixed(2)),
+        patchOverFloor: Number((p50(patchMs) / p50(floorMs)).toFixed(1)),
       },
     };
   } finally {
