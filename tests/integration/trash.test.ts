@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/documents.js';
+import { handler as multipartHandler } from '../../functions/multipart.js';
 import { handler as searchHandler } from '../../functions/search.js';
 import { handler as trashHandler } from '../../functions/trash.js';
 import { handler as uploadUrlHandler } from '../../functions/upload-url.js';
@@ -66,19 +67,21 @@ describe('DELETE /api/documents/{id} moves to the trash', () => {
       .insertInto('document_topics')
       .values({ document_id: id, topic_id: topic, source: 'ai' })
       .execute();
+    const searchFor = (query: Record<string, string>) =>
+      call(searchHandler, { method: 'GET', path: '/api/search', token, query: { q: 'zebra', ...query } });
+    const found = (page: { body: { results: { document: { id: string } }[] } }) =>
+      page.body.results.map((r) => r.document.id);
+    expect(found(await searchFor({}))).toEqual([id]);
+    expect(found(await searchFor({ topicId: topic }))).toEqual([id]);
+    expect(ids((await list(token, { topicId: topic })).body)).toEqual([id]);
 
     const result = await trash(token, id);
 
     expect(result.status).toBe(204);
     expect(ids((await list(token)).body)).toEqual([kept]);
     expect(ids((await list(token, { topicId: topic })).body)).toEqual([]);
-    const search = await call(searchHandler, {
-      method: 'GET',
-      path: '/api/search',
-      token,
-      query: { q: 'zebra' },
-    });
-    expect(search.body.results).toEqual([]);
+    expect(found(await searchFor({}))).toEqual([]);
+    expect(found(await searchFor({ topicId: topic }))).toEqual([]);
     expect(await usedBytes(userId)).toBe(19);
     const shown = await get(token, id);
     expect(shown.status).toBe(200);
@@ -166,6 +169,17 @@ describe('DELETE /api/documents/{id} moves to the trash', () => {
 
     expect(result.status).toBe(409);
     expect(result.body.error).toMatchObject({
+      code: 'duplicate',
+      details: { documentId: id, trashed: true },
+    });
+    const parts = await call(multipartHandler, {
+      method: 'POST',
+      path: '/api/documents/multipart',
+      token,
+      body: { filename: 'again.txt', contentType: 'text/plain', size: 10, sha256 },
+    });
+    expect(parts.status).toBe(409);
+    expect(parts.body.error).toMatchObject({
       code: 'duplicate',
       details: { documentId: id, trashed: true },
     });
