@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Unit tests sit beside the code they test (README "Layout"); whatever starts the stack is in tests/.
-    include: ['tests/**/*.test.ts', 'lib/**/*.test.ts', 'functions/**/*.test.ts'],
+    include: ['tests/**/*.test.ts', 'lib/**/*.test.ts', 'functions/**/*.test.ts', 'cli/**/*.test.ts'],
     globalSetup: ['tests/helpers/global-setup.ts'],
     setupFiles: ['tests/helpers/setup-env.ts'],
     pool: 'forks',

@@ -10,6 +10,20 @@ export interface SavedLogin {
   key: string;
 }
 
+/**
+ * A server's URL written one way, however the user wrote it: scheme and host lower-cased, a default port and
+ * trailing slashes dropped. The saved key goes only to the server it was saved for (docs/cli.md), and saved upload
+ * state belongs to one server: both compare URLs in this form.
+ */
+export function canonicalUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url.replace(/\/+$/, '');
+  }
+}
+
 /** $XDG_CONFIG_HOME/kite/config.json, else ~/.config/kite/config.json. */
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CONFIG_HOME?.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');

@@ -14,7 +14,7 @@ import {
   unwrap,
 } from '../client/index.js';
 import { version } from '../package.json';
-import { configPath, readLogin, saveLogin } from './config.js';
+import { canonicalUrl, configPath, readLogin, saveLogin } from './config.js';
 import { collectFiles } from './files.js';
 import { StateStore } from './multipart.js';
 import { formatBytes, plainProgress, terminalProgress } from './progress.js';
@@ -57,14 +57,11 @@ const baseUrl = () => program.opts<GlobalOptions>().url ?? process.env.KITE_URL 
 /** Where interrupted multipart uploads are remembered: $KITE_STATE_DIR, else ~/.kite/uploads. */
 const stateDirectory = () => process.env.KITE_STATE_DIR ?? join(homedir(), '.kite', 'uploads');
 
-/** `https://kite.example.com/` and `https://kite.example.com` are the same server; anything else is not. */
-const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-
 function client(): KiteClient {
   const url = baseUrl();
   // The saved key goes only to the server it was saved for: pointing --url or KITE_URL at a dev server must not
   // hand it production's key.
-  const savedKey = saved && sameServer(saved.url, url) ? saved.key : undefined;
+  const savedKey = saved && canonicalUrl(saved.url) === canonicalUrl(url) ? saved.key : undefined;
   const token = program.opts<GlobalOptions>().token ?? process.env.KITE_TOKEN ?? savedKey;
   if (!token) {
     const why = saved ? `the saved login is for ${saved.url}, not ${url}` : 'no login is saved';

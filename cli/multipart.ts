@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { type KiteClient, unwrap } from '../client/index.js';
+import { canonicalUrl } from './config.js';
 import type { LocalFile } from './files.js';
 import type { FileProgress } from './progress.js';
 import { putFile, storageError } from './transfer.js';
@@ -31,9 +33,11 @@ export class StateStore {
 
   private fileOf(file: LocalFile): string {
     const { mtimeMs } = statSync(file.path);
-    const id = Buffer.from(`${this.apiUrl}\u0000${resolve(file.path)}\u0000${file.size}\u0000${mtimeMs}`)
-      .toString('base64url')
-      .slice(-120);
+    // A digest of everything that makes the state this server's and this version of the file's: the whole of it
+    // counts, however long the path (a truncated name once let one server's state stand for another's).
+    const id = createHash('sha256')
+      .update(`${canonicalUrl(this.apiUrl)}\u0000${resolve(file.path)}\u0000${file.size}\u0000${mtimeMs}`)
+      .digest('base64url');
     return join(this.directory, `${id}.json`);
   }
 

@@ -889,7 +889,7 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1083,7 +1083,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1265,7 +1265,7 @@ export interface operations {
             201: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1778,7 +1778,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2060,7 +2060,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2251,7 +2251,7 @@ export interface operations {
             202: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2408,7 +2408,7 @@ export interface operations {
             200: {
                 headers: {
                     /** @description The document's version, quoted: send it back as If-Match */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -23,7 +23,10 @@ module.exports.apiCors = async ({ resolveVariable }) => {
   if (origins.length === 0) return false;
   return {
     allowedOrigins: origins,
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+    // If-Match and the ETag it echoes: PATCH's optimistic concurrency (docs/api.md "Editing documents, bulk actions
+    // and the trash") from another origin.
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match'],
+    exposedResponseHeaders: ['ETag'],
     allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 3600,
   };

@@ -59,7 +59,8 @@ export function errorsOf(operation: Operation): Partial<Record<ErrorStatus, Code
   // Every operation that needs a scope (or a session) refuses a key without it (docs/api.md "API keys").
   const refuses = operation.scope !== 'any' || operation.admin || operation.errors?.[403];
   const forbidden: Codes = ['forbidden', ...(operation.errors?.[403] ?? []).filter((c) => c !== 'forbidden')];
-  // Every operation whose body, query or headers the router validates can answer 400 (lib/api/router.ts).
+  // Every operation with a body or query (which lib/api/router.ts validates) or request headers (which its handler
+  // reads: Idempotency-Key, If-Match) can answer 400.
   const validated = operation.body || operation.query || operation.headers;
   const invalid: Codes = [
     'validation_error',
@@ -166,7 +167,12 @@ function responses(operation: Operation, names: Map<z.ZodMiniType, string>) {
             headers: Object.fromEntries(
               Object.entries(success.headers).map(([name, header]) => [
                 name,
-                { description: header.description, schema: jsonSchema(header.schema, 'output') },
+                // Declared headers are always sent (lib/platform/route.ts), and the tests check that they are.
+                {
+                  description: header.description,
+                  required: true,
+                  schema: jsonSchema(header.schema, 'output'),
+                },
               ]),
             ),
           }

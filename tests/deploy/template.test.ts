@@ -203,8 +203,9 @@ describe('the prod CloudFormation template', () => {
       'https://admin.example.com',
     ]);
     expect(api?.Properties.CorsConfiguration.AllowHeaders).toEqual(
-      expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key']),
+      expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match']),
     );
+    expect(api?.Properties.CorsConfiguration.ExposeHeaders).toEqual(['ETag']);
   });
 
   it('feeds classify from the queue with partial batch responses and bounded concurrency', () => {

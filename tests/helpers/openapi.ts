@@ -86,6 +86,11 @@ export function assertDocumentedResponse(
     const missing = promised.filter((name) => !sent.has(name.toLowerCase()));
     if (missing.length > 0)
       throw new Error(`${where}: the OpenAPI document promises ${missing.join(', ')}, not sent`);
+    const tag = Object.entries(headers).find(([name]) => name.toLowerCase() === 'etag')?.[1];
+    const version = (body as { document?: { version?: number } } | undefined)?.document?.version;
+    if (tag !== undefined && tag !== `"${version}"`) {
+      throw new Error(`${where}: ETag ${String(tag)} is not the document's version ${version}, quoted`);
+    }
   }
   // The second reader (docs/api.md "Describing the API"): Prism's own validator must accept the same answer.
   if (route) {

@@ -347,6 +347,24 @@ describe('DELETE /api/documents/{id}', () => {
     expect((await get(token, id)).status).toBe(404);
   });
 
+  it('a permanent= that is neither true nor false is a 400 that changes nothing', async () => {
+    const { userId, token } = await newUser({ provisioned: true });
+    const id = await uploadDocument(token, 'keep me');
+    const before = await documentRow(id);
+    for (const permanent of ['yes', '1', 'TRUE', '']) {
+      const result = await call(handler, {
+        method: 'DELETE',
+        path: `/api/documents/${id}`,
+        token,
+        query: { permanent },
+      });
+      expect(result.status, permanent).toBe(400);
+      expect(result.body.error).toMatchObject({ code: 'validation_error', message: expect.any(String) });
+    }
+    expect(await documentRow(id)).toEqual(before);
+    expect(await usedBytes(userId)).toBe(7);
+  });
+
   it('deleting a pending document (nothing to restore) removes it and its object at once, refunding nothing', async () => {
     const { userId, token } = await newUser({ provisioned: true });
     await uploadDocument(token, 'counted');
