@@ -19,7 +19,7 @@ import { startHttpApi } from '../tests/helpers/http-api.js';
 import type { BenchResult } from './result.js';
 
 /**
- * The web app in headless Chromium (DESIGN "The web app": first screen's JavaScript ≤ 150 KB gzipped; the documents
+ * The web app in headless Chromium (docs/performance.md "The web app": first screen's JavaScript ≤ 150 KB gzipped; the documents
  * screen with 1,000 documents usable within 1 s of navigation):
  * - the JavaScript the documents screen loads (every script response, gzipped at level 9 as a CDN would send it);
  * - navigation → the documents screen usable (its first page of links rendered, after /config.json, /api/me,

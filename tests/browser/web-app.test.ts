@@ -9,7 +9,7 @@ import { bootNpmStart, type NpmStart } from '../helpers/npm-start.js';
 import { buildPdf } from '../helpers/pdf.js';
 
 /*
- * DESIGN "The web app": every screen, found by role and accessible name as a person finds it; axe-core on each
+ * docs/web.md "Screens": every screen, found by role and accessible name as a person finds it; axe-core on each
  * screen; one path by keyboard alone; a narrow window. Screenshots of the documents, search and document screens
  * go to docs/screenshots/ (README shows them).
  */
@@ -333,7 +333,7 @@ describe('the web app in Chromium, on npm start', () => {
     expect(await page.getByRole('textbox', { name: 'New key' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Revoke scanner script' }).click();
     await page.getByText('No keys yet.').waitFor();
-    // Revocation takes effect everywhere within 10 seconds (DESIGN "API keys").
+    // Revocation takes effect everywhere within 10 seconds (docs/api.md "How revocation holds within 10 seconds").
     let status = 0;
     for (const started = Date.now(); Date.now() - started < 15_000; ) {
       status = (await withKey()).status;

@@ -5,7 +5,7 @@ import { DEV_ONLY_JWT_SECRET } from '../../local/token.js';
 import { ensureWebBuild, WEB_DIST } from '../../local/web-build.js';
 
 /*
- * DESIGN "The web app": nothing of the local sign-in can be deployed. It lives in local/web.ts, which npm start
+ * docs/web.md "Signing in": nothing of the local sign-in can be deployed. It lives in local/web.ts, which npm start
  * runs; what AWS gets is functions/ and lib/ (the Lambda bundles) and web/dist (the site). Neither may reach it.
  */
 const ROOT = join(__dirname, '..', '..');

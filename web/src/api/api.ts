@@ -81,7 +81,7 @@ export async function call<T>(pending: Promise<Result<T>>): Promise<T> {
   );
 }
 
-/** The If-Match value for a document's version (DESIGN "Editing documents"). */
+/** The If-Match value for a document's version (docs/api.md "Editing documents, bulk actions and the trash"). */
 export function ifMatch(doc: Doc): Record<string, string> {
   return { 'if-match': `"${doc.version}"` };
 }

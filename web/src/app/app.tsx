@@ -12,7 +12,7 @@ import { TrashPage } from '../trash/trash-page';
 import { Page } from './page';
 import { Link, type Route, useRoute } from './router';
 
-// Settings, admin and the uploader load when first opened: the first screen stays small (DESIGN "The web app").
+// Settings, admin and the uploader load when first opened: the first screen stays small (docs/performance.md "The web app").
 const SettingsPage = lazy(() => import('../settings/settings-page').then((m) => m.SettingsPage));
 const AdminPage = lazy(() => import('../admin/admin-page').then((m) => m.AdminPage));
 const Uploader = lazy(() => import('../upload/uploader').then((m) => m.Uploader));

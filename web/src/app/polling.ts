@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 
-/** Calls `refresh` every `everyMs` while `active` (live status: DESIGN "The web app"); stops when the tab is hidden. */
+/** Calls `refresh` every `everyMs` while `active` (live status: docs/web.md "Screens"); stops when the tab is hidden. */
 export function usePolling(active: boolean, refresh: () => void, everyMs = 2000): void {
   const latest = useRef(refresh);
   latest.current = refresh;

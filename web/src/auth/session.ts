@@ -69,7 +69,7 @@ async function oidcSession(config: Extract<WebConfig, { signIn: 'oidc' }>): Prom
     post_logout_redirect_uri: `${location.origin}/`,
     response_type: 'code',
     userStore: new WebStorageStateStore({ store: sessionStorage }),
-    // Cognito publishes no end_session_endpoint: the deploy gives its logout URL (DESIGN "Toolchain").
+    // Cognito publishes no end_session_endpoint: the deploy gives its logout URL (docs/web.md "Signing in").
     ...(config.logoutUrl ? { metadataSeed: { end_session_endpoint: config.logoutUrl } } : {}),
     automaticSilentRenew: true,
   });

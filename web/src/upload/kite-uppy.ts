@@ -4,7 +4,7 @@ import { ApiProblem, api, call, type Doc } from '../api/api';
 
 // docs/api.md "In a browser: Uppy": the same glue as the documented block (tests/browser/uppy.test.ts drives that
 // one), typed, through the generated client, and with the content's SHA-256 sent along so that a file kite already
-// holds is reported as already stored instead of being uploaded twice (DESIGN "Duplicates").
+// holds is reported as already stored instead of being uploaded twice (docs/api.md "Duplicates and retried requests").
 
 const PART = 16 * 2 ** 20;
 /** Hashing reads the whole file into memory: larger files go up unhashed (kite still finds the duplicate later). */
