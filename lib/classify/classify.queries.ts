@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, DocumentStatus, TextSource } from '../platform/db/schema.js';
+import type { Database, StageDocument } from '../platform/db/schema.js';
 import { type SearchText, upsertSearchText } from '../platform/db/search-rows.js';
 import { visibleTopicsOf } from '../platform/db/visible-topics.js';
 import type { FilingExample } from './ai/prompt.js';
@@ -11,17 +11,7 @@ export interface VisibleTopic {
   scope: 'system' | 'user';
 }
 
-export interface ClassificationInput {
-  id: string;
-  userId: string;
-  filename: string;
-  contentType: string;
-  sizeBytes: number | null;
-  storageKey: string;
-  status: DocumentStatus;
-  sha256: string | null;
-  /** Null until the extract stage has run (then `text` is what it saved). */
-  textSource: TextSource | null;
+export interface ClassificationInput extends StageDocument {
   /** The text the extract stage saved for search, at most `maxChars`; null before it ran. */
   text: string | null;
   aiProvider: string | null;

@@ -1,18 +1,9 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, DocumentStatus, TextSource } from '../platform/db/schema.js';
+import type { Database, DocumentStatus, StageDocument, TextSource } from '../platform/db/schema.js';
 import { type SearchText, upsertSearchText } from '../platform/db/search-rows.js';
 
-export interface ExtractionInput {
-  id: string;
-  userId: string;
-  filename: string;
-  contentType: string;
-  sizeBytes: number | null;
-  storageKey: string;
-  status: DocumentStatus;
+export interface ExtractionInput extends StageDocument {
   confirmed: boolean;
-  sha256: string | null;
-  textSource: TextSource | null;
   thumbnailKey: string | null;
 }
 

@@ -65,6 +65,20 @@ export interface DocumentsTable {
 export type DocumentRow = Selectable<DocumentsTable>;
 /** A document as the queries that show it select it: with its computed `duplicate_of` (lib/documents/documents.queries.ts). */
 export type ShownDocumentRow = DocumentRow & { duplicate_of?: string | null };
+
+/** What each processing stage (extract, classify) reads of the stored document it works on, in camelCase. */
+export interface StageDocument {
+  id: string;
+  userId: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number | null;
+  storageKey: string;
+  status: DocumentStatus;
+  sha256: string | null;
+  /** Null until the extract stage has run. */
+  textSource: TextSource | null;
+}
 export type NewDocument = Insertable<DocumentsTable>;
 
 export interface TopicsTable {
